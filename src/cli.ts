@@ -1,0 +1,194 @@
+/**
+ * The edge of the program: reads argv and the environment once, wires the
+ * stages together, and is the one place where the process exits.
+ */
+import { performance } from 'node:perf_hooks';
+import { helpText } from './config/help.ts';
+import { loadConfig } from './config/load-config.ts';
+import type { LoaderConfig, LogFormat } from './config/types.ts';
+import { createDispatcher } from './download/http-client.ts';
+import {
+  DeadlineError,
+  ExitCode,
+  InterruptedError,
+  type LoaderError,
+  toLoaderError,
+} from './errors.ts';
+import { Logger } from './log/logger.ts';
+import { Redactor, redactUrl } from './log/redact.ts';
+import { writeTerminationMessage } from './process/termination-log.ts';
+import { type RunResult, run } from './run.ts';
+import { loaderVersion, userAgent } from './version.ts';
+
+/** After an abort, cleanup gets this long before the process exits regardless. */
+const abortGraceMs = 750;
+
+async function main(): Promise<number> {
+  const startedAt = performance.now();
+  const argv = process.argv.slice(2);
+  const env = process.env;
+  const stdoutIsTerminal = process.stdout.isTTY === true;
+  const redactor = new Redactor();
+  registerRawSecrets(redactor, argv, env.ARTIFACT_URL);
+
+  const write = (text: string) => process.stdout.write(text);
+  const provisionalFormat: LogFormat =
+    env.LOADER_LOG_FORMAT === 'text' || (env.LOADER_LOG_FORMAT !== 'json' && stdoutIsTerminal)
+      ? 'text'
+      : 'json';
+  let logger = new Logger({
+    format: provisionalFormat,
+    redactor,
+    write,
+    interactive: stdoutIsTerminal,
+  });
+
+  let config: LoaderConfig;
+  try {
+    const invocation = loadConfig(argv, env, stdoutIsTerminal);
+    if (invocation.kind === 'help') {
+      write(helpText(loaderVersion));
+      return ExitCode.ok;
+    }
+    if (invocation.kind === 'version') {
+      write(`${loaderVersion}\n`);
+      return ExitCode.ok;
+    }
+    config = invocation.config;
+  } catch (caught) {
+    const error = toLoaderError(caught);
+    logger.error('failed', error.message, finalFields(error, startedAt));
+    return error.exitCode;
+  }
+
+  logger = new Logger({ format: config.logFormat, redactor, write, interactive: stdoutIsTerminal });
+  redactor.addUrl(config.url);
+  logger.info('start', `fetching ${redactUrl(config.url)} to ${config.outputPath}`, {
+    version: loaderVersion,
+    url: redactUrl(config.url),
+    path: config.outputPath,
+    expectedBytes: config.expectedSizeBytes,
+    sha256Expected: config.sha256,
+    verifyJar: config.verifyJar,
+    deadlineSeconds: config.deadlineMs / 1000,
+    maxAttempts: config.maxAttempts,
+  });
+
+  const controller = new AbortController();
+  const stopOnSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (controller.signal.aborted) {
+      // A second signal: the operator insists. Leftover temp files are removed by the next run.
+      exit(new InterruptedError(signal).exitCode);
+    }
+    controller.abort(new InterruptedError(signal));
+  };
+  process.on('SIGTERM', () => stopOnSignal('SIGTERM'));
+  process.on('SIGINT', () => stopOnSignal('SIGINT'));
+  const deadlineAt = startedAt + config.deadlineMs;
+  const deadlineTimer = setTimeout(
+    () =>
+      controller.abort(
+        new DeadlineError(
+          `deadline of ${config.deadlineMs / 1000} s exceeded (LOADER_DEADLINE_SECONDS)`,
+        ),
+      ),
+    config.deadlineMs,
+  );
+  let graceTimer: NodeJS.Timeout | undefined;
+  controller.signal.addEventListener('abort', () => {
+    // Cleanup must not keep an aborted run alive: exit within the grace period regardless.
+    graceTimer = setTimeout(
+      () => exit(toLoaderError(controller.signal.reason).exitCode),
+      abortGraceMs,
+    );
+  });
+
+  const dispatcher = createDispatcher(config);
+  let exitCode: number;
+  let terminationMessage: string;
+  try {
+    const deps = {
+      logger,
+      redactor,
+      dispatcher,
+      userAgent,
+      remainingMs: () => deadlineAt - performance.now(),
+    };
+    const result = await run(config, deps, controller.signal);
+    logger.info('done', doneMessage(result, config), {
+      outcome: result.outcome,
+      exitCode: ExitCode.ok,
+      path: config.outputPath,
+      bytes: result.bytes,
+      sha256: result.sha256,
+      attempts: result.attempts,
+      resumedBytes: result.resumedBytes,
+      durationMs: Math.round(performance.now() - startedAt),
+    });
+    exitCode = ExitCode.ok;
+    terminationMessage = `ok: ${result.outcome} ${config.outputPath} sha256=${result.sha256} bytes=${result.bytes}`;
+  } catch (caught) {
+    const error = toLoaderError(controller.signal.aborted ? controller.signal.reason : caught);
+    logger.error('failed', error.message, finalFields(error, startedAt));
+    exitCode = error.exitCode;
+    const digest =
+      typeof error.details.sha256 === 'string' ? ` sha256=${error.details.sha256}` : '';
+    terminationMessage = `exit ${error.exitCode} ${error.code}: ${error.message}${digest}`;
+  } finally {
+    clearTimeout(deadlineTimer);
+    clearTimeout(graceTimer);
+    dispatcher.destroy().catch(() => {});
+  }
+  await writeTerminationMessage(config.terminationLogPath, redactor.scrub(terminationMessage));
+  return exitCode;
+}
+
+function doneMessage(result: RunResult, config: LoaderConfig): string {
+  if (result.outcome === 'already-present')
+    return `${config.outputPath} already in place and verified`;
+  const resumed = result.resumedBytes > 0 ? `, ${result.resumedBytes} bytes resumed` : '';
+  return `${config.outputPath} in place and verified (${result.attempts} attempt(s)${resumed})`;
+}
+
+function finalFields(error: LoaderError, startedAt: number): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    outcome: 'failed',
+    exitCode: error.exitCode,
+    code: error.code,
+    ...error.details,
+    durationMs: Math.round(performance.now() - startedAt),
+  };
+  if (error.exitCode === ExitCode.internal && error.cause instanceof Error)
+    fields.stack = error.cause.stack;
+  return fields;
+}
+
+/** Registers the raw URL values before parsing, so even an unparsable URL is never echoed. */
+function registerRawSecrets(
+  redactor: Redactor,
+  argv: readonly string[],
+  envUrl: string | undefined,
+): void {
+  const candidates = [envUrl];
+  argv.forEach((arg, index) => {
+    if (arg === '--url') candidates.push(argv[index + 1]);
+    if (arg.startsWith('--url=')) candidates.push(arg.slice('--url='.length));
+  });
+  for (const raw of candidates) {
+    if (raw === undefined || raw === '') continue;
+    redactor.addRaw(raw);
+  }
+}
+
+function exit(code: number): never {
+  // biome-ignore lint/plugin: this is the one place where the process exits.
+  process.exit(code);
+}
+
+main().then(exit, (error: unknown) => {
+  // A bug in main itself: still one message and the internal-error code.
+  process.stderr.write(
+    `runtime-loader: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  exit(ExitCode.internal);
+});

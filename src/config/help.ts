@@ -1,0 +1,30 @@
+import { type Setting, settings } from './settings.ts';
+
+/** The --help text, generated from the settings table so it cannot drift. */
+export function helpText(version: string): string {
+  const rows = (Object.values(settings) as Setting<unknown>[]).map((spec) => {
+    const flag =
+      spec.negatedFlag === undefined
+        ? `--${spec.flag} ${spec.valueName}`
+        : `--${spec.flag}, --${spec.negatedFlag}`;
+    const shown =
+      spec.valueName === 'SECONDS' ? Number(spec.defaultValue) / 1000 : spec.defaultValue;
+    const fallback = spec.defaultValue === undefined ? '' : ` [default: ${String(shown)}]`;
+    return `  ${spec.env.padEnd(32)} ${flag}\n      ${spec.description}${fallback}`;
+  });
+  return [
+    `runtime-loader ${version}`,
+    '',
+    'Downloads a signed artifact, verifies it, and publishes it atomically.',
+    '',
+    'Usage: runtime-loader [flags]   (every flag mirrors an environment variable; flags win)',
+    '',
+    ...rows,
+    '  --help, -h  --version, -V',
+    '',
+    'Durations are in seconds; decimals are allowed. Exit codes: 0 ok, 1 internal error,',
+    '2 configuration, 3 rejected by server, 4 fetch failed, 5 size mismatch, 6 integrity,',
+    '7 cannot write, 130/143 interrupted.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.ts';
+import { defaults } from './defaults.ts';
+import { type Setting, settings } from './settings.ts';
+import type { LoaderConfig, LogFormat } from './types.ts';
+
+export type Invocation =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'run'; readonly config: LoaderConfig };
+
+export interface Environment {
+  readonly [name: string]: string | undefined;
+}
+
+type SettingKey = keyof typeof settings;
+
+/**
+ * Reads the configuration once, from flags first and the environment second,
+ * validates every value, and returns it normalised. Throws ConfigError naming
+ * the variable, the flag and what was expected.
+ */
+export function loadConfig(
+  argv: readonly string[],
+  env: Environment,
+  stdoutIsTerminal: boolean,
+): Invocation {
+  const flags = parseFlags(argv);
+  if (flags.help === true) return { kind: 'help' };
+  if (flags.version === true) return { kind: 'version' };
+
+  // Every problem is collected, so one failed start reports all of them, not the first.
+  const problems: string[] = [];
+  const read = (key: SettingKey): unknown => {
+    try {
+      return readSetting(settings[key] as Setting<unknown>, flags, env);
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  };
+  const required = <T>(key: SettingKey, value: T | undefined): T => {
+    const { env: name, flag } = settings[key];
+    if (
+      value === undefined &&
+      !problems.some((problem) => problem.startsWith(name) || problem.startsWith(`--${flag}`))
+    ) {
+      problems.push(`${name} (or --${flag}) is required but not set`);
+    }
+    return value as T;
+  };
+
+  const config: LoaderConfig = {
+    url: required('url', read('url') as URL | undefined),
+    expectedSizeBytes: required(
+      'expectedSizeBytes',
+      read('expectedSizeBytes') as number | undefined,
+    ),
+    outputPath: read('outputPath') as string,
+    sha256: read('sha256') as string | undefined,
+    verifyJar: read('verifyJar') as boolean,
+    logFormat: (read('logFormat') as LogFormat | undefined) ?? (stdoutIsTerminal ? 'text' : 'json'),
+    deadlineMs: read('deadlineMs') as number,
+    connectTimeoutMs: read('connectTimeoutMs') as number,
+    stallTimeoutMs: read('stallTimeoutMs') as number,
+    maxAttempts: read('maxAttempts') as number,
+    backoffBaseMs: read('backoffBaseMs') as number,
+    backoffMaxMs: read('backoffMaxMs') as number,
+    maxRedirects: defaults.maxRedirects,
+    terminationLogPath: read('terminationLogPath') as string,
+    progressIntervalMs: defaults.progressIntervalMs,
+  };
+  if (config.outputPath?.endsWith('/')) {
+    problems.push(
+      `${settings.outputPath.env} (or --output): expected a file path, got the folder "${config.outputPath}"`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, {
+      details: { problems },
+    });
+  }
+  return { kind: 'run', config };
+}
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function parseFlags(argv: readonly string[]): Flags {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'V' },
+  };
+  for (const spec of Object.values(settings) as Setting<unknown>[]) {
+    options[spec.flag] = { type: spec.negatedFlag === undefined ? 'string' : 'boolean' };
+    if (spec.negatedFlag !== undefined) options[spec.negatedFlag] = { type: 'boolean' };
+  }
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    // parseArgs names the offending flag; it never holds the URL unless the user put it there as a flag name.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(`invalid command line: ${message.split('\n')[0]} (see --help)`, {
+      cause: error,
+    });
+  }
+}
+
+function readSetting(spec: Setting<unknown>, flags: Flags, env: Environment): unknown {
+  let source: string;
+  let raw: string | undefined;
+  if (spec.negatedFlag !== undefined && flags[spec.negatedFlag] === true) return false;
+  const flagValue = flags[spec.flag];
+  if (flagValue === true) return true;
+  if (typeof flagValue === 'string') {
+    source = `--${spec.flag}`;
+    raw = flagValue;
+  } else {
+    source = spec.env;
+    raw = env[spec.env];
+  }
+  if (raw === undefined) return spec.defaultValue;
+  if (raw === '' && spec.defaultValue === undefined && source === spec.env) {
+    // An empty required variable is as good as missing; say so rather than "expected a number".
+    throw new Error(`${spec.env} (or --${spec.flag}) is set but empty; expected ${spec.valueName}`);
+  }
+  try {
+    return spec.parse(raw);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    const names =
+      source === spec.env ? `${spec.env} (or --${spec.flag})` : `--${spec.flag} (or ${spec.env})`;
+    throw new Error(`${names}: ${why}`);
+  }
+}

@@ -1,0 +1,140 @@
+import { defaults } from './defaults.ts';
+import {
+  parseArtifactUrl,
+  parseBoolean,
+  parseByteCount,
+  parseOneOf,
+  parsePath,
+  parsePositiveInt,
+  parseSecondsToMs,
+  parseSha256,
+} from './parse-values.ts';
+
+/**
+ * Every setting, once: its environment variable, the flag that mirrors it, how
+ * to parse it, and its default. `--help` and the README table come from here.
+ */
+export interface Setting<T> {
+  readonly env: string;
+  readonly flag: string;
+  /** For boolean settings: the flag that turns it off (`--no-verify-jar`). */
+  readonly negatedFlag?: string;
+  readonly valueName: string;
+  readonly parse: (raw: string) => T;
+  readonly defaultValue: T | undefined;
+  readonly description: string;
+}
+
+function setting<T>(spec: Setting<T>): Setting<T> {
+  return spec;
+}
+
+export const settings = {
+  url: setting({
+    env: 'ARTIFACT_URL',
+    flag: 'url',
+    valueName: 'URL',
+    parse: parseArtifactUrl,
+    defaultValue: undefined,
+    description:
+      'Signed http(s) URL of the artifact (required). Only scheme://host/path is ever logged.',
+  }),
+  expectedSizeBytes: setting({
+    env: 'ARTIFACT_EXPECTED_SIZE',
+    flag: 'expected-size',
+    valueName: 'BYTES',
+    parse: parseByteCount,
+    defaultValue: undefined,
+    description: 'Exact size of the artifact in bytes (required).',
+  }),
+  outputPath: setting({
+    env: 'ARTIFACT_PATH',
+    flag: 'output',
+    valueName: 'PATH',
+    parse: parsePath,
+    defaultValue: defaults.outputPath,
+    description: 'Where to publish the artifact.',
+  }),
+  sha256: setting({
+    env: 'ARTIFACT_SHA256',
+    flag: 'sha256',
+    valueName: 'HEX',
+    parse: parseSha256,
+    defaultValue: undefined,
+    description:
+      'Expected SHA-256 (64 hex characters, or sha256:<hex>). Enables skipping a re-download.',
+  }),
+  verifyJar: setting({
+    env: 'LOADER_VERIFY_JAR',
+    flag: 'verify-jar',
+    negatedFlag: 'no-verify-jar',
+    valueName: 'BOOL',
+    parse: parseBoolean,
+    defaultValue: defaults.verifyJar,
+    description: 'Check the zip/JAR structure before publishing.',
+  }),
+  logFormat: setting({
+    env: 'LOADER_LOG_FORMAT',
+    flag: 'log-format',
+    valueName: 'json|text',
+    parse: parseOneOf(['json', 'text'] as const),
+    defaultValue: undefined,
+    description: 'Log format (default: text on a terminal, json otherwise).',
+  }),
+  deadlineMs: setting({
+    env: 'LOADER_DEADLINE_SECONDS',
+    flag: 'deadline-seconds',
+    valueName: 'SECONDS',
+    parse: parseSecondsToMs,
+    defaultValue: defaults.deadlineMs,
+    description: 'Overall time limit for the whole run, retries included.',
+  }),
+  connectTimeoutMs: setting({
+    env: 'LOADER_CONNECT_TIMEOUT_SECONDS',
+    flag: 'connect-timeout-seconds',
+    valueName: 'SECONDS',
+    parse: parseSecondsToMs,
+    defaultValue: defaults.connectTimeoutMs,
+    description: 'Time limit for one TCP/TLS connection to be established.',
+  }),
+  stallTimeoutMs: setting({
+    env: 'LOADER_STALL_TIMEOUT_SECONDS',
+    flag: 'stall-timeout-seconds',
+    valueName: 'SECONDS',
+    parse: parseSecondsToMs,
+    defaultValue: defaults.stallTimeoutMs,
+    description: 'Abort an attempt when no byte arrives for this long (headers or body).',
+  }),
+  maxAttempts: setting({
+    env: 'LOADER_MAX_ATTEMPTS',
+    flag: 'max-attempts',
+    valueName: 'N',
+    parse: parsePositiveInt,
+    defaultValue: defaults.maxAttempts,
+    description: 'Attempts in all, the first included.',
+  }),
+  backoffBaseMs: setting({
+    env: 'LOADER_BACKOFF_BASE_SECONDS',
+    flag: 'backoff-base-seconds',
+    valueName: 'SECONDS',
+    parse: parseSecondsToMs,
+    defaultValue: defaults.backoffBaseMs,
+    description: 'First retry delay ceiling; doubles each attempt (full jitter).',
+  }),
+  backoffMaxMs: setting({
+    env: 'LOADER_BACKOFF_MAX_SECONDS',
+    flag: 'backoff-max-seconds',
+    valueName: 'SECONDS',
+    parse: parseSecondsToMs,
+    defaultValue: defaults.backoffMaxMs,
+    description: 'Cap on any retry delay, Retry-After included.',
+  }),
+  terminationLogPath: setting({
+    env: 'LOADER_TERMINATION_LOG',
+    flag: 'termination-log',
+    valueName: 'PATH',
+    parse: parsePath,
+    defaultValue: defaults.terminationLogPath,
+    description: 'Kubernetes termination message file; written only if it exists and is writable.',
+  }),
+} as const;

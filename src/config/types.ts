@@ -1,0 +1,22 @@
+export type LogFormat = 'json' | 'text';
+
+/** The whole configuration, validated and normalised once at the edge, then passed down. */
+export interface LoaderConfig {
+  /** The signed artifact URL. Never log it whole: use `redactUrl`. */
+  readonly url: URL;
+  readonly expectedSizeBytes: number;
+  readonly outputPath: string;
+  /** Lower-case hex SHA-256 the artifact must have, when given. */
+  readonly sha256: string | undefined;
+  readonly verifyJar: boolean;
+  readonly logFormat: LogFormat;
+  readonly deadlineMs: number;
+  readonly connectTimeoutMs: number;
+  readonly stallTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly maxRedirects: number;
+  readonly terminationLogPath: string;
+  readonly progressIntervalMs: number;
+}

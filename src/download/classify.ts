@@ -1,0 +1,120 @@
+import { FetchError, type LoaderError, RejectedError } from '../errors.ts';
+import { parseRetryAfterMs } from './retry-after.ts';
+
+/** Status codes worth another attempt (RFC 9110 §15.5.9, RFC 8470 §5.2, RFC 6585 §4, §15.6). */
+const transientStatuses = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** Network and timeout failures worth another attempt. Anything not listed fails at once. */
+const transientErrorCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+const reasons: Record<string, string> = {
+  ECONNRESET: 'connection reset by the server',
+  ECONNREFUSED: 'connection refused',
+  EAI_AGAIN: 'temporary DNS failure',
+  ENOTFOUND: 'host name does not resolve (DNS)',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timeout (LOADER_CONNECT_TIMEOUT_SECONDS)',
+  UND_ERR_HEADERS_TIMEOUT:
+    'no response headers within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
+  UND_ERR_BODY_TIMEOUT: 'no data received within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body shorter than its Content-Length',
+};
+
+/** The error a non-2xx, non-redirect answer turns into. */
+export function errorForStatus(
+  status: number,
+  statusText: string,
+  where: string,
+  retryAfter: string | string[] | undefined,
+): LoaderError {
+  const what = `${status}${statusText ? ` ${statusText}` : ''}`;
+  if (transientStatuses.has(status)) {
+    const retryAfterMs = parseRetryAfterMs(retryAfter);
+    return new FetchError(`server answered ${what} for ${where}`, {
+      transient: true,
+      details: { status },
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (status >= 400 && status < 500) {
+    const hint =
+      status === 401 || status === 403
+        ? ': the signed URL may have expired or be invalid; issue a new one'
+        : status === 404 || status === 410
+          ? ': no artifact at that path'
+          : '';
+    return new RejectedError(`server rejected the request with ${what} for ${where}${hint}`, {
+      details: { status },
+    });
+  }
+  return new FetchError(`server answered ${what} for ${where}, which is not retried`, {
+    details: { status },
+  });
+}
+
+/** Wraps an error from the HTTP client (socket, DNS, TLS, timeouts) as a FetchError. */
+export function errorForNetworkFailure(error: unknown, where: string): FetchError {
+  const code = errorCode(error);
+  const transient = code !== undefined && transientErrorCodes.has(code);
+  const tlsHint =
+    code !== undefined && isTlsVerificationCode(code)
+      ? '; for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file'
+      : '';
+  const reason = (code !== undefined ? reasons[code] : undefined) ?? firstLine(error);
+  return new FetchError(
+    `request to ${where} failed: ${reason}${code ? ` (${code})` : ''}${tlsHint}`,
+    {
+      cause: error,
+      transient,
+      details: code === undefined ? {} : { errorCode: code },
+    },
+  );
+}
+
+function errorCode(error: unknown): string | undefined {
+  // undici wraps socket errors; the system code is often on the cause.
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR') {
+      const inner = (current as { cause?: unknown }).cause;
+      const innerCode = inner instanceof Error ? (inner as { code?: unknown }).code : undefined;
+      return typeof innerCode === 'string' && /^E[A-Z]+$/.test(innerCode) ? innerCode : code;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isTlsVerificationCode(code: string): boolean {
+  return (
+    code.startsWith('CERT_') ||
+    code.startsWith('ERR_TLS_') ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+    code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN'
+  );
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
+}

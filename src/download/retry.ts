@@ -1,0 +1,58 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type LoaderError, toLoaderError } from '../errors.ts';
+import { type BackoffPolicy, backoffDelayMs } from './backoff.ts';
+
+export interface RetryPolicy extends BackoffPolicy {
+  readonly maxAttempts: number;
+  /** Milliseconds left before the overall deadline; a retry that cannot start in time is not waited for. */
+  readonly remainingMs: () => number;
+  readonly random?: () => number;
+}
+
+export interface RetryEvent {
+  /** The attempt that just failed (1-based). */
+  readonly attempt: number;
+  readonly error: LoaderError;
+  readonly delayMs: number;
+}
+
+/** Thrown through when retries stop; says how many attempts were made. */
+export interface RetryOutcome<T> {
+  readonly value: T;
+  readonly attempts: number;
+}
+
+/**
+ * Runs `operation` until it succeeds, fails permanently, runs out of attempts
+ * or the signal aborts. The operation knows nothing of backoff; only errors
+ * marked `transient` are retried ("unknown errors are not retried"). Every
+ * wait is abortable: an abort ends the wait at once with the signal's reason.
+ */
+export async function retry<T>(
+  operation: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+  onRetry: (event: RetryEvent) => void,
+): Promise<RetryOutcome<T>> {
+  for (let attempt = 1; ; attempt += 1) {
+    signal.throwIfAborted();
+    try {
+      return { value: await operation(attempt), attempts: attempt };
+    } catch (caught) {
+      if (signal.aborted) throw signal.reason;
+      const error = toLoaderError(caught);
+      error.details.attempts = attempt;
+      if (!error.transient || attempt >= policy.maxAttempts) throw error;
+      const delayMs = backoffDelayMs(attempt, policy, error.retryAfterMs, policy.random);
+      if (delayMs >= policy.remainingMs()) {
+        // Waiting would only end in the deadline: fail now, with the real reason.
+        error.details.gaveUp = 'the next attempt could not start before the deadline';
+        throw error;
+      }
+      onRetry({ attempt, error, delayMs });
+      await sleep(delayMs, undefined, { signal }).catch(() => {
+        throw signal.reason;
+      });
+    }
+  }
+}

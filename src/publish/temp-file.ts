@@ -1,0 +1,136 @@
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { writeErrorFor } from './write-errors.ts';
+
+/** Mode of the published file: readable by the main container's user, whatever its uid. */
+export const artifactMode = 0o644;
+
+/** `.app.jar.<16 hex>.partial`: hidden, tied to the target's name, recognisable after a crash. */
+export function tempNameFor(targetPath: string): string {
+  return `.${basename(targetPath)}.${randomBytes(8).toString('hex')}.partial`;
+}
+
+export function isTempNameFor(targetPath: string, name: string): boolean {
+  const prefix = `.${basename(targetPath)}.`;
+  return name.startsWith(prefix) && /^[0-9a-f]{16}\.partial$/.test(name.slice(prefix.length));
+}
+
+/**
+ * The file being downloaded: created exclusively next to the target, so the
+ * final rename is atomic (same file system). Every byte appended is hashed in
+ * the same step, so the digest always describes exactly what is on disk.
+ */
+export class TempArtifact {
+  readonly path: string;
+  readonly folder: string;
+  readonly #handle: FileHandle;
+  #hash: Hash = createHash('sha256');
+  #bytesWritten = 0;
+  #closed = false;
+
+  private constructor(path: string, handle: FileHandle) {
+    this.path = path;
+    this.folder = dirname(path);
+    this.#handle = handle;
+  }
+
+  static async create(targetPath: string): Promise<TempArtifact> {
+    const folder = dirname(targetPath);
+    const path = join(folder, tempNameFor(targetPath));
+    let handle: FileHandle;
+    try {
+      // 'wx' = O_CREAT|O_EXCL: never follows or reuses an existing file or symlink.
+      handle = await open(path, 'wx', artifactMode);
+    } catch (error) {
+      throw writeErrorFor(error, 'creating a temporary file', folder);
+    }
+    const temp = new TempArtifact(path, handle);
+    try {
+      // The umask may have narrowed the mode; the main container may run as another user.
+      await handle.chmod(artifactMode);
+    } catch (error) {
+      await temp.discard();
+      throw writeErrorFor(error, 'setting the file mode', folder);
+    }
+    return temp;
+  }
+
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  async append(chunk: Uint8Array): Promise<void> {
+    let offset = 0;
+    try {
+      while (offset < chunk.byteLength) {
+        const { bytesWritten } = await this.#handle.write(
+          chunk,
+          offset,
+          chunk.byteLength - offset,
+          this.#bytesWritten + offset,
+        );
+        offset += bytesWritten;
+      }
+    } catch (error) {
+      throw writeErrorFor(error, 'writing', this.folder);
+    }
+    this.#hash.update(chunk);
+    this.#bytesWritten += chunk.byteLength;
+  }
+
+  /** Throws away everything written: the next bytes start the file again. */
+  async reset(): Promise<void> {
+    try {
+      await this.#handle.truncate(0);
+    } catch (error) {
+      throw writeErrorFor(error, 'truncating', this.folder);
+    }
+    this.#hash = createHash('sha256');
+    this.#bytesWritten = 0;
+  }
+
+  /** SHA-256 of the bytes written so far, in lower-case hex. */
+  digestHex(): string {
+    return this.#hash.copy().digest('hex');
+  }
+
+  /** Flushes the data to stable storage and closes the file. */
+  async syncAndClose(): Promise<void> {
+    try {
+      await this.#handle.sync();
+      await this.close();
+    } catch (error) {
+      throw writeErrorFor(error, 'flushing to disk', this.folder);
+    }
+  }
+
+  /** Closes and removes the file; safe to call more than once and after publishing. */
+  async discard(): Promise<void> {
+    await this.close().catch(() => {});
+    await unlink(this.path).catch(() => {});
+  }
+
+  private async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#handle.close();
+  }
+}
+
+/**
+ * Removes temp files that a killed earlier run left next to the target. Returns
+ * their names. Only names this module makes are touched.
+ */
+export async function removeStaleTempFiles(targetPath: string): Promise<string[]> {
+  const folder = dirname(targetPath);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((name) => isTempNameFor(targetPath, name));
+  await Promise.all(stale.map((name) => unlink(join(folder, name)).catch(() => {})));
+  return stale;
+}

@@ -1,0 +1,87 @@
+import type { Dispatcher } from 'undici';
+import type { LoaderConfig } from './config/types.ts';
+import { download } from './download/download.ts';
+import { LoaderError } from './errors.ts';
+import type { Logger } from './log/logger.ts';
+import type { Redactor } from './log/redact.ts';
+import { plan } from './plan/plan.ts';
+import { publishAtomically } from './publish/publish.ts';
+import { TempArtifact } from './publish/temp-file.ts';
+import { verifyArtifact } from './verify/verify-artifact.ts';
+
+export interface RunDependencies {
+  readonly logger: Logger;
+  readonly redactor: Redactor;
+  readonly dispatcher: Dispatcher;
+  readonly userAgent: string;
+  /** Milliseconds left before the overall deadline. */
+  readonly remainingMs: () => number;
+}
+
+export interface RunResult {
+  readonly outcome: 'downloaded' | 'already-present';
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly attempts: number;
+  readonly resumedBytes: number;
+}
+
+/**
+ * The whole job, stage by stage: plan -> download -> verify -> publish.
+ * Resolves when the verified artifact is in place; otherwise throws a
+ * LoaderError and leaves the target as it was, with no temp file behind.
+ */
+export async function run(
+  config: LoaderConfig,
+  deps: RunDependencies,
+  signal: AbortSignal,
+): Promise<RunResult> {
+  const { logger } = deps;
+  const planned = await plan(config, signal);
+  if (planned.removedTempFiles.length > 0) {
+    logger.info(
+      'stale-temp-removed',
+      `removed ${planned.removedTempFiles.length} temp file(s) left by an interrupted run`,
+      {
+        files: planned.removedTempFiles,
+      },
+    );
+  }
+  if (planned.action === 'skip') {
+    logger.info(
+      'already-present',
+      'the artifact in place matches ARTIFACT_SHA256; not downloading',
+      {
+        path: config.outputPath,
+        sha256: planned.sha256,
+      },
+    );
+    return {
+      outcome: 'already-present',
+      bytes: config.expectedSizeBytes,
+      sha256: planned.sha256,
+      attempts: 0,
+      resumedBytes: 0,
+    };
+  }
+
+  const temp = await TempArtifact.create(config.outputPath);
+  let published = false;
+  try {
+    const report = await download(config, deps, temp, signal);
+    const sha256 = await verifyArtifact(config, temp, signal);
+    signal.throwIfAborted();
+    await publishAtomically(temp, config.outputPath);
+    published = true;
+    return { outcome: 'downloaded', bytes: temp.bytesWritten, sha256, ...report };
+  } catch (error) {
+    if (error instanceof LoaderError) {
+      error.details.bytes ??= temp.bytesWritten;
+      // For audit: the digest of a complete body that was refused.
+      if (temp.bytesWritten === config.expectedSizeBytes) error.details.sha256 ??= temp.digestHex();
+    }
+    throw error;
+  } finally {
+    if (!published) await temp.discard();
+  }
+}
