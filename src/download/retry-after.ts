@@ -11,6 +11,8 @@ export function parseRetryAfterMs(
   if (raw === undefined) return undefined;
   const text = raw.trim();
   if (/^[0-9]+$/.test(text)) return Number(text) * 1000;
+  // HTTP-date forms all start with a day name (RFC 9110 §5.6.7); Date.parse alone accepts "-1".
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

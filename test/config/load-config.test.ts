@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load-config.ts';
+import type { LoaderConfig } from '../../src/config/types.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+const signedUrl = 'https://bucket.example/app.jar?X-Amz-Signature=TOPSECRETSIG';
+const base = { ARTIFACT_URL: signedUrl, ARTIFACT_EXPECTED_SIZE: '1024' };
+
+function configOf(
+  env: Record<string, string>,
+  argv: string[] = [],
+  terminal = false,
+): LoaderConfig {
+  const invocation = loadConfig(argv, env, terminal);
+  assert.equal(invocation.kind, 'run');
+  return (invocation as { config: LoaderConfig }).config;
+}
+
+function configError(env: Record<string, string>, argv: string[] = []): ConfigError {
+  try {
+    loadConfig(argv, env, false);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    assert.equal(error.exitCode, 2);
+    return error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('reads the contract variables and applies documented defaults', () => {
+    const config = configOf(base);
+    assert.equal(config.url.href, signedUrl);
+    assert.equal(config.expectedSizeBytes, 1024);
+    assert.equal(config.outputPath, '/app/jars/app.jar');
+    assert.equal(config.verifyJar, true);
+    assert.equal(config.sha256, undefined);
+    assert.equal(config.deadlineMs, 600_000);
+    assert.equal(config.connectTimeoutMs, 10_000);
+    assert.equal(config.stallTimeoutMs, 30_000);
+    assert.equal(config.maxAttempts, 8);
+    assert.equal(config.logFormat, 'json');
+  });
+
+  it('logs text on a terminal unless told otherwise', () => {
+    assert.equal(configOf(base, [], true).logFormat, 'text');
+    assert.equal(configOf({ ...base, LOADER_LOG_FORMAT: 'json' }, [], true).logFormat, 'json');
+  });
+
+  it('lets flags mirror and override the environment', () => {
+    const config = configOf(base, [
+      '--expected-size',
+      '7',
+      '--output=/tmp/x.jar',
+      '--no-verify-jar',
+      '--stall-timeout-seconds',
+      '0.25',
+      '--sha256',
+      `sha256:${'AB'.repeat(32)}`,
+    ]);
+    assert.equal(config.expectedSizeBytes, 7);
+    assert.equal(config.outputPath, '/tmp/x.jar');
+    assert.equal(config.verifyJar, false);
+    assert.equal(config.stallTimeoutMs, 250);
+    assert.equal(config.sha256, 'ab'.repeat(32));
+  });
+
+  it('accepts LOADER_VERIFY_JAR=false and seconds with decimals', () => {
+    const config = configOf({
+      ...base,
+      LOADER_VERIFY_JAR: 'false',
+      LOADER_DEADLINE_SECONDS: '1.5',
+    });
+    assert.equal(config.verifyJar, false);
+    assert.equal(config.deadlineMs, 1500);
+  });
+
+  it('answers --help and --version without needing the required variables', () => {
+    assert.equal(loadConfig(['--help'], {}, false).kind, 'help');
+    assert.equal(loadConfig(['-V'], {}, false).kind, 'version');
+  });
+
+  for (const value of ['-1', '1.5', '10MB', '', ' 10', '+10', '0', String(2n ** 60n), '1e6']) {
+    it(`refuses ARTIFACT_EXPECTED_SIZE=${JSON.stringify(value)} naming the variable`, () => {
+      const error = configError({ ...base, ARTIFACT_EXPECTED_SIZE: value });
+      assert.match(error.message, /ARTIFACT_EXPECTED_SIZE/);
+      assert.match(error.message, /expected|empty/);
+    });
+  }
+
+  it('refuses a missing ARTIFACT_EXPECTED_SIZE and a missing ARTIFACT_URL in one message', () => {
+    const error = configError({});
+    assert.match(error.message, /ARTIFACT_URL \(or --url\) is required/);
+    assert.match(error.message, /ARTIFACT_EXPECTED_SIZE \(or --expected-size\) is required/);
+  });
+
+  for (const url of [
+    'ftp://host/app.jar?sig=TOPSECRETSIG',
+    'file:///etc/passwd?sig=TOPSECRETSIG',
+    'not a url TOPSECRETSIG',
+  ]) {
+    it(`refuses the URL ${url.split(':')[0]}: without echoing it`, () => {
+      const error = configError({ ...base, ARTIFACT_URL: url });
+      assert.match(error.message, /ARTIFACT_URL/);
+      assert.doesNotMatch(error.message, /TOPSECRETSIG/);
+    });
+  }
+
+  it('refuses a malformed digest, a bad boolean, a bad duration and an unknown flag', () => {
+    assert.match(
+      configError({ ...base, ARTIFACT_SHA256: 'abc' }).message,
+      /ARTIFACT_SHA256.*64 hexadecimal/,
+    );
+    assert.match(
+      configError({ ...base, ARTIFACT_SHA256: `${'g'.repeat(64)}` }).message,
+      /ARTIFACT_SHA256/,
+    );
+    assert.match(
+      configError({ ...base, LOADER_VERIFY_JAR: 'maybe' }).message,
+      /LOADER_VERIFY_JAR.*true or false/,
+    );
+    assert.match(
+      configError({ ...base, LOADER_STALL_TIMEOUT_SECONDS: '-3' }).message,
+      /LOADER_STALL_TIMEOUT_SECONDS/,
+    );
+    assert.match(configError({ ...base, LOADER_MAX_ATTEMPTS: '0' }).message, /LOADER_MAX_ATTEMPTS/);
+    assert.match(
+      configError({ ...base, LOADER_LOG_FORMAT: 'xml' }).message,
+      /LOADER_LOG_FORMAT.*json, text/,
+    );
+    assert.match(configError(base, ['--frobnicate']).message, /--frobnicate/);
+    assert.match(configError(base, ['--output', '/app/jars/']).message, /ARTIFACT_PATH/);
+  });
+});

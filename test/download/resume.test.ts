@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  parseContentRange,
+  resumeHeaders,
+  sameVersion,
+  validatorOf,
+} from '../../src/download/resume.ts';
+
+describe('resume', () => {
+  it('keeps a strong ETag, drops a weak one, falls back to Last-Modified', () => {
+    assert.deepEqual(validatorOf({ etag: '"abc"' }), { etag: '"abc"', lastModified: undefined });
+    assert.equal(validatorOf({ etag: 'W/"abc"' }), undefined);
+    const lm = 'Mon, 23 Nov 2026 10:00:00 GMT';
+    assert.deepEqual(validatorOf({ etag: 'W/"abc"', 'last-modified': lm }), {
+      etag: undefined,
+      lastModified: lm,
+    });
+  });
+
+  it('asks for the rest with If-Range on the validator', () => {
+    assert.deepEqual(resumeHeaders(100, { etag: '"v1"', lastModified: undefined }), {
+      range: 'bytes=100-',
+      'if-range': '"v1"',
+    });
+  });
+
+  it('parses Content-Range and refuses malformed ones', () => {
+    assert.deepEqual(parseContentRange('bytes 100-199/200'), {
+      firstByte: 100,
+      lastByte: 199,
+      totalBytes: 200,
+    });
+    assert.deepEqual(parseContentRange('bytes 0-9/*'), {
+      firstByte: 0,
+      lastByte: 9,
+      totalBytes: undefined,
+    });
+    for (const bad of ['bytes 10-5/20', 'items 0-1/2', 'bytes */200', '', undefined]) {
+      assert.equal(parseContentRange(bad), undefined, String(bad));
+    }
+  });
+
+  it('detects a changed object', () => {
+    assert.equal(sameVersion({ etag: '"v1"', lastModified: undefined }, { etag: '"v1"' }), true);
+    assert.equal(sameVersion({ etag: '"v1"', lastModified: undefined }, { etag: '"v2"' }), false);
+    assert.equal(sameVersion({ etag: '"v1"', lastModified: undefined }, {}), false);
+  });
+});
