@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { publishAtomically } from '../../src/publish/publish.ts';
+import { isTempNameFor, removeStaleTempFiles, TempArtifact } from '../../src/publish/temp-file.ts';
+
+describe('TempArtifact and publishAtomically', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'publish-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes next to the target, hashes what it writes, publishes with mode 0644', async () => {
+    const target = join(dir, 'app.jar');
+    const temp = await TempArtifact.create(target);
+    assert.ok(isTempNameFor(target, temp.path.slice(dir.length + 1)));
+    await temp.append(Buffer.from('hello '));
+    await temp.append(Buffer.from('world'));
+    assert.equal(temp.bytesWritten, 11);
+    assert.equal(
+      temp.digestHex(),
+      'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9',
+    );
+    await publishAtomically(temp, target);
+    assert.equal(await readFile(target, 'utf8'), 'hello world');
+    assert.equal((await stat(target)).mode & 0o777, 0o644);
+    assert.deepEqual(await readdir(dir), ['app.jar']);
+  });
+
+  it('reset starts the file and its digest again', async () => {
+    const target = join(dir, 'reset.jar');
+    const temp = await TempArtifact.create(target);
+    await temp.append(Buffer.from('stale bytes'));
+    await temp.reset();
+    await temp.append(Buffer.from('hello world'));
+    assert.equal(
+      temp.digestHex(),
+      'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9',
+    );
+    await publishAtomically(temp, target);
+    assert.equal(await readFile(target, 'utf8'), 'hello world');
+  });
+
+  it('replaces a symlink at the target instead of following it', async () => {
+    const victim = join(dir, 'victim.txt');
+    await writeFile(victim, 'do not touch');
+    const target = join(dir, 'linked.jar');
+    await symlink(victim, target);
+    const temp = await TempArtifact.create(target);
+    await temp.append(Buffer.from('new'));
+    await publishAtomically(temp, target);
+    assert.equal(await readFile(victim, 'utf8'), 'do not touch');
+    assert.equal((await stat(target)).isFile(), true);
+    assert.equal(await readFile(target, 'utf8'), 'new');
+  });
+
+  it('discard leaves nothing behind; stale temp files of this target alone are removed', async () => {
+    const sub = await mkdtemp(join(dir, 'stale-'));
+    const target = join(sub, 'app.jar');
+    const temp = await TempArtifact.create(target);
+    await temp.discard();
+    assert.deepEqual(await readdir(sub), []);
+    await writeFile(join(sub, '.app.jar.0123456789abcdef.partial'), 'x');
+    await writeFile(join(sub, '.other.jar.0123456789abcdef.partial'), 'x');
+    await writeFile(join(sub, 'keep.txt'), 'x');
+    assert.deepEqual(await removeStaleTempFiles(target), ['.app.jar.0123456789abcdef.partial']);
+    assert.deepEqual((await readdir(sub)).sort(), [
+      '.other.jar.0123456789abcdef.partial',
+      'keep.txt',
+    ]);
+  });
+});
