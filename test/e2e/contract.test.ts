@@ -1,0 +1,355 @@
+// The init-container contract end to end (issue 2): the built bundle runs as a
+// child process against a real server on loopback, the way a container runs it.
+import assert from 'node:assert/strict';
+import { chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import {
+  type ArtifactServer,
+  fakeSignature,
+  startArtifactServer,
+} from '../helpers/fault-server.ts';
+import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
+import { makeTestPki, type TestPki } from '../helpers/tls.ts';
+import { makeTempDir, randomBytesBuffer, sha256Hex, type TempDir } from '../helpers/tmp.ts';
+
+const nobody = 65534;
+const secrets = [fakeSignature, 'X-Amz-Signature'];
+
+let server: ArtifactServer;
+let tmp: TempDir;
+let caseNumber = 0;
+let outDir: string;
+let target: string;
+let terminationLog: string;
+const artifact = randomBytesBuffer(512 * 1024 + 17);
+
+before(async () => {
+  server = await startArtifactServer();
+  tmp = await makeTempDir('contract-');
+});
+after(async () => {
+  await server.close();
+  await tmp.cleanup();
+});
+beforeEach(async () => {
+  server.setArtifact(artifact);
+  server.schedule();
+  server.requests.length = 0;
+  caseNumber += 1;
+  outDir = join(tmp.path, `case-${caseNumber}`);
+  await mkdir(outDir, { mode: 0o755 });
+  target = join(outDir, 'app.jar');
+  terminationLog = join(tmp.path, `termination-${caseNumber}.log`);
+  await writeFile(terminationLog, '');
+});
+
+function env(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    ARTIFACT_URL: server.url(),
+    ARTIFACT_EXPECTED_SIZE: String(artifact.length),
+    ARTIFACT_PATH: target,
+    LOADER_VERIFY_JAR: 'false',
+    LOADER_TERMINATION_LOG: terminationLog,
+    LOADER_BACKOFF_BASE_SECONDS: '0.05',
+    LOADER_DEADLINE_SECONDS: '20',
+    ...overrides,
+  };
+}
+
+async function run(
+  overrides: Record<string, string> = {},
+  extra: Parameters<typeof runLoader>[0] = {},
+): Promise<LoaderRun> {
+  const result = await runLoader({ env: env(overrides), ...extra });
+  assertNoSecret(result, secrets);
+  assert.doesNotMatch(await readFile(terminationLog, 'utf8'), new RegExp(fakeSignature));
+  return result;
+}
+
+function finalEvent(result: LoaderRun): Record<string, unknown> {
+  const last = result.events.at(-1);
+  assert.ok(last, `no events; stdout=${result.stdout} stderr=${result.stderr}`);
+  return last;
+}
+
+async function assertNothingWritten(): Promise<void> {
+  assert.deepEqual(await readdir(outDir), [], 'the folder must hold no artifact and no temp file');
+}
+
+describe('contract: success', () => {
+  it('publishes a byte-identical file, 0644, and logs start, progress and a final event', async () => {
+    const result = await run();
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
+    assert.equal((await stat(target)).mode & 0o777, 0o644);
+    assert.deepEqual(await readdir(outDir), ['app.jar']);
+
+    const [start] = result.events;
+    assert.equal(start?.event, 'start');
+    assert.equal(start?.url, `${server.origin}/artifacts/app.jar`);
+    for (const event of result.events) {
+      for (const field of ['ts', 'level', 'event', 'msg'])
+        assert.ok(field in event, `${field} missing`);
+    }
+    assert.ok(
+      result.events.some((event) => event.event === 'progress' && typeof event.bytes === 'number'),
+    );
+    const done = finalEvent(result);
+    assert.equal(done.event, 'done');
+    assert.equal(done.outcome, 'downloaded');
+    assert.equal(done.exitCode, 0);
+    assert.equal(done.bytes, artifact.length);
+    assert.equal(done.sha256, sha256Hex(artifact));
+    assert.equal(typeof done.durationMs, 'number');
+    assert.match(
+      await readFile(terminationLog, 'utf8'),
+      new RegExp(`^ok: .*sha256=${sha256Hex(artifact)}`),
+    );
+
+    const [request] = server.requests;
+    assert.equal(server.requests.length, 1);
+    assert.equal(request?.headers['accept-encoding'], 'identity');
+    assert.match(String(request?.headers['user-agent']), /^runtime-loader\/\d+\.\d+\.\d+/);
+    assert.equal(request?.headers.range, undefined);
+  });
+
+  it('follows a redirect (S3 answers 307) and keeps the redirect target secret too', async () => {
+    server.route('/start', (_req, res) => {
+      res.writeHead(307, { location: `/artifacts/app.jar?X-Amz-Signature=${fakeSignature}-hop` });
+      res.end();
+    });
+    const result = await run({
+      ARTIFACT_URL: `${server.origin}/start?X-Amz-Signature=${fakeSignature}`,
+    });
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
+  });
+
+  it('replaces a symlink planted at the target and leaves what it pointed to untouched', async () => {
+    const victim = join(tmp.path, `victim-${caseNumber}.txt`);
+    await writeFile(victim, 'precious');
+    await symlink(victim, target);
+    const result = await run();
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(await readFile(victim, 'utf8'), 'precious');
+    assert.equal((await lstat(target)).isSymbolicLink(), false);
+    assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
+  });
+
+  it('prints text lines instead of JSON when LOADER_LOG_FORMAT=text', async () => {
+    const result = await run({ LOADER_LOG_FORMAT: 'text' });
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(result.events.length, 0);
+    assert.match(result.stdout, /INFO +done: /);
+  });
+});
+
+describe('contract: size', () => {
+  it('fails with 5 before writing anything when Content-Length differs', async () => {
+    const result = await run({ ARTIFACT_EXPECTED_SIZE: String(artifact.length + 1) });
+    assert.equal(result.code, 5);
+    assert.match(String(finalEvent(result).msg), /announces \d+ bytes.*ARTIFACT_EXPECTED_SIZE/);
+    assert.equal(server.requests.length, 1, 'a size mismatch is not retried');
+    await assertNothingWritten();
+  });
+
+  it('stops a body longer than expected with 5, writes nothing, and drops the connection early', async () => {
+    server.schedule({ kind: 'oversize', extraBytes: 64 * 1024 * 1024 });
+    const result = await run();
+    assert.equal(result.code, 5, result.stdout);
+    assert.match(String(finalEvent(result).msg), /more than the expected/);
+    await assertNothingWritten();
+    const [request] = server.requests;
+    assert.equal(
+      request?.clientAborted,
+      true,
+      'the loader must hang up rather than read the excess',
+    );
+    assert.ok((request?.bytesSent ?? 0) < artifact.length + 64 * 1024 * 1024);
+  });
+
+  it('fails when the connection closes early every time, with nothing at the target', async () => {
+    server.schedule(
+      ...Array.from({ length: 3 }, () => ({ kind: 'close' as const, afterBytes: 1000 })),
+    );
+    const result = await run({ LOADER_MAX_ATTEMPTS: '3' });
+    assert.notEqual(result.code, 0);
+    assert.equal(result.code, 4);
+    assert.equal(server.requests.length, 3);
+    await assertNothingWritten();
+  });
+
+  it('leaves an existing artifact untouched when the new download fails', async () => {
+    await writeFile(target, 'the previous, verified jar');
+    server.schedule({ kind: 'status', status: 404 });
+    const result = await run();
+    assert.equal(result.code, 3);
+    assert.equal(await readFile(target, 'utf8'), 'the previous, verified jar');
+    assert.deepEqual(await readdir(outDir), ['app.jar']);
+  });
+});
+
+describe('contract: server rejections', () => {
+  for (const status of [403, 404]) {
+    it(`exits 3 on ${status} without retrying, and says so in the termination log`, async () => {
+      server.schedule({ kind: 'status', status });
+      const result = await run();
+      assert.equal(result.code, 3);
+      assert.equal(server.requests.length, 1);
+      const failed = finalEvent(result);
+      assert.equal(failed.event, 'failed');
+      assert.equal(failed.exitCode, 3);
+      assert.equal(failed.status, status);
+      assert.match(
+        await readFile(terminationLog, 'utf8'),
+        new RegExp(`^exit 3 ERR_REJECTED: .*${status}`),
+      );
+      await assertNothingWritten();
+    });
+  }
+});
+
+describe('contract: configuration', () => {
+  for (const value of ['-1', '1.5', '10MB', '', String(2n ** 60n)]) {
+    it(`exits 2 for ARTIFACT_EXPECTED_SIZE=${JSON.stringify(value)} naming the variable`, async () => {
+      const result = await run({ ARTIFACT_EXPECTED_SIZE: value });
+      assert.equal(result.code, 2);
+      assert.match(String(finalEvent(result).msg), /ARTIFACT_EXPECTED_SIZE/);
+      assert.equal(server.requests.length, 0);
+      await assertNothingWritten();
+    });
+  }
+
+  it('exits 2 when ARTIFACT_EXPECTED_SIZE is missing', async () => {
+    const { ARTIFACT_EXPECTED_SIZE: _omit, ...rest } = env();
+    const result = await runLoader({ env: rest });
+    assert.equal(result.code, 2);
+    assert.match(
+      String(finalEvent(result).msg),
+      /ARTIFACT_EXPECTED_SIZE \(or --expected-size\) is required/,
+    );
+  });
+
+  it('exits 2 for a non-http scheme without echoing the URL', async () => {
+    const result = await run({
+      ARTIFACT_URL: `ftp://127.0.0.1/app.jar?X-Amz-Signature=${fakeSignature}`,
+    });
+    assert.equal(result.code, 2);
+    assert.match(String(finalEvent(result).msg), /ARTIFACT_URL.*http/);
+  });
+
+  it('takes the same settings as flags', async () => {
+    const result = await runLoader({
+      env: { LOADER_TERMINATION_LOG: terminationLog },
+      args: [
+        '--url',
+        server.url(),
+        '--expected-size',
+        String(artifact.length),
+        '--output',
+        target,
+        '--no-verify-jar',
+      ],
+    });
+    assertNoSecret(result, secrets);
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
+  });
+
+  it('prints --help and --version with exit 0', async () => {
+    const help = await runLoader({ args: ['--help'] });
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /ARTIFACT_EXPECTED_SIZE/);
+    const version = await runLoader({ args: ['--version'] });
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('contract: write failures', () => {
+  it('exits 7 naming the folder when it is not writable by the loader user', async () => {
+    // Runs as another uid: as root, permission bits would stop nothing.
+    const result = await run({}, { uid: nobody, gid: nobody });
+    assert.equal(result.code, 7, result.stdout);
+    const failed = finalEvent(result);
+    assert.match(
+      String(failed.msg),
+      new RegExp(`cannot write.*${outDir.replaceAll('/', '\\/')}.*EACCES`),
+    );
+    assert.equal(failed.folder, outDir);
+    assert.equal(server.requests.length, 0, 'nothing is fetched that could not be written');
+    await assertNothingWritten();
+  });
+
+  it('succeeds as that user once the folder belongs to it', async () => {
+    await chown(outDir, nobody, nobody);
+    const result = await run({}, { uid: nobody, gid: nobody });
+    assert.equal(result.code, 0, result.stdout);
+    const info = await stat(target);
+    assert.equal(info.uid, nobody);
+    assert.equal(info.mode & 0o777, 0o644);
+  });
+});
+
+describe('contract: signals', () => {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
+    it(`${signal} mid-download exits ${code} and removes the temp file`, async () => {
+      server.schedule({ kind: 'slow', bytesPerChunk: 16 * 1024, delayMs: 50 });
+      let sent = false;
+      const result = await run(
+        {},
+        {
+          onEvent: (event, child) => {
+            if (!sent && event.event === 'progress') {
+              sent = true;
+              child.kill(signal);
+            }
+          },
+        },
+      );
+      assert.equal(sent, true, 'the download never reported progress');
+      assert.equal(result.code, code, result.stdout);
+      assert.equal(finalEvent(result).code, 'ERR_INTERRUPTED');
+      await assertNothingWritten();
+    });
+  }
+});
+
+describe('contract: redirects across schemes', () => {
+  let pki: TestPki;
+  let secure: ArtifactServer;
+  before(async () => {
+    pki = await makeTestPki();
+    secure = await startArtifactServer({ tls: pki });
+  });
+  after(async () => {
+    await secure.close();
+    await pki.cleanup();
+  });
+
+  it('refuses a redirect from https to http', async () => {
+    secure.route('/down', (_req, res) => {
+      res.writeHead(302, { location: server.url() });
+      res.end();
+    });
+    const result = await run({
+      ARTIFACT_URL: `${secure.origin}/down?X-Amz-Signature=${fakeSignature}`,
+      NODE_EXTRA_CA_CERTS: pki.caCertPath,
+    });
+    assert.equal(result.code, 4, result.stdout);
+    assert.match(String(finalEvent(result).msg), /refused a redirect from https to http/);
+    assert.equal(server.requests.length, 0, 'the http target must never be contacted');
+    await assertNothingWritten();
+  });
+
+  it('downloads over https from a private CA given by NODE_EXTRA_CA_CERTS', async () => {
+    secure.setArtifact(artifact);
+    const result = await run({ ARTIFACT_URL: secure.url(), NODE_EXTRA_CA_CERTS: pki.caCertPath });
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
+  });
+});
