@@ -60,23 +60,30 @@ export class TempArtifact {
     return this.#bytesWritten;
   }
 
-  async append(chunk: Uint8Array): Promise<void> {
-    let offset = 0;
+  /** Appends the chunks in order with one writev(2), then hashes them: disk and digest move together. */
+  async append(chunks: readonly Buffer[]): Promise<void> {
+    const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     try {
-      while (offset < chunk.byteLength) {
-        const { bytesWritten } = await this.#handle.write(
-          chunk,
-          offset,
-          chunk.byteLength - offset,
-          this.#bytesWritten + offset,
-        );
-        offset += bytesWritten;
+      let done = (await this.#handle.writev(chunks as Buffer[], this.#bytesWritten)).bytesWritten;
+      if (done < total) {
+        // A short writev (rare: signals, quotas) is finished with plain writes.
+        const rest = Buffer.concat(chunks as Buffer[]).subarray(done);
+        for (let offset = 0; offset < rest.byteLength; ) {
+          const { bytesWritten } = await this.#handle.write(
+            rest,
+            offset,
+            rest.byteLength - offset,
+            this.#bytesWritten + done,
+          );
+          offset += bytesWritten;
+          done += bytesWritten;
+        }
       }
     } catch (error) {
       throw writeErrorFor(error, 'writing', this.folder);
     }
-    this.#hash.update(chunk);
-    this.#bytesWritten += chunk.byteLength;
+    for (const chunk of chunks) this.#hash.update(chunk);
+    this.#bytesWritten += total;
   }
 
   /** Throws away everything written: the next bytes start the file again. */

@@ -19,8 +19,7 @@ describe('TempArtifact and publishAtomically', () => {
     const target = join(dir, 'app.jar');
     const temp = await TempArtifact.create(target);
     assert.ok(isTempNameFor(target, temp.path.slice(dir.length + 1)));
-    await temp.append(Buffer.from('hello '));
-    await temp.append(Buffer.from('world'));
+    await temp.append([Buffer.from('hello '), Buffer.from('world')]);
     assert.equal(temp.bytesWritten, 11);
     assert.equal(
       temp.digestHex(),
@@ -35,9 +34,9 @@ describe('TempArtifact and publishAtomically', () => {
   it('reset starts the file and its digest again', async () => {
     const target = join(dir, 'reset.jar');
     const temp = await TempArtifact.create(target);
-    await temp.append(Buffer.from('stale bytes'));
+    await temp.append([Buffer.from('stale bytes')]);
     await temp.reset();
-    await temp.append(Buffer.from('hello world'));
+    await temp.append([Buffer.from('hello world')]);
     assert.equal(
       temp.digestHex(),
       'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9',
@@ -52,7 +51,7 @@ describe('TempArtifact and publishAtomically', () => {
     const target = join(dir, 'linked.jar');
     await symlink(victim, target);
     const temp = await TempArtifact.create(target);
-    await temp.append(Buffer.from('new'));
+    await temp.append([Buffer.from('new')]);
     await publishAtomically(temp, target);
     assert.equal(await readFile(victim, 'utf8'), 'do not touch');
     assert.equal((await stat(target)).isFile(), true);
