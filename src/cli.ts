@@ -16,6 +16,7 @@ import {
 } from './errors.ts';
 import { Logger } from './log/logger.ts';
 import { Redactor, redactUrl } from './log/redact.ts';
+import { peakRssBytes } from './process/peak-memory.ts';
 import { writeTerminationMessage } from './process/termination-log.ts';
 import { type RunResult, run } from './run.ts';
 import { loaderVersion, userAgent } from './version.ts';
@@ -124,6 +125,7 @@ async function main(): Promise<number> {
       attempts: result.attempts,
       resumedBytes: result.resumedBytes,
       durationMs: Math.round(performance.now() - startedAt),
+      peakRssBytes: peakRssBytes(),
     });
     exitCode = ExitCode.ok;
     terminationMessage = `ok: ${result.outcome} ${config.outputPath} sha256=${result.sha256} bytes=${result.bytes}`;

@@ -145,6 +145,27 @@ describe('contract: success', () => {
   });
 });
 
+describe('contract: memory', () => {
+  it('keeps peak memory flat whatever the size (8 MiB vs 128 MiB)', async () => {
+    const peakFor = async (sizeBytes: number) => {
+      const body = randomBytesBuffer(sizeBytes);
+      server.setArtifact(body);
+      const result = await run(
+        { ARTIFACT_EXPECTED_SIZE: String(sizeBytes) },
+        { timeoutMs: 60_000 },
+      );
+      assert.equal(result.code, 0, result.stdout);
+      const peak = finalEvent(result).peakRssBytes;
+      assert.equal(typeof peak, 'number', 'the final event reports peakRssBytes');
+      return peak as number;
+    };
+    const small = await peakFor(8 * 1024 * 1024);
+    const large = await peakFor(128 * 1024 * 1024);
+    // Buffering the body would add ~120 MiB; streaming adds only garbage awaiting collection.
+    assert.ok(large - small < 48 * 1024 * 1024, `peak grew from ${small} to ${large} bytes`);
+  });
+});
+
 describe('contract: size', () => {
   it('fails with 5 before writing anything when Content-Length differs', async () => {
     const result = await run({ ARTIFACT_EXPECTED_SIZE: String(artifact.length + 1) });
