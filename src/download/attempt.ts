@@ -111,7 +111,8 @@ async function acceptResponse(
         transient: true,
       });
     }
-    state.resumedBytes += kept;
+    // Bytes of the final file that earlier attempts fetched: the offset of the latest resume.
+    state.resumedBytes = kept;
     context.logger.info('resume', `resuming at byte ${kept}`, {
       offsetBytes: kept,
       totalBytes: expected,
@@ -224,4 +225,6 @@ async function startOver(
   });
   await temp.reset();
   state.validator = undefined;
+  // Bytes resumed earlier were just thrown away: none of them is in the final file.
+  state.resumedBytes = 0;
 }

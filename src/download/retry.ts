@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type LoaderError, toLoaderError } from '../errors.ts';
+import { LoaderError, toLoaderError } from '../errors.ts';
 import { type BackoffPolicy, backoffDelayMs } from './backoff.ts';
 
 export interface RetryPolicy extends BackoffPolicy {
@@ -16,7 +16,6 @@ export interface RetryEvent {
   readonly delayMs: number;
 }
 
-/** Thrown through when retries stop; says how many attempts were made. */
 export interface RetryOutcome<T> {
   readonly value: T;
   readonly attempts: number;
@@ -39,7 +38,7 @@ export async function retry<T>(
     try {
       return { value: await operation(attempt), attempts: attempt };
     } catch (caught) {
-      if (signal.aborted) throw signal.reason;
+      if (signal.aborted) throw withAttempts(signal.reason, attempt);
       const error = toLoaderError(caught);
       error.details.attempts = attempt;
       if (!error.transient || attempt >= policy.maxAttempts) throw error;
@@ -51,8 +50,14 @@ export async function retry<T>(
       }
       onRetry({ attempt, error, delayMs });
       await sleep(delayMs, undefined, { signal }).catch(() => {
-        throw signal.reason;
+        throw withAttempts(signal.reason, attempt);
       });
     }
   }
+}
+
+/** An abort (deadline, signal) still says how many attempts were made before it. */
+function withAttempts(reason: unknown, attempts: number): unknown {
+  if (reason instanceof LoaderError) reason.details.attempts = attempts;
+  return reason;
 }

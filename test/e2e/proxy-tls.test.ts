@@ -1,0 +1,167 @@
+// End-to-end proxies and private CAs (issue 3): the built loader as a child process,
+// with HTTP_PROXY / HTTPS_PROXY / NO_PROXY and NODE_EXTRA_CA_CERTS in its environment
+// (Node reads the extra CAs at process start, so they can only come that way).
+import assert from 'node:assert/strict';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  type ArtifactServer,
+  fakeSignature,
+  startArtifactServer,
+} from '../helpers/fault-server.ts';
+import { type ForwardProxy, startProxy } from '../helpers/proxy.ts';
+import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
+import { makeTestPki, type TestPki } from '../helpers/tls.ts';
+import { makeTempDir, sha256Hex } from '../helpers/tmp.ts';
+
+let pki: TestPki;
+before(async () => {
+  pki = await makeTestPki();
+});
+after(() => pki?.cleanup());
+
+interface Setup extends AsyncDisposable {
+  server: ArtifactServer;
+  proxy: ForwardProxy;
+  target: string;
+  run(env: Record<string, string>): Promise<LoaderRun>;
+}
+
+async function setup(options: { https: boolean }): Promise<Setup> {
+  const server = await startArtifactServer(
+    options.https ? { tls: { key: pki.key, cert: pki.cert } } : {},
+  );
+  const proxy = await startProxy();
+  const dir = await makeTempDir('runtime-loader-e2e-');
+  const target = join(dir.path, 'out', 'app.jar');
+  const run = async (env: Record<string, string>) => {
+    const result = await runLoader({
+      env: {
+        ARTIFACT_URL: server.url(),
+        ARTIFACT_PATH: target,
+        ARTIFACT_EXPECTED_SIZE: String(server.artifact.length),
+        LOADER_VERIFY_JAR: 'false',
+        LOADER_LOG_FORMAT: 'json',
+        LOADER_STALL_TIMEOUT_SECONDS: '0.5',
+        LOADER_CONNECT_TIMEOUT_SECONDS: '1',
+        LOADER_BACKOFF_BASE_SECONDS: '0.05',
+        LOADER_BACKOFF_MAX_SECONDS: '2',
+        LOADER_DEADLINE_SECONDS: '10',
+        LOADER_TERMINATION_LOG: join(dir.path, 'no-termination-log'),
+        ...env,
+      },
+    });
+    assertNoSecret(result, [fakeSignature]);
+    return result;
+  };
+  const dispose = async () => {
+    await proxy.close();
+    await server.close();
+    await dir.cleanup();
+  };
+  return { server, proxy, target, run, [Symbol.asyncDispose]: dispose };
+}
+
+function finalEvent(run: LoaderRun): Record<string, unknown> {
+  const finals = run.events.filter((event) => event.event === 'done' || event.event === 'failed');
+  assert.equal(finals.length, 1, `exactly one done/failed event in:\n${run.stdout}${run.stderr}`);
+  return finals[0] ?? {};
+}
+
+function describeRun(run: LoaderRun): string {
+  return `exit ${run.code}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`;
+}
+
+async function assertPublished(target: string, body: Buffer): Promise<void> {
+  assert.equal(sha256Hex(await readFile(target)), sha256Hex(body), 'byte-identical artifact');
+  assert.deepEqual(await readdir(dirname(target)), ['app.jar']);
+}
+
+async function assertNothingPublished(target: string): Promise<void> {
+  await assert.rejects(lstat(target), { code: 'ENOENT' }, 'no file at the target');
+  assert.deepEqual(await readdir(dirname(target)).catch(() => []), [], 'no temp file left');
+}
+
+describe('proxies', () => {
+  test('HTTP_PROXY carries a download from an http URL', async () => {
+    await using s = await setup({ https: false });
+
+    const run = await s.run({ HTTP_PROXY: s.proxy.url });
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.deepEqual(s.proxy.requests, [{ method: 'GET', target: s.server.url() }]);
+    assert.equal(s.server.requests.length, 1);
+  });
+
+  test('NO_PROXY=127.0.0.1 bypasses HTTP_PROXY', async () => {
+    await using s = await setup({ https: false });
+
+    const run = await s.run({ HTTP_PROXY: s.proxy.url, NO_PROXY: '127.0.0.1' });
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.deepEqual(s.proxy.requests, [], 'the proxy saw nothing');
+    assert.equal(s.server.requests.length, 1);
+  });
+
+  test('HTTPS_PROXY tunnels an https download through CONNECT', async () => {
+    await using s = await setup({ https: true });
+
+    const run = await s.run({ HTTPS_PROXY: s.proxy.url, NODE_EXTRA_CA_CERTS: pki.caCertPath });
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.deepEqual(s.proxy.requests, [
+      { method: 'CONNECT', target: new URL(s.server.origin).host },
+    ]);
+    assert.equal(s.server.requests.length, 1);
+  });
+
+  test('a connection cut inside the CONNECT tunnel resumes through a new tunnel', async () => {
+    await using s = await setup({ https: true });
+    // 'close', not 'reset': the fault server cannot send a TCP RST under TLS (resetAndDestroy throws).
+    s.server.schedule({ kind: 'close', afterBytes: 100_000 });
+
+    const run = await s.run({ HTTPS_PROXY: s.proxy.url, NODE_EXTRA_CA_CERTS: pki.caCertPath });
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.deepEqual(
+      s.proxy.requests.map((request) => request.method),
+      ['CONNECT', 'CONNECT'],
+    );
+    assert.equal(s.server.requests[1]?.headers.range, 'bytes=100000-');
+    assert.equal(s.server.requests[1]?.headers['if-range'], s.server.etag);
+    assert.equal(finalEvent(run).resumedBytes, 100_000);
+  });
+});
+
+describe('private CAs', () => {
+  test('NODE_EXTRA_CA_CERTS makes a private CA trusted', async () => {
+    await using s = await setup({ https: true });
+
+    const run = await s.run({ NODE_EXTRA_CA_CERTS: pki.caCertPath });
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.equal(s.server.requests.length, 1);
+  });
+
+  for (const via of ['directly', 'through HTTPS_PROXY'] as const) {
+    test(`without NODE_EXTRA_CA_CERTS an https download ${via} fails with exit 4 naming it`, async () => {
+      await using s = await setup({ https: true });
+
+      const run = await s.run(via === 'directly' ? {} : { HTTPS_PROXY: s.proxy.url });
+
+      assert.equal(run.code, 4, describeRun(run));
+      await assertNothingPublished(s.target);
+      const failed = finalEvent(run);
+      assert.match(String(failed.msg), /NODE_EXTRA_CA_CERTS/);
+      assert.equal(failed.attempts, 1, 'an untrusted certificate is not retried');
+      assert.equal(s.server.requests.length, 0, 'no HTTP request got past the handshake');
+      if (via !== 'directly') assert.equal(s.proxy.requests[0]?.method, 'CONNECT');
+    });
+  }
+});
