@@ -1,0 +1,43 @@
+# runtime-loader: the init container that puts a verified JAR on /app/jars.
+#
+# The base images are build arguments so the same file builds against the public
+# images (the defaults) and, where no registry can be reached, against local
+# stand-ins made by scripts/make-base-image.ts (npm run test:container does this).
+# Pin the defaults by digest in the release pipeline.
+ARG BUILD_IMAGE=docker.io/library/node:24-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12
+
+# ---- build: one self-contained ES module, dist/runtime-loader.mjs -------------
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /src
+# The dependency layer is cached until the lockfile changes. Install scripts are
+# not needed to bundle (esbuild's binary comes from its optional dependency).
+COPY package.json package-lock.json ./
+RUN ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+COPY tsconfig.json ./
+COPY scripts/build.mjs ./scripts/
+COPY src/ ./src/
+RUN ["npm", "run", "build"]
+# The runtime stage has no shell to mkdir with, so the mount point is made here
+# and copied over with its owner set. 0755: written by the loader (UID 1000),
+# readable by the main container whatever its UID.
+RUN ["node", "-e", "require('node:fs').mkdirSync('/staging/jars', { recursive: true }); require('node:fs').chmodSync('/staging/jars', 0o755)"]
+
+# ---- runtime: Node 24, no shell, no package manager ---------------------------
+FROM ${RUNTIME_IMAGE}
+ARG VERSION=0.0.0-dev
+ARG SOURCE_URL=https://example.com/runtime-loader.git
+LABEL org.opencontainers.image.title="runtime-loader" \
+      org.opencontainers.image.description="Init container that puts a verified JAR on a shared volume before the JVM container starts" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+# Owned by root: the loader cannot modify its own code. The glob also takes the
+# bundled dependencies' license file (runtime-loader.mjs.LEGAL.txt).
+COPY --from=build /src/dist/runtime-loader.mjs* /app/
+# The ownership fix: an empty named volume mounted here takes this directory's
+# owner and mode (Docker and podman copy them), so UID 1000 can write the JAR.
+# Kubernetes emptyDir does not copy them; there fsGroup: 1000 does the same job.
+COPY --from=build --chown=1000:1000 /staging/jars/ /app/jars/
+USER 1000:1000
+ENTRYPOINT ["/nodejs/bin/node", "/app/runtime-loader.mjs"]

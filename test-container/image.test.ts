@@ -1,0 +1,252 @@
+// The real image on a real engine: built from the repository's Dockerfile on
+// local base images, run with the orchestrator's hardening flags against an
+// artifact server on loopback. Needs podman or docker; see test-container/engine.ts.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeBaseImages } from '../scripts/make-base-image.ts';
+import {
+  type ArtifactServer,
+  fakeSignature,
+  startArtifactServer,
+} from '../test/helpers/fault-server.ts';
+import { detectEngine, type Engine, type ExecResult, expectSuccess } from './engine.ts';
+import { jarsMountPath, loaderHardeningFlags } from './hardening.ts';
+import { buildImage, dockerfileWithoutOwnershipFix, repoRoot } from './image-build.ts';
+import { makeJar } from './jar.ts';
+import { jsonLines, mainContainerUser, Sandbox } from './sandbox.ts';
+
+const image = 'localhost/runtime-loader:test';
+const imageWithoutOwnershipFix = 'localhost/runtime-loader:test-without-ownership-fix';
+const suiteTimeoutMs = 600_000;
+
+const detection = await detectEngine();
+const inCi =
+  process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
+// In CI, or when an engine was asked for by name, a missing engine is a failure, not a skip.
+const engineRequired = inCi || (process.env.CONTAINER_ENGINE ?? '') !== '';
+
+if (!detection.ok) {
+  const banner = `container tests need podman or docker: ${detection.reason}`;
+  if (engineRequired) {
+    test('a container engine is available (required: CI=true or CONTAINER_ENGINE set)', () => {
+      assert.fail(
+        `${banner}. Install one (Debian: apt-get install -y podman runc) or set CONTAINER_ENGINE.`,
+      );
+    });
+  } else {
+    console.warn(`\n${'!'.repeat(78)}\nSKIP: ${banner}\n${'!'.repeat(78)}\n`);
+    test('runtime-loader image', { skip: banner }, () => {});
+  }
+} else {
+  describeImage(detection.engine);
+}
+
+function describeImage(engine: Engine): void {
+  describe(`runtime-loader image (${engine.name} ${engine.version})`, {
+    timeout: suiteTimeoutMs,
+  }, () => {
+    const sandbox = new Sandbox(engine);
+    let server: ArtifactServer | undefined;
+    let artifact: Buffer = Buffer.alloc(0);
+    let artifactSha256 = '';
+    let version = '';
+
+    before(async () => {
+      const started = performance.now();
+      version = (
+        JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+      ).version;
+      const bases = await makeBaseImages(engine);
+      const basesMs = performance.now() - started;
+      const { durationMs: buildMs } = await buildImage(engine, { tag: image, bases, version });
+
+      // The negative control: the same Dockerfile and context, minus `--chown`.
+      const work = await mkdtemp(join(tmpdir(), 'runtime-loader-dockerfile-'));
+      try {
+        const dockerfile = join(work, 'Dockerfile');
+        await writeFile(dockerfile, await dockerfileWithoutOwnershipFix());
+        await buildImage(engine, { tag: imageWithoutOwnershipFix, bases, version, dockerfile });
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+
+      artifact = await makeJar();
+      artifactSha256 = createHash('sha256').update(artifact).digest('hex');
+      server = await startArtifactServer();
+      server.setArtifact(artifact);
+      // An object store answers an expired signature with 403 and an XML error.
+      server.route('/artifacts/expired.jar', (_request, response) => {
+        response.writeHead(403, { 'content-type': 'application/xml' });
+        response.end(
+          '<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
+        );
+      });
+
+      const imageSizeBytes = Number(
+        expectSuccess(
+          await engine.exec(['image', 'inspect', '--format', '{{.Size}}', image], {
+            timeoutMs: 30_000,
+          }),
+          'image inspect',
+        ).trim(),
+      );
+      const bundleSizeBytes = (await stat(join(repoRoot, 'dist/runtime-loader.mjs'))).size;
+      console.log(
+        `# engine ${engine.name} ${engine.version}; base images ${bases.rebuilt.length === 0 ? 'reused' : `built (${bases.rebuilt.join(', ')})`} in ${Math.round(basesMs)} ms; image built in ${buildMs} ms`,
+      );
+      console.log(
+        `# image ${image}: ${imageSizeBytes} bytes (${(imageSizeBytes / 1e6).toFixed(1)} MB); bundle dist/runtime-loader.mjs: ${bundleSizeBytes} bytes`,
+      );
+    });
+
+    after(async () => {
+      await server?.close();
+      await sandbox.cleanup();
+    });
+
+    const describeRun = (result: ExecResult) =>
+      `exit ${result.exitCode ?? result.signal}${result.timedOut ? ' (timed out)' : ''}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
+
+    /**
+     * Runs the loader on `volume`, logs one line for the CI log (exit code and
+     * final event), and checks the exit code and that the URL's signature
+     * appears nowhere in the output.
+     */
+    const runLoaderCase = async (
+      name: string,
+      options: { image: string; volume: string; url: string; sizeBytes: number; exitCode: number },
+    ): Promise<ExecResult> => {
+      assert.ok(server !== undefined);
+      const result = await sandbox.runLoader(options.image, options.volume, {
+        ARTIFACT_URL: options.url,
+        ARTIFACT_EXPECTED_SIZE: String(options.sizeBytes),
+      });
+      const last = jsonLines(result.stdout).at(-1);
+      console.log(
+        `# ${name}: exit ${result.exitCode} in ${result.durationMs} ms; ${JSON.stringify(last?.msg ?? null)}`,
+      );
+      assert.equal(result.exitCode, options.exitCode, describeRun(result));
+      assert.ok(
+        !`${result.stdout}${result.stderr}`.includes(fakeSignature),
+        'the URL signature appears in the loader output',
+      );
+      return result;
+    };
+
+    test('image: non-root user, exec-form entrypoint, OCI labels, /app/jars owned by 1000:1000 0755', async () => {
+      const format = '{{json .Config}}';
+      const config = JSON.parse(
+        expectSuccess(
+          await engine.exec(['image', 'inspect', '--format', format, image], { timeoutMs: 30_000 }),
+          'image inspect',
+        ),
+      ) as { User: string; Entrypoint: string[]; Labels: Record<string, string> };
+      assert.equal(config.User, '1000:1000');
+      assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '/app/runtime-loader.mjs']);
+      for (const label of ['title', 'source', 'version', 'licenses']) {
+        assert.ok(
+          config.Labels[`org.opencontainers.image.${label}`],
+          `label org.opencontainers.image.${label}`,
+        );
+      }
+      assert.equal(config.Labels['org.opencontainers.image.version'], version);
+      const volume = await sandbox.createVolume('fresh');
+      const view = await sandbox.readVolume(image, volume);
+      assert.deepEqual(
+        view.dir,
+        { uid: 1000, gid: 1000, mode: '755' },
+        'a fresh volume takes /app/jars from the image',
+      );
+      assert.deepEqual(view.entries, []);
+    });
+
+    test('success: exit 0; the main container (another uid, read-only mount) reads the same bytes', async () => {
+      assert.ok(server !== undefined);
+      const volume = await sandbox.createVolume('success');
+      const url = server.url();
+      await runLoaderCase('success', {
+        image,
+        volume,
+        url,
+        sizeBytes: artifact.length,
+        exitCode: 0,
+      });
+
+      const view = await sandbox.readVolume(image, volume);
+      assert.deepEqual(view.entries, ['app.jar'], 'only app.jar: no temp file left behind');
+      assert.ok(view.jar !== undefined);
+      assert.equal(view.jar.sha256, artifactSha256, `sha256 as read by ${mainContainerUser}`);
+      assert.equal(view.jar.sizeBytes, artifact.length);
+      assert.equal(view.jar.mode, '644', 'world-readable, so any main-container uid can read it');
+      assert.equal(view.jar.uid, 1000);
+    });
+
+    test('read-only root: the loader user can write /app/jars and nothing else, without --tmpfs', async () => {
+      assert.ok(!loaderHardeningFlags.some((flag) => flag.startsWith('--tmpfs')));
+      const volume = await sandbox.createVolume('probe');
+      const jarsProbe = `${jarsMountPath}/.probe`;
+      const outcomes = await sandbox.probeWrites(image, volume, [
+        jarsProbe,
+        '/probe',
+        '/app/probe',
+        '/app/runtime-loader.mjs',
+        '/tmp/probe',
+        '/var/tmp/probe',
+        '/run/probe',
+        '/home/probe',
+      ]);
+      const { [jarsProbe]: jarsOutcome, ...elsewhere } = outcomes;
+      assert.equal(jarsOutcome, 'writable');
+      for (const [path, outcome] of Object.entries(elsewhere)) {
+        assert.notEqual(outcome, 'writable', `${path} must not be writable`);
+      }
+    });
+
+    test('wrong ARTIFACT_EXPECTED_SIZE: exit 5 and no app.jar in the volume', async () => {
+      assert.ok(server !== undefined);
+      const volume = await sandbox.createVolume('size');
+      const url = server.url();
+      const sizeBytes = artifact.length - 1;
+      await runLoaderCase('wrong size', { image, volume, url, sizeBytes, exitCode: 5 });
+      const view = await sandbox.readVolume(image, volume);
+      assert.ok(
+        !view.entries.includes('app.jar'),
+        `app.jar must not exist; found ${view.entries.join(', ')}`,
+      );
+      assert.deepEqual(view.entries, [], 'no temp file left behind either');
+    });
+
+    test('expired signed URL (403): exit 3', async () => {
+      assert.ok(server !== undefined);
+      const volume = await sandbox.createVolume('forbidden');
+      const url = server.url(`/artifacts/expired.jar?X-Amz-Signature=${fakeSignature}`);
+      await runLoaderCase('403', { image, volume, url, sizeBytes: artifact.length, exitCode: 3 });
+      const view = await sandbox.readVolume(image, volume);
+      assert.deepEqual(view.entries, []);
+    });
+
+    test('negative control: without the ownership fix the loader exits 7 naming /app/jars', async () => {
+      assert.ok(server !== undefined);
+      const volume = await sandbox.createVolume('no-chown');
+      const view = await sandbox.readVolume(imageWithoutOwnershipFix, volume);
+      assert.equal(view.dir.uid, 0, 'without the fix the fresh volume is root-owned');
+
+      const result = await runLoaderCase('negative control', {
+        image: imageWithoutOwnershipFix,
+        volume,
+        url: server.url(),
+        sizeBytes: artifact.length,
+        exitCode: 7,
+      });
+      const errors = jsonLines(result.stdout).filter((record) => record.level === 'error');
+      assert.ok(
+        errors.some((record) => String(record.msg).includes(jarsMountPath)),
+        `an error log line names ${jarsMountPath}\n${describeRun(result)}`,
+      );
+    });
+  });
+}

@@ -1,0 +1,175 @@
+// deploy/kubernetes/: the Deployment and the Secret example are valid against
+// the Kubernetes API schema, and the loader runs as a restricted init container.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import { parseAllDocuments } from 'yaml';
+
+const dir = new URL('../../deploy/kubernetes/', import.meta.url);
+
+async function loadSingle(file: string): Promise<unknown> {
+  const documents = parseAllDocuments(await readFile(new URL(file, dir), 'utf8'));
+  assert.ok(Array.isArray(documents), `${file} parses as YAML`);
+  assert.equal(documents.length, 1, `${file} holds one object`);
+  const [document] = documents;
+  assert.ok(document !== undefined);
+  assert.deepEqual(document.errors, [], `${file} has no YAML errors`);
+  return document.toJS();
+}
+
+async function loadDeployment(): Promise<Deployment> {
+  const deployment = new Deployment((await loadSingle('deployment.yaml')) as never);
+  deployment.validate(); // throws, naming every path that breaks the API schema
+  return deployment;
+}
+
+/** A container's effective setting: its own securityContext first, then the pod's. */
+function effective<K extends keyof ISecurityContext & keyof IPodSecurityContext>(
+  pod: IPodSecurityContext | undefined,
+  container: IContainer,
+  key: K,
+): ISecurityContext[K] | IPodSecurityContext[K] | undefined {
+  return container.securityContext?.[key] ?? pod?.[key];
+}
+
+function assertRestricted(pod: IPodSecurityContext | undefined, container: IContainer): void {
+  const where = `container ${container.name}`;
+  assert.equal(effective(pod, container, 'runAsNonRoot'), true, `${where}: runAsNonRoot`);
+  assert.deepEqual(
+    effective(pod, container, 'seccompProfile'),
+    { type: 'RuntimeDefault' },
+    `${where}: seccomp`,
+  );
+  assert.equal(
+    container.securityContext?.readOnlyRootFilesystem,
+    true,
+    `${where}: readOnlyRootFilesystem`,
+  );
+  assert.equal(
+    container.securityContext?.allowPrivilegeEscalation,
+    false,
+    `${where}: allowPrivilegeEscalation`,
+  );
+  assert.deepEqual(
+    container.securityContext?.capabilities?.drop,
+    ['ALL'],
+    `${where}: capabilities.drop`,
+  );
+  assert.equal(container.securityContext?.privileged ?? false, false, `${where}: not privileged`);
+  assert.equal(
+    container.securityContext?.capabilities?.add,
+    undefined,
+    `${where}: adds no capability`,
+  );
+  for (const kind of ['requests', 'limits'] as const) {
+    for (const resource of ['cpu', 'memory']) {
+      assert.ok(
+        container.resources?.[kind]?.[resource] !== undefined,
+        `${where}: resources.${kind}.${resource}`,
+      );
+    }
+  }
+  assert.equal(
+    container.terminationMessagePolicy,
+    'FallbackToLogsOnError',
+    `${where}: terminationMessagePolicy`,
+  );
+}
+
+test('deployment.yaml is a valid apps/v1 Deployment', async () => {
+  const deployment = await loadDeployment();
+  assert.equal(deployment.kind, 'Deployment');
+  assert.ok(deployment.spec?.template.spec !== undefined);
+});
+
+test('the schema check is real: a bad field fails validation', async () => {
+  const raw = (await loadSingle('deployment.yaml')) as {
+    spec: { template: { spec: { initContainers: { terminationMessagePolicy: string }[] } } };
+  };
+  const [loader] = raw.spec.template.spec.initContainers;
+  assert.ok(loader !== undefined);
+  loader.terminationMessagePolicy = 'FallbackToLogs';
+  assert.throws(() => new Deployment(raw as never).validate(), /terminationMessagePolicy/);
+});
+
+test('the pod runs as 1000:1000 with fsGroup 1000 and the RuntimeDefault seccomp profile', async () => {
+  const pod = (await loadDeployment()).spec?.template.spec;
+  assert.deepEqual(pod?.securityContext, {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    runAsGroup: 1000,
+    fsGroup: 1000,
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+});
+
+test('the loader is a restricted init container writing /app/jars on an emptyDir', async () => {
+  const pod = (await loadDeployment()).spec?.template.spec;
+  assert.ok(pod !== undefined);
+  const [loader, ...otherInits] = pod.initContainers ?? [];
+  assert.ok(loader !== undefined, 'an init container');
+  assert.deepEqual(otherInits, [], 'the loader is the only init container');
+  assertRestricted(pod.securityContext, loader);
+  assert.equal(effective(pod.securityContext, loader, 'runAsUser'), 1000);
+  assert.equal(effective(pod.securityContext, loader, 'runAsGroup'), 1000);
+  assert.deepEqual(loader.command, undefined, 'the image entrypoint runs as built');
+
+  const mount = loader.volumeMounts?.find((m) => m.mountPath === '/app/jars');
+  assert.ok(mount !== undefined, 'the loader mounts /app/jars');
+  assert.notEqual(mount.readOnly, true, 'the loader writes /app/jars');
+  const volume = pod.volumes?.find((v) => v.name === mount.name);
+  assert.ok(volume?.emptyDir !== undefined, '/app/jars is an emptyDir');
+});
+
+test('the signed URL comes from a Secret; the size is a plain number', async () => {
+  const pod = (await loadDeployment()).spec?.template.spec;
+  const loader = pod?.initContainers?.[0];
+  assert.ok(loader !== undefined);
+  const url = loader.env?.find((e) => e.name === 'ARTIFACT_URL');
+  assert.equal(url?.value, undefined, 'ARTIFACT_URL is not inline');
+  assert.ok(url?.valueFrom?.secretKeyRef?.name, 'ARTIFACT_URL comes from a Secret');
+  const size = loader.env?.find((e) => e.name === 'ARTIFACT_EXPECTED_SIZE');
+  assert.match(size?.value ?? '', /^[1-9][0-9]*$/, 'ARTIFACT_EXPECTED_SIZE is whole bytes');
+  for (const container of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {
+    for (const variable of container.env ?? []) {
+      assert.doesNotMatch(
+        variable.value ?? '',
+        /^https?:\/\//,
+        `${container.name}: ${variable.name} holds no URL`,
+      );
+    }
+  }
+
+  const secret = new Secret((await loadSingle('secret.example.yaml')) as never);
+  secret.validate();
+  assert.equal(
+    secret.metadata?.name,
+    url?.valueFrom?.secretKeyRef?.name,
+    'the example Secret is the one referenced',
+  );
+  const key = url?.valueFrom?.secretKeyRef?.key ?? '';
+  assert.ok(
+    secret.stringData?.[key] !== undefined || secret.data?.[key] !== undefined,
+    `the Secret has key ${key}`,
+  );
+});
+
+test('the app container shares /app/jars read-only and is restricted too', async () => {
+  const pod = (await loadDeployment()).spec?.template.spec;
+  assert.ok(pod !== undefined);
+  const loaderMount = pod.initContainers?.[0]?.volumeMounts?.find(
+    (m) => m.mountPath === '/app/jars',
+  );
+  assert.equal(pod.containers.length, 1);
+  const [app] = pod.containers;
+  assert.ok(app !== undefined);
+  assertRestricted(pod.securityContext, app);
+  const mount = app.volumeMounts?.find((m) => m.mountPath === '/app/jars');
+  assert.equal(mount?.name, loaderMount?.name, 'the same volume as the loader');
+  assert.equal(mount?.readOnly, true);
+});
