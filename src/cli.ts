@@ -76,11 +76,14 @@ async function main(): Promise<number> {
   });
 
   const controller = new AbortController();
+  /** Exits now, before cleanup finished; a temp file left behind is removed by the next run. */
+  const abandon = (error: LoaderError, why: string) => {
+    logger.error('failed', `${error.message} (${why})`, finalFields(error, startedAt));
+    exit(error.exitCode);
+  };
   const stopOnSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    if (controller.signal.aborted) {
-      // A second signal: the operator insists. Leftover temp files are removed by the next run.
-      exit(new InterruptedError(signal).exitCode);
-    }
+    if (controller.signal.aborted)
+      abandon(new InterruptedError(signal), 'a second signal: not waiting for cleanup');
     controller.abort(new InterruptedError(signal));
   };
   process.on('SIGTERM', () => stopOnSignal('SIGTERM'));
@@ -99,7 +102,8 @@ async function main(): Promise<number> {
   controller.signal.addEventListener('abort', () => {
     // Cleanup must not keep an aborted run alive: exit within the grace period regardless.
     graceTimer = setTimeout(
-      () => exit(toLoaderError(controller.signal.reason).exitCode),
+      () =>
+        abandon(toLoaderError(controller.signal.reason), `cleanup took over ${abortGraceMs} ms`),
       abortGraceMs,
     );
   });
