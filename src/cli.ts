@@ -3,6 +3,7 @@
  * stages together, and is the one place where the process exits.
  */
 import { performance } from 'node:perf_hooks';
+import { defaults } from './config/defaults.ts';
 import { helpText } from './config/help.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { LoaderConfig, LogFormat } from './config/types.ts';
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
   const env = process.env;
   const stdoutIsTerminal = process.stdout.isTTY === true;
   const redactor = new Redactor();
-  registerRawSecrets(redactor, argv, env.ARTIFACT_URL);
+  registerRawSecrets(redactor, argv, env);
 
   const write = (text: string) => process.stdout.write(text);
   const provisionalFormat: LogFormat =
@@ -59,6 +60,9 @@ async function main(): Promise<number> {
   } catch (caught) {
     const error = toLoaderError(caught);
     logger.error('failed', error.message, finalFields(error, startedAt));
+    // Kubernetes shows this in `kubectl describe pod` even for a misconfigured pod.
+    const terminationLog = env.LOADER_TERMINATION_LOG || defaults.terminationLogPath;
+    await writeTerminationMessage(terminationLog, redactor.scrub(terminationLine(error)));
     return error.exitCode;
   }
 
@@ -137,9 +141,7 @@ async function main(): Promise<number> {
     const error = toLoaderError(controller.signal.aborted ? controller.signal.reason : caught);
     logger.error('failed', error.message, finalFields(error, startedAt));
     exitCode = error.exitCode;
-    const digest =
-      typeof error.details.sha256 === 'string' ? ` sha256=${error.details.sha256}` : '';
-    terminationMessage = `exit ${error.exitCode} ${error.code}: ${error.message}${digest}`;
+    terminationMessage = terminationLine(error);
   } finally {
     clearTimeout(deadlineTimer);
     clearTimeout(graceTimer);
@@ -147,6 +149,11 @@ async function main(): Promise<number> {
   }
   await writeTerminationMessage(config.terminationLogPath, redactor.scrub(terminationMessage));
   return exitCode;
+}
+
+function terminationLine(error: LoaderError): string {
+  const digest = typeof error.details.sha256 === 'string' ? ` sha256=${error.details.sha256}` : '';
+  return `exit ${error.exitCode} ${error.code}: ${error.message}${digest}`;
 }
 
 function doneMessage(result: RunResult, config: LoaderConfig): string {
@@ -170,19 +177,25 @@ function finalFields(error: LoaderError, startedAt: number): Record<string, unkn
 }
 
 /** Registers the raw URL values before parsing, so even an unparsable URL is never echoed. */
+/**
+ * Registers every raw value that may hold a secret before anything is parsed,
+ * so not even an unparsable URL, a URL given as a stray argument, or a proxy's
+ * credentials can be echoed.
+ */
 function registerRawSecrets(
   redactor: Redactor,
   argv: readonly string[],
-  envUrl: string | undefined,
+  env: NodeJS.ProcessEnv,
 ): void {
-  const candidates = [envUrl];
+  const urlValues = [env.ARTIFACT_URL];
   argv.forEach((arg, index) => {
-    if (arg === '--url') candidates.push(argv[index + 1]);
-    if (arg.startsWith('--url=')) candidates.push(arg.slice('--url='.length));
+    if (arg === '--url') urlValues.push(argv[index + 1]);
+    else if (arg.startsWith('--url=')) urlValues.push(arg.slice('--url='.length));
   });
-  for (const raw of candidates) {
-    if (raw === undefined || raw === '') continue;
-    redactor.addRaw(raw);
+  for (const raw of urlValues) if (raw) redactor.addRaw(raw);
+  const proxies = [env.HTTP_PROXY, env.HTTPS_PROXY, env.http_proxy, env.https_proxy];
+  for (const value of [...argv.map((arg) => arg.slice(arg.indexOf('=') + 1)), ...proxies]) {
+    if (value && URL.canParse(value)) redactor.addUrl(new URL(value));
   }
 }
 

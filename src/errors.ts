@@ -51,7 +51,7 @@ export class ConfigError extends LoaderError {
   readonly exitCode = ExitCode.config;
 }
 
-/** The server refused the request for good: 4xx other than 408/425/429, a bad redirect. */
+/** The server refused the request for good: 4xx other than 408/425/429. */
 export class RejectedError extends LoaderError {
   readonly code = 'ERR_REJECTED';
   readonly exitCode = ExitCode.rejected;

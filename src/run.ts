@@ -67,15 +67,27 @@ export async function run(
 
   const temp = await TempArtifact.create(config.outputPath);
   let published = false;
+  let attempts: number | undefined;
   try {
     const report = await download(config, deps, temp, signal);
+    attempts = report.attempts;
     const sha256 = await verifyArtifact(config, temp, signal);
     signal.throwIfAborted();
-    await publishAtomically(temp, config.outputPath);
+    const { folderSynced } = await publishAtomically(temp, config.outputPath);
     published = true;
+    if (!folderSynced) {
+      logger.warn(
+        'folder-not-synced',
+        'the artifact is in place, but the folder could not be fsynced: a power loss now could undo the rename',
+        {
+          path: config.outputPath,
+        },
+      );
+    }
     return { outcome: 'downloaded', bytes: temp.bytesWritten, sha256, ...report };
   } catch (error) {
     if (error instanceof LoaderError) {
+      error.details.attempts ??= attempts;
       error.details.bytes ??= temp.bytesWritten;
       // For audit: the digest of a complete body that was refused.
       if (temp.bytesWritten === config.expectedSizeBytes) error.details.sha256 ??= temp.digestHex();

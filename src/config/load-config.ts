@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { defaults } from './defaults.ts';
 import { type Setting, settings } from './settings.ts';
-import type { LoaderConfig, LogFormat } from './types.ts';
+import type { LoaderConfig, LogFormat, ProxySettings } from './types.ts';
 
 export type Invocation =
   | { readonly kind: 'help' }
@@ -69,6 +69,7 @@ export function loadConfig(
     maxRedirects: defaults.maxRedirects,
     terminationLogPath: read('terminationLogPath') as string,
     progressIntervalMs: defaults.progressIntervalMs,
+    proxy: readProxySettings(env, problems),
   };
   if (config.outputPath?.endsWith('/')) {
     problems.push(
@@ -97,7 +98,13 @@ function parseFlags(argv: readonly string[]): Flags {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    // parseArgs names the offending flag; it never holds the URL unless the user put it there as a flag name.
+    if ((error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      // Not echoed: a stray argument is often the signed URL itself.
+      throw new ConfigError(
+        'invalid command line: unexpected argument (not shown: it may carry a signature); every setting is a --flag, see --help',
+        { cause: error },
+      );
+    }
     const message = error instanceof Error ? error.message : String(error);
     throw new ConfigError(`invalid command line: ${message.split('\n')[0]} (see --help)`, {
       cause: error,
@@ -131,4 +138,31 @@ function readSetting(spec: Setting<unknown>, flags: Flags, env: Environment): un
       source === spec.env ? `${spec.env} (or --${spec.flag})` : `--${spec.flag} (or ${spec.env})`;
     throw new Error(`${names}: ${why}`);
   }
+}
+
+/**
+ * HTTP_PROXY, HTTPS_PROXY and NO_PROXY, lower case first as curl and undici read
+ * them. A proxy URL may hold credentials, so its value is never echoed.
+ */
+function readProxySettings(env: Environment, problems: string[]): ProxySettings {
+  const read = (name: string) => {
+    const lower = env[name.toLowerCase()];
+    const [source, value] =
+      lower !== undefined && lower !== '' ? [name.toLowerCase(), lower] : [name, env[name]];
+    if (value === undefined || value === '' || name === 'NO_PROXY')
+      return value === '' ? undefined : value;
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    if (url === undefined || !['http:', 'https:', 'socks5:', 'socks:'].includes(url.protocol)) {
+      problems.push(
+        `${source}: expected a proxy URL such as http://proxy.internal:3128 (with its scheme); the value is not shown`,
+      );
+      return undefined;
+    }
+    return value;
+  };
+  return {
+    httpProxy: read('HTTP_PROXY'),
+    httpsProxy: read('HTTPS_PROXY'),
+    noProxy: read('NO_PROXY'),
+  };
 }

@@ -1,5 +1,12 @@
 export type LogFormat = 'json' | 'text';
 
+/** Proxy settings from the conventional variables; undefined means none. */
+export interface ProxySettings {
+  readonly httpProxy: string | undefined;
+  readonly httpsProxy: string | undefined;
+  readonly noProxy: string | undefined;
+}
+
 /** The whole configuration, validated and normalised once at the edge, then passed down. */
 export interface LoaderConfig {
   /** The signed artifact URL. Never log it whole: use `redactUrl`. */
@@ -19,4 +26,5 @@ export interface LoaderConfig {
   readonly maxRedirects: number;
   readonly terminationLogPath: string;
   readonly progressIntervalMs: number;
+  readonly proxy: ProxySettings;
 }

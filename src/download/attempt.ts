@@ -6,6 +6,7 @@ import { errorForNetworkFailure, errorForStatus } from './classify.ts';
 import {
   discardBody,
   getFollowingRedirects,
+  isTransportError,
   type RequestContext,
   type Response,
 } from './request.ts';
@@ -79,6 +80,26 @@ async function acceptResponse(
 ): Promise<void> {
   const where = redactUrl(response.url);
   const expected = context.expectedSizeBytes;
+  const encoding = response.headers['content-encoding'];
+  if (
+    (response.status === 200 || response.status === 206) &&
+    typeof encoding === 'string' &&
+    encoding.trim().toLowerCase() !== 'identity'
+  ) {
+    // undici does not decode, and encoded bytes are not the artifact: offsets, size and digest
+    // would all describe something else. A resume could even splice two encodings together.
+    if (temp.bytesWritten > 0)
+      await startOver(
+        context,
+        temp,
+        state,
+        `a ${response.status} with Content-Encoding ${encoding}`,
+      );
+    throw new FetchError(
+      `server at ${where} sent the artifact with Content-Encoding "${encoding.slice(0, 40)}" although identity was asked for; store the object without a Content-Encoding (S3: remove that metadata)`,
+      { details: { contentEncoding: encoding.slice(0, 40) } },
+    );
+  }
   if (response.status === 200) {
     checkAnnouncedSize(response.headers['content-length'], expected, where, 'Content-Length');
     if (temp.bytesWritten > 0) {
@@ -100,6 +121,8 @@ async function acceptResponse(
     const kept = temp.bytesWritten;
     let problem: string | undefined;
     if (range === undefined) problem = 'a 206 without a valid Content-Range';
+    else if (range.totalBytes === undefined)
+      problem = 'a 206 whose Content-Range gives no total size';
     else if (state.validator === undefined || !sameVersion(state.validator, response.headers)) {
       problem = 'a 206 from a changed object (validator differs)';
     } else if (range.firstByte !== kept || range.lastByte !== expected - 1) {
@@ -183,6 +206,7 @@ async function streamBody(
     await writing;
     if (error instanceof LoaderError) throw error;
     if (signal.aborted) throw signal.reason;
+    if (!isTransportError(error)) throw error;
     await flush();
     await writing;
     throw errorForNetworkFailure(error, redactUrl(response.url));

@@ -72,7 +72,7 @@ export function errorForStatus(
 
 /** Wraps an error from the HTTP client (socket, DNS, TLS, timeouts) as a FetchError. */
 export function errorForNetworkFailure(error: unknown, where: string): FetchError {
-  const code = errorCode(error);
+  const code = errorCode(error) ?? (isEarlyEof(error) ? 'UND_ERR_SOCKET' : undefined);
   const transient = code !== undefined && transientErrorCodes.has(code);
   const tlsHint =
     code !== undefined && isTlsVerificationCode(code)
@@ -117,4 +117,13 @@ function isTlsVerificationCode(code: string): boolean {
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
+}
+
+/**
+ * A body cut off on a connection that is closed after the response (no
+ * keep-alive, `Connection: close`) surfaces as undici's parser error
+ * "Invalid EOF state" without a code: it is a truncated body like any other.
+ */
+function isEarlyEof(error: unknown): boolean {
+  return error instanceof Error && error.name === 'HTTPParserError' && /EOF/i.test(error.message);
 }

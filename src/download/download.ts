@@ -40,6 +40,7 @@ export async function download(
   const context = {
     dispatcher: deps.dispatcher,
     maxRedirects: config.maxRedirects,
+    stallTimeoutMs: config.stallTimeoutMs,
     redactor: deps.redactor,
     url: config.url,
     expectedSizeBytes: config.expectedSizeBytes,

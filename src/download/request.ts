@@ -18,6 +18,8 @@ export interface RequestContext {
   readonly dispatcher: Dispatcher;
   readonly maxRedirects: number;
   readonly redactor: Redactor;
+  /** Silence allowed before the headers and between body chunks. */
+  readonly stallTimeoutMs: number;
 }
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -35,17 +37,25 @@ export async function getFollowingRedirects(
 ): Promise<Response> {
   let current = url;
   for (let redirects = 0; ; redirects += 1) {
+    const hopHeaders = { ...headers, ...basicAuthFor(url, current) };
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await context.dispatcher.request({
-        origin: current.origin,
-        path: `${current.pathname}${current.search}`,
-        method: 'GET',
-        headers,
+      answer = await abortable(
+        context.dispatcher.request({
+          origin: current.origin,
+          path: `${current.pathname}${current.search}`,
+          method: 'GET',
+          headers: hopHeaders,
+          signal,
+          // Per request, so they also hold through a proxy's own connections.
+          headersTimeout: context.stallTimeoutMs,
+          bodyTimeout: context.stallTimeoutMs,
+        }),
         signal,
-      });
+      );
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      if (!isTransportError(error)) throw error;
       throw errorForNetworkFailure(error, redactUrl(current));
     }
     const location = answer.headers.location;
@@ -62,6 +72,44 @@ export async function getFollowingRedirects(
     discardBody(answer.body);
     current = nextHop(current, location, redirects, context);
   }
+}
+
+/**
+ * undici acts on the signal only once a request is under way; while it connects
+ * (TCP, TLS, a proxy's CONNECT) an abort would wait for the connect timeout.
+ * Racing the signal makes SIGTERM and the deadline take effect at once.
+ */
+function abortable(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      // An answer that arrives after the abort is not read.
+      pending.then(
+        (late) => discardBody(late.body),
+        () => {},
+      );
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Credentials in the URL go to its own origin only, never to a redirect target elsewhere (as curl does). */
+function basicAuthFor(original: URL, current: URL): Record<string, string> {
+  if (current.origin !== original.origin || (original.username === '' && original.password === ''))
+    return {};
+  const credentials = `${decodeURIComponent(original.username)}:${decodeURIComponent(original.password)}`;
+  return { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+}
+
+/** Errors of the connection or the protocol carry a code (or are undici's parser error); anything else is our bug. */
+export function isTransportError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return typeof (error as { code?: unknown }).code === 'string' || error.name === 'HTTPParserError';
 }
 
 function nextHop(

@@ -7,17 +7,22 @@ export interface Validator {
 }
 
 /**
- * The validator to resume with, or undefined when resuming is unsafe. A weak
- * ETag (W/"...") cannot be used in If-Range (RFC 9110 §13.1.5): only a strong
- * ETag, or else Last-Modified, is kept.
+ * The validator to resume with, or undefined when resuming is unsafe
+ * (RFC 9110 §13.1.5): a strong ETag; or, only when there is no ETag at all,
+ * a Last-Modified date that is strong, i.e. at least one second older than the
+ * response's Date (§8.8.2.2). A weak ETag proves nothing byte for byte.
  */
 export function validatorOf(headers: IncomingHttpHeaders): Validator | undefined {
-  const etag =
-    typeof headers.etag === 'string' && !headers.etag.startsWith('W/') ? headers.etag : undefined;
-  const lastModified =
-    typeof headers['last-modified'] === 'string' ? headers['last-modified'] : undefined;
-  if (etag === undefined && lastModified === undefined) return undefined;
-  return { etag, lastModified };
+  const { etag } = headers;
+  if (typeof etag === 'string')
+    return etag.startsWith('W/') ? undefined : { etag, lastModified: undefined };
+  const lastModified = headers['last-modified'];
+  if (typeof lastModified !== 'string') return undefined;
+  const modifiedAt = Date.parse(lastModified);
+  const sentAt = Date.parse(headers.date ?? '');
+  if (Number.isNaN(modifiedAt) || Number.isNaN(sentAt) || sentAt - modifiedAt < 1000)
+    return undefined;
+  return { etag: undefined, lastModified };
 }
 
 /** Range + If-Range asking for the rest of the object only if it is still the same version (RFC 9110 §14.2, §13.1.5). */
@@ -48,7 +53,6 @@ export function parseContentRange(value: string | string[] | undefined): Content
 
 /** True when a 206 still comes from the object the kept bytes came from. */
 export function sameVersion(kept: Validator, headers: IncomingHttpHeaders): boolean {
-  const now = validatorOf(headers);
-  if (kept.etag !== undefined) return now?.etag === kept.etag;
-  return now?.lastModified === kept.lastModified;
+  if (kept.etag !== undefined) return headers.etag === kept.etag;
+  return headers.etag === undefined && headers['last-modified'] === kept.lastModified;
 }

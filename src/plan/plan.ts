@@ -35,6 +35,15 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
     throw writeErrorFor(error, 'creating the folder', folder);
   }
   const removedTempFiles = await removeStaleTempFiles(config.outputPath);
+  const existing = await lstat(config.outputPath).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    // Fail before downloading: the final rename could never replace a folder.
+    throw writeErrorFor(
+      Object.assign(new Error('is a directory'), { code: 'EISDIR' }),
+      `replacing ${config.outputPath}`,
+      folder,
+    );
+  }
   if (config.sha256 === undefined) {
     return {
       action: 'download',
@@ -42,7 +51,6 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
       reason: 'no ARTIFACT_SHA256 to prove a file in place',
     };
   }
-  const existing = await lstat(config.outputPath).catch(() => undefined);
   if (existing === undefined)
     return { action: 'download', removedTempFiles, reason: 'no file in place' };
   if (!existing.isFile())

@@ -10,13 +10,19 @@ import { writeErrorFor } from './write-errors.ts';
  * 3. fsync the folder, so the rename itself survives a crash (POSIX leaves
  *    directory-entry durability to an fsync of the directory).
  */
-export async function publishAtomically(temp: TempArtifact, targetPath: string): Promise<void> {
+export async function publishAtomically(
+  temp: TempArtifact,
+  targetPath: string,
+): Promise<{ folderSynced: boolean }> {
   await temp.syncAndClose();
   try {
     await rename(temp.path, targetPath);
   } catch (error) {
-    throw writeErrorFor(error, `renaming into place`, temp.folder);
+    throw writeErrorFor(error, 'renaming into place', temp.folder);
   }
+  // From here the verified artifact is in place: failing the run now would only
+  // make the orchestrator restart a loader whose work is done. Some file systems
+  // refuse fsync on a directory (EINVAL); the caller reports it as a warning.
   try {
     const folder = await open(temp.folder, 'r');
     try {
@@ -24,7 +30,8 @@ export async function publishAtomically(temp: TempArtifact, targetPath: string):
     } finally {
       await folder.close();
     }
-  } catch (error) {
-    throw writeErrorFor(error, 'flushing the folder', temp.folder);
+    return { folderSynced: true };
+  } catch {
+    return { folderSynced: false };
   }
 }

@@ -8,14 +8,24 @@ import {
 } from '../../src/download/resume.ts';
 
 describe('resume', () => {
-  it('keeps a strong ETag, drops a weak one, falls back to Last-Modified', () => {
+  it('keeps a strong ETag; a weak one proves nothing, not even with a date beside it', () => {
     assert.deepEqual(validatorOf({ etag: '"abc"' }), { etag: '"abc"', lastModified: undefined });
     assert.equal(validatorOf({ etag: 'W/"abc"' }), undefined);
     const lm = 'Mon, 23 Nov 2026 10:00:00 GMT';
-    assert.deepEqual(validatorOf({ etag: 'W/"abc"', 'last-modified': lm }), {
+    assert.equal(
+      validatorOf({ etag: 'W/"abc"', 'last-modified': lm, date: 'Mon, 23 Nov 2026 11:00:00 GMT' }),
+      undefined,
+    );
+  });
+
+  it('takes Last-Modified only when it is a strong date (a second or more before Date)', () => {
+    const lm = 'Mon, 23 Nov 2026 10:00:00 GMT';
+    assert.deepEqual(validatorOf({ 'last-modified': lm, date: 'Mon, 23 Nov 2026 10:00:01 GMT' }), {
       etag: undefined,
       lastModified: lm,
     });
+    assert.equal(validatorOf({ 'last-modified': lm, date: lm }), undefined);
+    assert.equal(validatorOf({ 'last-modified': lm }), undefined);
   });
 
   it('asks for the rest with If-Range on the validator', () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import {
   type ArtifactServer,
   fakeSignature,
@@ -372,5 +373,136 @@ describe('contract: redirects across schemes', () => {
     const result = await run({ ARTIFACT_URL: secure.url(), NODE_EXTRA_CA_CERTS: pki.caCertPath });
     assert.equal(result.code, 0, result.stdout);
     assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
+  });
+});
+
+describe('contract: edge cases found in review', () => {
+  it('refuses a body sent with a Content-Encoding although identity was asked, publishing nothing', async () => {
+    server.route('/gzipped', (_req, res) => {
+      const body = gzipSync(artifact);
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': body.length });
+      res.end(body);
+    });
+    const result = await run({
+      ARTIFACT_URL: `${server.origin}/gzipped?X-Amz-Signature=${fakeSignature}`,
+    });
+    assert.equal(result.code, 4, result.stdout);
+    assert.match(String(finalEvent(result).msg), /Content-Encoding "gzip"/);
+    await assertNothingWritten();
+  });
+
+  it('retries a chunked body cut off on a connection marked close, and completes', async () => {
+    let calls = 0;
+    server.route('/chunked', (_req, res) => {
+      calls += 1;
+      res.writeHead(200, { connection: 'close', etag: '"chunked-v1"' });
+      if (calls === 1) {
+        res.write(artifact.subarray(0, 1000));
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else {
+        res.end(artifact);
+      }
+    });
+    const result = await run({
+      ARTIFACT_URL: `${server.origin}/chunked?X-Amz-Signature=${fakeSignature}`,
+    });
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(calls, 2);
+    assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
+  });
+
+  it('does not resume from a 206 whose Content-Range has no total size', async () => {
+    const ranges: (string | undefined)[] = [];
+    server.route('/star', (req, res) => {
+      ranges.push(req.headers.range);
+      if (ranges.length === 1) {
+        res.writeHead(200, { 'content-length': artifact.length, etag: '"star-v1"' });
+        res.write(artifact.subarray(0, 1000));
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else if (ranges.length === 2) {
+        res.writeHead(206, {
+          'content-range': `bytes 1000-${artifact.length - 1}/*`,
+          etag: '"star-v1"',
+        });
+        res.end(artifact.subarray(1000));
+      } else {
+        res.writeHead(200, { 'content-length': artifact.length, etag: '"star-v1"' });
+        res.end(artifact);
+      }
+    });
+    const result = await run({
+      ARTIFACT_URL: `${server.origin}/star?X-Amz-Signature=${fakeSignature}`,
+    });
+    assert.equal(result.code, 0, result.stdout);
+    assert.deepEqual(ranges, [undefined, 'bytes=1000-', undefined]);
+    assert.ok(
+      result.events.some(
+        (event) => event.event === 'restart' && /no total size/.test(String(event.reason)),
+      ),
+    );
+    assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
+  });
+
+  it('never echoes a signed URL given as a stray argument', async () => {
+    const result = await runLoader({
+      args: [server.url()],
+      env: { LOADER_TERMINATION_LOG: terminationLog },
+    });
+    assertNoSecret(result, secrets);
+    assert.equal(result.code, 2);
+    assert.match(String(finalEvent(result).msg), /unexpected argument \(not shown/);
+  });
+
+  it('writes the termination message for a configuration error too', async () => {
+    const result = await run({ ARTIFACT_EXPECTED_SIZE: '10MB' });
+    assert.equal(result.code, 2);
+    assert.match(
+      await readFile(terminationLog, 'utf8'),
+      /^exit 2 ERR_CONFIG: .*ARTIFACT_EXPECTED_SIZE/,
+    );
+  });
+
+  it('sends URL credentials as Basic auth to their own origin only, never after a redirect elsewhere', async () => {
+    const other = await startArtifactServer();
+    try {
+      other.setArtifact(artifact);
+      server.route('/private', (req, res) => {
+        if (
+          req.headers.authorization !==
+          `Basic ${Buffer.from('deploy:s3cr3t pass').toString('base64')}`
+        ) {
+          res.writeHead(401);
+          res.end();
+          return;
+        }
+        res.writeHead(307, { location: other.url() });
+        res.end();
+      });
+      const url = `http://deploy:s3cr3t%20pass@127.0.0.1:${new URL(server.origin).port}/private?X-Amz-Signature=${fakeSignature}`;
+      const result = await run({ ARTIFACT_URL: url });
+      assert.equal(result.code, 0, result.stdout);
+      assert.equal(
+        other.requests[0]?.headers.authorization,
+        undefined,
+        'credentials leaked to another origin',
+      );
+      assert.doesNotMatch(result.stdout, /s3cr3t/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('fails with 7 before downloading when the target is a folder', async () => {
+    await mkdir(target);
+    const result = await run();
+    assert.equal(result.code, 7, result.stdout);
+    assert.match(String(finalEvent(result).msg), /target is a folder/);
+    assert.equal(server.requests.length, 0);
+  });
+
+  it('reports attempts in the failed event when verification fails after the download', async () => {
+    const result = await run({ ARTIFACT_SHA256: '0'.repeat(64) });
+    assert.equal(result.code, 6);
+    assert.equal(finalEvent(result).attempts, 1);
   });
 });

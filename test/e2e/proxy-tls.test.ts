@@ -2,7 +2,9 @@
 // with HTTP_PROXY / HTTPS_PROXY / NO_PROXY and NODE_EXTRA_CA_CERTS in its environment
 // (Node reads the extra CAs at process start, so they can only come that way).
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { lstat, readdir, readFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -164,4 +166,94 @@ describe('private CAs', () => {
       if (via !== 'directly') assert.equal(s.proxy.requests[0]?.method, 'CONNECT');
     });
   }
+});
+
+/** A proxy that accepts connections and never answers: the stall timeout must still apply. */
+async function startSilentProxy(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+describe('proxy failures', () => {
+  for (const https of [false, true]) {
+    test(`a silent ${https ? 'HTTPS (CONNECT)' : 'HTTP'} proxy is cut by the stall timeout, not the deadline`, async () => {
+      await using s = await setup({ https });
+      const silent = await startSilentProxy();
+      try {
+        const run = await s.run({
+          [https ? 'HTTPS_PROXY' : 'HTTP_PROXY']: silent.url,
+          LOADER_MAX_ATTEMPTS: '2',
+          LOADER_DEADLINE_SECONDS: '20',
+          ...(https ? { NODE_EXTRA_CA_CERTS: pki.caCertPath } : {}),
+        });
+        assert.equal(run.code, 4, describeRun(run));
+        const failed = finalEvent(run);
+        assert.notEqual(failed.code, 'ERR_DEADLINE', 'undici waited its own 300 s default instead');
+        assert.equal(failed.errorCode, 'UND_ERR_HEADERS_TIMEOUT');
+        assert.equal(failed.attempts, 2);
+      } finally {
+        await silent.close();
+      }
+    });
+  }
+
+  test('SIGTERM while a CONNECT hangs exits 143 at once, without waiting for cleanup grace', async () => {
+    await using s = await setup({ https: true });
+    const silent = await startSilentProxy();
+    try {
+      const result = await runLoader({
+        env: {
+          ARTIFACT_URL: s.server.url(),
+          ARTIFACT_PATH: s.target,
+          ARTIFACT_EXPECTED_SIZE: String(s.server.artifact.length),
+          HTTPS_PROXY: silent.url,
+          LOADER_STALL_TIMEOUT_SECONDS: '30',
+          LOADER_CONNECT_TIMEOUT_SECONDS: '30',
+        },
+        onEvent: (event, child) => {
+          if (event.event === 'start') setTimeout(() => child.kill('SIGTERM'), 200);
+        },
+      });
+      assertNoSecret(result, [fakeSignature]);
+      assert.equal(result.code, 143, describeRun(result));
+      const failed = finalEvent(result);
+      assert.equal(failed.code, 'ERR_INTERRUPTED');
+      assert.doesNotMatch(String(failed.msg), /cleanup took over/);
+      assert.deepEqual(await readdir(dirname(s.target)), [], 'no temp file is left');
+    } finally {
+      await silent.close();
+    }
+  });
+
+  test('a proxy variable without a scheme is a configuration error that does not echo it', async () => {
+    await using s = await setup({ https: false });
+    const run = await s.run({ HTTPS_PROXY: 'user:proxysecret@127.0.0.1:3128' });
+    assert.equal(run.code, 2, describeRun(run));
+    assert.match(String(finalEvent(run).msg), /HTTPS_PROXY: expected a proxy URL/);
+    assert.doesNotMatch(run.stdout, /proxysecret/);
+  });
+
+  test('proxy credentials never appear in the output', async () => {
+    await using s = await setup({ https: false });
+    s.server.schedule({ kind: 'status', status: 403 });
+    const run = await s.run({
+      HTTP_PROXY: s.proxy.url.replace('http://', 'http://agent:proxysecret@'),
+    });
+    assert.equal(run.code, 3, describeRun(run));
+    assert.doesNotMatch(`${run.stdout}${run.stderr}`, /proxysecret/);
+  });
 });
