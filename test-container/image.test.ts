@@ -13,10 +13,10 @@ import {
   fakeSignature,
   startArtifactServer,
 } from '../test/helpers/fault-server.ts';
+import { buildJar } from '../test/helpers/jar.ts';
 import { detectEngine, type Engine, type ExecResult, expectSuccess } from './engine.ts';
 import { jarsMountPath, loaderHardeningFlags } from './hardening.ts';
 import { buildImage, dockerfileWithoutOwnershipFix, repoRoot } from './image-build.ts';
-import { makeJar } from './jar.ts';
 import { jsonLines, mainContainerUser, Sandbox } from './sandbox.ts';
 
 const image = 'localhost/runtime-loader:test';
@@ -74,7 +74,7 @@ function describeImage(engine: Engine): void {
         await rm(work, { recursive: true, force: true });
       }
 
-      artifact = await makeJar();
+      artifact = await buildJar({ payloadBytes: 2 * 1024 * 1024 });
       artifactSha256 = createHash('sha256').update(artifact).digest('hex');
       server = await startArtifactServer();
       server.setArtifact(artifact);

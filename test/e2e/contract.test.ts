@@ -5,11 +5,13 @@ import { chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { lastEvent } from '../helpers/events.ts';
 import {
   type ArtifactServer,
   fakeSignature,
   startArtifactServer,
 } from '../helpers/fault-server.ts';
+import { type EnvOverrides, loaderEnv } from '../helpers/loader-env.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
 import { makeTestPki, type TestPki } from '../helpers/tls.ts';
 import { makeTempDir, randomBytesBuffer, sha256Hex, type TempDir } from '../helpers/tmp.ts';
@@ -45,17 +47,17 @@ beforeEach(async () => {
   await writeFile(terminationLog, '');
 });
 
-function env(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    ARTIFACT_URL: server.url(),
-    ARTIFACT_EXPECTED_SIZE: String(artifact.length),
-    ARTIFACT_PATH: target,
-    LOADER_VERIFY_JAR: 'false',
-    LOADER_TERMINATION_LOG: terminationLog,
-    LOADER_BACKOFF_BASE_SECONDS: '0.05',
-    LOADER_DEADLINE_SECONDS: '20',
-    ...overrides,
-  };
+/** The loader's own defaults but for a short backoff base, a longer deadline and no JAR check. */
+function env(overrides: EnvOverrides = {}): Record<string, string> {
+  return loaderEnv(
+    { server, target, terminationLog },
+    {
+      LOADER_VERIFY_JAR: 'false',
+      LOADER_BACKOFF_BASE_SECONDS: '0.05',
+      LOADER_DEADLINE_SECONDS: '20',
+      ...overrides,
+    },
+  );
 }
 
 async function run(
@@ -66,12 +68,6 @@ async function run(
   assertNoSecret(result, secrets);
   assert.doesNotMatch(await readFile(terminationLog, 'utf8'), new RegExp(fakeSignature));
   return result;
-}
-
-function finalEvent(result: LoaderRun): Record<string, unknown> {
-  const last = result.events.at(-1);
-  assert.ok(last, `no events; stdout=${result.stdout} stderr=${result.stderr}`);
-  return last;
 }
 
 async function assertNothingWritten(): Promise<void> {
@@ -96,7 +92,7 @@ describe('contract: success', () => {
     assert.ok(
       result.events.some((event) => event.event === 'progress' && typeof event.bytes === 'number'),
     );
-    const done = finalEvent(result);
+    const done = lastEvent(result);
     assert.equal(done.event, 'done');
     assert.equal(done.outcome, 'downloaded');
     assert.equal(done.exitCode, 0);
@@ -156,7 +152,7 @@ describe('contract: memory', () => {
         { timeoutMs: 60_000 },
       );
       assert.equal(result.code, 0, result.stdout);
-      const peak = finalEvent(result).peakRssBytes;
+      const peak = lastEvent(result).peakRssBytes;
       assert.equal(typeof peak, 'number', 'the final event reports peakRssBytes');
       return peak as number;
     };
@@ -171,7 +167,7 @@ describe('contract: size', () => {
   it('fails with 5 before writing anything when Content-Length differs', async () => {
     const result = await run({ ARTIFACT_EXPECTED_SIZE: String(artifact.length + 1) });
     assert.equal(result.code, 5);
-    assert.match(String(finalEvent(result).msg), /announces \d+ bytes.*ARTIFACT_EXPECTED_SIZE/);
+    assert.match(String(lastEvent(result).msg), /announces \d+ bytes.*ARTIFACT_EXPECTED_SIZE/);
     assert.equal(server.requests.length, 1, 'a size mismatch is not retried');
     await assertNothingWritten();
   });
@@ -180,7 +176,7 @@ describe('contract: size', () => {
     server.schedule({ kind: 'oversize', extraBytes: 64 * 1024 * 1024 });
     const result = await run();
     assert.equal(result.code, 5, result.stdout);
-    assert.match(String(finalEvent(result).msg), /more than the expected/);
+    assert.match(String(lastEvent(result).msg), /more than the expected/);
     await assertNothingWritten();
     const [request] = server.requests;
     assert.equal(
@@ -219,7 +215,7 @@ describe('contract: server rejections', () => {
       const result = await run();
       assert.equal(result.code, 3);
       assert.equal(server.requests.length, 1);
-      const failed = finalEvent(result);
+      const failed = lastEvent(result);
       assert.equal(failed.event, 'failed');
       assert.equal(failed.exitCode, 3);
       assert.equal(failed.status, status);
@@ -237,18 +233,17 @@ describe('contract: configuration', () => {
     it(`exits 2 for ARTIFACT_EXPECTED_SIZE=${JSON.stringify(value)} naming the variable`, async () => {
       const result = await run({ ARTIFACT_EXPECTED_SIZE: value });
       assert.equal(result.code, 2);
-      assert.match(String(finalEvent(result).msg), /ARTIFACT_EXPECTED_SIZE/);
+      assert.match(String(lastEvent(result).msg), /ARTIFACT_EXPECTED_SIZE/);
       assert.equal(server.requests.length, 0);
       await assertNothingWritten();
     });
   }
 
   it('exits 2 when ARTIFACT_EXPECTED_SIZE is missing', async () => {
-    const { ARTIFACT_EXPECTED_SIZE: _omit, ...rest } = env();
-    const result = await runLoader({ env: rest });
+    const result = await runLoader({ env: env({ ARTIFACT_EXPECTED_SIZE: undefined }) });
     assert.equal(result.code, 2);
     assert.match(
-      String(finalEvent(result).msg),
+      String(lastEvent(result).msg),
       /ARTIFACT_EXPECTED_SIZE \(or --expected-size\) is required/,
     );
   });
@@ -258,7 +253,7 @@ describe('contract: configuration', () => {
       ARTIFACT_URL: `ftp://127.0.0.1/app.jar?X-Amz-Signature=${fakeSignature}`,
     });
     assert.equal(result.code, 2);
-    assert.match(String(finalEvent(result).msg), /ARTIFACT_URL.*http/);
+    assert.match(String(lastEvent(result).msg), /ARTIFACT_URL.*http/);
   });
 
   it('takes the same settings as flags', async () => {
@@ -294,7 +289,7 @@ describe('contract: write failures', () => {
     // Runs as another uid: as root, permission bits would stop nothing.
     const result = await run({}, { uid: nobody, gid: nobody });
     assert.equal(result.code, 7, result.stdout);
-    const failed = finalEvent(result);
+    const failed = lastEvent(result);
     assert.match(
       String(failed.msg),
       new RegExp(`cannot write.*${outDir.replaceAll('/', '\\/')}.*EACCES`),
@@ -335,7 +330,7 @@ describe('contract: signals', () => {
       );
       assert.equal(sent, true, 'the download never reported progress');
       assert.equal(result.code, code, result.stdout);
-      assert.equal(finalEvent(result).code, 'ERR_INTERRUPTED');
+      assert.equal(lastEvent(result).code, 'ERR_INTERRUPTED');
       await assertNothingWritten();
     });
   }
@@ -363,7 +358,7 @@ describe('contract: redirects across schemes', () => {
       NODE_EXTRA_CA_CERTS: pki.caCertPath,
     });
     assert.equal(result.code, 4, result.stdout);
-    assert.match(String(finalEvent(result).msg), /refused a redirect from https to http/);
+    assert.match(String(lastEvent(result).msg), /refused a redirect from https to http/);
     assert.equal(server.requests.length, 0, 'the http target must never be contacted');
     await assertNothingWritten();
   });
@@ -387,7 +382,7 @@ describe('contract: edge cases found in review', () => {
       ARTIFACT_URL: `${server.origin}/gzipped?X-Amz-Signature=${fakeSignature}`,
     });
     assert.equal(result.code, 4, result.stdout);
-    assert.match(String(finalEvent(result).msg), /Content-Encoding "gzip"/);
+    assert.match(String(lastEvent(result).msg), /Content-Encoding "gzip"/);
     await assertNothingWritten();
   });
 
@@ -450,7 +445,7 @@ describe('contract: edge cases found in review', () => {
     });
     assertNoSecret(result, secrets);
     assert.equal(result.code, 2);
-    assert.match(String(finalEvent(result).msg), /unexpected argument \(not shown/);
+    assert.match(String(lastEvent(result).msg), /unexpected argument \(not shown/);
   });
 
   it('writes the termination message for a configuration error too', async () => {
@@ -496,13 +491,13 @@ describe('contract: edge cases found in review', () => {
     await mkdir(target);
     const result = await run();
     assert.equal(result.code, 7, result.stdout);
-    assert.match(String(finalEvent(result).msg), /target is a folder/);
+    assert.match(String(lastEvent(result).msg), /target is a folder/);
     assert.equal(server.requests.length, 0);
   });
 
   it('reports attempts in the failed event when verification fails after the download', async () => {
     const result = await run({ ARTIFACT_SHA256: '0'.repeat(64) });
     assert.equal(result.code, 6);
-    assert.equal(finalEvent(result).attempts, 1);
+    assert.equal(lastEvent(result).attempts, 1);
   });
 });

@@ -6,80 +6,27 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
 import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { ZipFile } from 'yazl';
+import { firstEventNamed, lastEvent } from '../helpers/events.ts';
 import {
   type ArtifactServer,
   fakeSignature,
   startArtifactServer,
 } from '../helpers/fault-server.ts';
+import { buildJar, jarWithEntryName } from '../helpers/jar.ts';
+import { loaderEnv } from '../helpers/loader-env.ts';
 import {
   assertNoSecret,
-  type LoaderEvent,
   type LoaderRun,
   type RunLoaderOptions,
   runLoader,
 } from '../helpers/run-loader.ts';
 import { makeTempDir, sha256Hex, type TempDir } from '../helpers/tmp.ts';
 
-const MTIME = new Date('2024-01-02T03:04:05Z');
-const MANIFEST = 'Manifest-Version: 1.0\r\nMain-Class: app.Main\r\n';
-const CLASS_BYTES = Buffer.from('cafebabe000000410000', 'hex');
-/** A stored (uncompressed) filler entry, so a slowed download lasts long enough to be killed. */
-const FILLER_BYTES = 256 * 1024;
+/** A stored (uncompressed) payload entry, so a slowed download lasts long enough to be killed. */
+const PAYLOAD_BYTES = 256 * 1024;
 const TEMP_FILE_PATTERN = /^\.app\.jar\.[0-9a-f]{16}\.partial$/;
-
-interface JarOptions {
-  zip64?: boolean;
-  /** Extra entries by name, added after the manifest and the class. */
-  extra?: Record<string, Buffer>;
-  filler?: Buffer;
-}
-
-/** A JAR-shaped archive written by yazl: the manifest, a class-like entry, a stored filler. */
-async function buildJar(options: JarOptions = {}): Promise<Buffer> {
-  const zip = new ZipFile();
-  const entry = { mtime: MTIME, forceZip64Format: options.zip64 ?? false };
-  zip.addBuffer(Buffer.from(MANIFEST), 'META-INF/MANIFEST.MF', entry);
-  zip.addBuffer(CLASS_BYTES, 'app/Main.class', entry);
-  for (const [name, data] of Object.entries(options.extra ?? {})) {
-    zip.addBuffer(data, name, { ...entry, compress: false });
-  }
-  zip.addBuffer(options.filler ?? randomBytes(FILLER_BYTES), 'app/filler.bin', {
-    ...entry,
-    compress: false,
-  });
-  zip.end({ forceZip64Format: options.zip64 ?? false, comment: '' });
-  return buffer(zip.outputStream);
-}
-
-/** Replaces every occurrence of `from` with the same-length `to`, asserting how many there were. */
-function patchAll(bytes: Buffer, from: string, to: string, expectedCount: number): Buffer {
-  assert.equal(Buffer.byteLength(from), Buffer.byteLength(to));
-  const needle = Buffer.from(from);
-  const patched = Buffer.from(bytes);
-  let count = 0;
-  for (let at = patched.indexOf(needle); at !== -1; at = patched.indexOf(needle, at + 1)) {
-    Buffer.from(to).copy(patched, at);
-    count++;
-  }
-  assert.equal(count, expectedCount, `expected ${expectedCount} copies of ${from}`);
-  return patched;
-}
-
-function eventNamed(run: LoaderRun, name: string): LoaderEvent {
-  const found = run.events.find((event) => event.event === name);
-  assert.ok(found, `no ${name} event in:\n${run.stdout}\n${run.stderr}`);
-  return found;
-}
-
-function lastEvent(run: LoaderRun): LoaderEvent {
-  const last = run.events.at(-1);
-  assert.ok(last, `no events at all:\n${run.stdout}\n${run.stderr}`);
-  return last;
-}
 
 function assertExit(run: LoaderRun, code: number): void {
   assert.equal(run.code, code, `exit ${run.code} (${run.signal}), wanted ${code}:\n${run.stdout}`);
@@ -89,7 +36,7 @@ let jar: Buffer;
 let jarSha256: string;
 
 before(async () => {
-  jar = await buildJar();
+  jar = await buildJar({ payloadBytes: PAYLOAD_BYTES });
   jarSha256 = sha256Hex(jar);
 });
 
@@ -121,17 +68,16 @@ describe('integrity (issue 4), end to end', () => {
     const run = await runLoader({
       timeoutMs: 15_000,
       ...options,
-      env: {
-        ARTIFACT_URL: server.url(),
-        ARTIFACT_EXPECTED_SIZE: String(server.artifact.length),
-        ARTIFACT_PATH: target,
-        LOADER_TERMINATION_LOG: terminationLog,
-        LOADER_LOG_FORMAT: 'json',
-        LOADER_DEADLINE_SECONDS: '10',
-        LOADER_BACKOFF_BASE_SECONDS: '0.05',
-        LOADER_STALL_TIMEOUT_SECONDS: '3',
-        ...env,
-      },
+      env: loaderEnv(
+        { server, target, terminationLog },
+        {
+          LOADER_LOG_FORMAT: 'json',
+          LOADER_DEADLINE_SECONDS: '10',
+          LOADER_BACKOFF_BASE_SECONDS: '0.05',
+          LOADER_STALL_TIMEOUT_SECONDS: '3',
+          ...env,
+        },
+      ),
     });
     assertNoSecret(run, [fakeSignature]);
     return run;
@@ -142,9 +88,22 @@ describe('integrity (issue 4), end to end', () => {
     return (await readdir(dir.path)).filter((name) => TEMP_FILE_PATTERN.test(name));
   }
 
+  /** No target and no temp file; the termination log shares the folder, so only temp names count. */
   async function assertNothingPublished(): Promise<void> {
     await assert.rejects(stat(target), { code: 'ENOENT' }, 'the target must not exist');
     assert.deepEqual(await tempFiles(), [], 'no temp file may be left behind');
+  }
+
+  /** The second run of a test downloaded again: a second request, no skip, `body` published. */
+  async function assertDownloadedAgain(second: LoaderRun, body: Buffer): Promise<void> {
+    assertExit(second, 0);
+    assert.equal(server.requests.length, 2);
+    assert.equal(
+      second.events.some((event) => event.event === 'already-present'),
+      false,
+    );
+    assert.equal(lastEvent(second).outcome, 'downloaded');
+    assert.deepEqual(await readFile(target), body);
   }
 
   describe('ARTIFACT_SHA256', () => {
@@ -212,7 +171,7 @@ describe('integrity (issue 4), end to end', () => {
           );
           assertExit(run, 0);
           // Normalised to lower-case hex, so it is really in use (not silently ignored).
-          assert.equal(eventNamed(run, 'start').sha256Expected, jarSha256);
+          assert.equal(firstEventNamed(run, 'start').sha256Expected, jarSha256);
           assert.equal(lastEvent(run).sha256, jarSha256);
           assert.deepEqual(await readFile(target), jar);
         });
@@ -269,14 +228,18 @@ describe('integrity (issue 4), end to end', () => {
         process.umask(previousUmask);
       }
       assertExit(run, 0);
-      assert.equal(eventNamed(run, 'start').verifyJar, true);
+      assert.equal(firstEventNamed(run, 'start').verifyJar, true);
       assert.equal(lastEvent(run).sha256, jarSha256);
       assert.deepEqual(await readFile(target), jar);
       assert.equal((await stat(target)).mode & 0o777, 0o644);
     });
 
     it('a zip64 archive passes', async () => {
-      const zip64 = await buildJar({ zip64: true });
+      const zip64 = await buildJar({
+        payloadBytes: PAYLOAD_BYTES,
+        zip64Entries: true,
+        zip64End: true,
+      });
       // Sanity check that yazl really wrote the zip64 end records (locator signature).
       assert.notEqual(zip64.indexOf(Buffer.from([0x50, 0x4b, 0x06, 0x07])), -1);
       server.setArtifact(zip64);
@@ -325,10 +288,7 @@ describe('integrity (issue 4), end to end', () => {
     });
 
     it('a JAR with a ../evil entry exits 6 naming the entry', async () => {
-      // yazl refuses '..' segments, so write a placeholder of the same length and patch it in
-      // both the local header and the central directory record.
-      const placeholder = await buildJar({ extra: { 'xx/evil': Buffer.from('payload') } });
-      const evil = patchAll(placeholder, 'xx/evil', '../evil', 2);
+      const evil = await jarWithEntryName('../evil', { payloadBytes: PAYLOAD_BYTES });
       server.setArtifact(evil);
       const run = await load();
       assertExit(run, 6);
@@ -354,7 +314,7 @@ describe('integrity (issue 4), end to end', () => {
       server.setArtifact(bytes);
       const run = await load({}, { args: ['--no-verify-jar'] });
       assertExit(run, 0);
-      assert.equal(eventNamed(run, 'start').verifyJar, false);
+      assert.equal(firstEventNamed(run, 'start').verifyJar, false);
       assert.equal(lastEvent(run).sha256, sha256Hex(bytes));
       assert.deepEqual(await readFile(target), bytes);
     });
@@ -364,7 +324,7 @@ describe('integrity (issue 4), end to end', () => {
       server.setArtifact(bytes);
       const run = await load({ LOADER_VERIFY_JAR: 'false' });
       assertExit(run, 0);
-      assert.equal(eventNamed(run, 'start').verifyJar, false);
+      assert.equal(firstEventNamed(run, 'start').verifyJar, false);
       assert.deepEqual(await readFile(target), bytes);
     });
 
@@ -387,7 +347,7 @@ describe('integrity (issue 4), end to end', () => {
       const second = await load({ ARTIFACT_SHA256: jarSha256 });
       assertExit(second, 0);
       assert.equal(server.requests.length, 1, 'the second run must not make a request');
-      const present = eventNamed(second, 'already-present');
+      const present = firstEventNamed(second, 'already-present');
       assert.equal(present.sha256, jarSha256);
       const done = lastEvent(second);
       assert.equal(done.event, 'done');
@@ -408,20 +368,13 @@ describe('integrity (issue 4), end to end', () => {
       assertExit(first, 0);
       assert.equal(server.requests.length, 1);
       // A different artifact of exactly the same size: only a download can bring it.
-      const next = await buildJar();
+      const next = await buildJar({ payloadBytes: PAYLOAD_BYTES });
       assert.equal(next.length, jar.length);
       assert.notDeepEqual(next, jar);
       server.setArtifact(next);
 
       const second = await load();
-      assertExit(second, 0);
-      assert.equal(server.requests.length, 2);
-      assert.equal(
-        second.events.some((event) => event.event === 'already-present'),
-        false,
-      );
-      assert.equal(lastEvent(second).outcome, 'downloaded');
-      assert.deepEqual(await readFile(target), next);
+      await assertDownloadedAgain(second, next);
     });
 
     it('after the target was tampered with (same size, one byte flipped), downloads again', async () => {
@@ -432,14 +385,7 @@ describe('integrity (issue 4), end to end', () => {
       await writeFile(target, tampered);
 
       const second = await load({ ARTIFACT_SHA256: jarSha256 });
-      assertExit(second, 0);
-      assert.equal(server.requests.length, 2);
-      assert.equal(
-        second.events.some((event) => event.event === 'already-present'),
-        false,
-      );
-      assert.equal(lastEvent(second).outcome, 'downloaded');
-      assert.deepEqual(await readFile(target), jar);
+      await assertDownloadedAgain(second, jar);
     });
   });
 
@@ -452,7 +398,7 @@ describe('integrity (issue 4), end to end', () => {
 
       const run = await load();
       assertExit(run, 0);
-      const removed = eventNamed(run, 'stale-temp-removed');
+      const removed = firstEventNamed(run, 'stale-temp-removed');
       assert.deepEqual(removed.files, [stale]);
       await assert.rejects(stat(join(dir.path, stale)), { code: 'ENOENT' });
       for (const name of foreign) assert.ok((await stat(join(dir.path, name))).isFile(), name);
@@ -483,7 +429,7 @@ describe('integrity (issue 4), end to end', () => {
 
       const again = await load({ ARTIFACT_SHA256: jarSha256 });
       assertExit(again, 0);
-      assert.deepEqual(eventNamed(again, 'stale-temp-removed').files, [leftName]);
+      assert.deepEqual(firstEventNamed(again, 'stale-temp-removed').files, [leftName]);
       assert.deepEqual(await tempFiles(), []);
       assert.deepEqual(await readFile(target), jar);
       assert.equal(lastEvent(again).sha256, jarSha256);

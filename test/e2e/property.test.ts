@@ -9,18 +9,15 @@ import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { describeRun, eventsNamed, finalEvent } from '../helpers/events.ts';
 import {
   type ArtifactServer,
   type Fault,
   fakeSignature,
   startArtifactServer,
 } from '../helpers/fault-server.ts';
-import {
-  assertNoSecret,
-  type LoaderEvent,
-  type LoaderRun,
-  runLoader,
-} from '../helpers/run-loader.ts';
+import { fastLoaderEnv } from '../helpers/loader-env.ts';
+import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
 import { makeTempDir, randomBytesBuffer, sha256Hex } from '../helpers/tmp.ts';
 
 const maxArtifactBytes = 300 * 1024;
@@ -128,21 +125,17 @@ async function checkCase(input: Case, server: ArtifactServer, target: string): P
   }
   const deadlineMs = input.deadlineSeconds * 1000;
 
+  const terminationLog = join(dirname(target), '..', 'no-termination-log');
   const run = await runLoader({
-    env: {
-      ARTIFACT_URL: server.url(),
-      ARTIFACT_PATH: target,
-      ARTIFACT_EXPECTED_SIZE: String(input.sizeBytes),
-      LOADER_VERIFY_JAR: 'false',
-      LOADER_LOG_FORMAT: 'json',
-      LOADER_STALL_TIMEOUT_SECONDS: '0.5',
-      LOADER_CONNECT_TIMEOUT_SECONDS: '1',
-      LOADER_BACKOFF_BASE_SECONDS: '0.05',
-      LOADER_BACKOFF_MAX_SECONDS: '0.2',
-      LOADER_DEADLINE_SECONDS: String(input.deadlineSeconds),
-      LOADER_MAX_ATTEMPTS: String(maxAttempts),
-      LOADER_TERMINATION_LOG: join(dirname(target), '..', 'no-termination-log'),
-    },
+    env: fastLoaderEnv(
+      { server, target, terminationLog },
+      {
+        ARTIFACT_EXPECTED_SIZE: String(input.sizeBytes),
+        LOADER_BACKOFF_MAX_SECONDS: '0.2',
+        LOADER_DEADLINE_SECONDS: String(input.deadlineSeconds),
+        LOADER_MAX_ATTEMPTS: String(maxAttempts),
+      },
+    ),
   });
   const context = `\n${describeRun(run)}`;
 
@@ -184,7 +177,7 @@ function checkAgainstModel(
   context: string,
 ): void {
   const size = input.sizeBytes;
-  const retries = run.events.filter((event) => event.event === 'retry');
+  const retries = eventsNamed(run, 'retry');
   const final = finalEvent(run);
   // A deadline may cut the run anywhere; the attempts it made must still follow the rules.
   const cutByDeadline = final.code === 'ERR_DEADLINE' || final.gaveUp !== undefined;
@@ -263,14 +256,4 @@ function modelStep(fault: Fault, kept: number, remaining: number): Step {
     default:
       throw new Error(`the model has no rule for ${fault.kind}`);
   }
-}
-
-function finalEvent(run: LoaderRun): LoaderEvent {
-  const finals = run.events.filter((event) => event.event === 'done' || event.event === 'failed');
-  assert.equal(finals.length, 1, `exactly one done/failed event\n${describeRun(run)}`);
-  return finals[0] ?? {};
-}
-
-function describeRun(run: LoaderRun): string {
-  return `exit ${run.code}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`;
 }

@@ -3,19 +3,22 @@
 // (Node reads the extra CAs at process start, so they can only come that way).
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { describeRun, finalEvent } from '../helpers/events.ts';
 import {
   type ArtifactServer,
   fakeSignature,
   startArtifactServer,
 } from '../helpers/fault-server.ts';
+import { fastLoaderEnv, loaderEnv } from '../helpers/loader-env.ts';
 import { type ForwardProxy, startProxy } from '../helpers/proxy.ts';
+import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
 import { makeTestPki, type TestPki } from '../helpers/tls.ts';
-import { makeTempDir, sha256Hex } from '../helpers/tmp.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
 
 let pki: TestPki;
 before(async () => {
@@ -37,23 +40,9 @@ async function setup(options: { https: boolean }): Promise<Setup> {
   const proxy = await startProxy();
   const dir = await makeTempDir('runtime-loader-e2e-');
   const target = join(dir.path, 'out', 'app.jar');
+  const terminationLog = join(dir.path, 'no-termination-log');
   const run = async (env: Record<string, string>) => {
-    const result = await runLoader({
-      env: {
-        ARTIFACT_URL: server.url(),
-        ARTIFACT_PATH: target,
-        ARTIFACT_EXPECTED_SIZE: String(server.artifact.length),
-        LOADER_VERIFY_JAR: 'false',
-        LOADER_LOG_FORMAT: 'json',
-        LOADER_STALL_TIMEOUT_SECONDS: '0.5',
-        LOADER_CONNECT_TIMEOUT_SECONDS: '1',
-        LOADER_BACKOFF_BASE_SECONDS: '0.05',
-        LOADER_BACKOFF_MAX_SECONDS: '2',
-        LOADER_DEADLINE_SECONDS: '10',
-        LOADER_TERMINATION_LOG: join(dir.path, 'no-termination-log'),
-        ...env,
-      },
-    });
+    const result = await runLoader({ env: fastLoaderEnv({ server, target, terminationLog }, env) });
     assertNoSecret(result, [fakeSignature]);
     return result;
   };
@@ -63,26 +52,6 @@ async function setup(options: { https: boolean }): Promise<Setup> {
     await dir.cleanup();
   };
   return { server, proxy, target, run, [Symbol.asyncDispose]: dispose };
-}
-
-function finalEvent(run: LoaderRun): Record<string, unknown> {
-  const finals = run.events.filter((event) => event.event === 'done' || event.event === 'failed');
-  assert.equal(finals.length, 1, `exactly one done/failed event in:\n${run.stdout}${run.stderr}`);
-  return finals[0] ?? {};
-}
-
-function describeRun(run: LoaderRun): string {
-  return `exit ${run.code}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`;
-}
-
-async function assertPublished(target: string, body: Buffer): Promise<void> {
-  assert.equal(sha256Hex(await readFile(target)), sha256Hex(body), 'byte-identical artifact');
-  assert.deepEqual(await readdir(dirname(target)), ['app.jar']);
-}
-
-async function assertNothingPublished(target: string): Promise<void> {
-  await assert.rejects(lstat(target), { code: 'ENOENT' }, 'no file at the target');
-  assert.deepEqual(await readdir(dirname(target)).catch(() => []), [], 'no temp file left');
 }
 
 describe('proxies', () => {
@@ -216,14 +185,11 @@ describe('proxy failures', () => {
     const silent = await startSilentProxy();
     try {
       const result = await runLoader({
-        env: {
-          ARTIFACT_URL: s.server.url(),
-          ARTIFACT_PATH: s.target,
-          ARTIFACT_EXPECTED_SIZE: String(s.server.artifact.length),
+        env: loaderEnv(s, {
           HTTPS_PROXY: silent.url,
           LOADER_STALL_TIMEOUT_SECONDS: '30',
           LOADER_CONNECT_TIMEOUT_SECONDS: '30',
-        },
+        }),
         onEvent: (event, child) => {
           if (event.event === 'start') setTimeout(() => child.kill('SIGTERM'), 200);
         },

@@ -4,19 +4,21 @@
 // saw (requests, Range / If-Range), plus the retry and final events.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { describeRun, eventsNamed, finalEvent } from '../helpers/events.ts';
 import {
   type ArtifactServer,
   fakeSignature,
   startArtifactServer,
 } from '../helpers/fault-server.ts';
+import { fastLoaderEnv } from '../helpers/loader-env.ts';
+import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
 import {
   assertNoSecret,
-  type LoaderEvent,
   type LoaderRun,
   type RunLoaderOptions,
   runLoader,
@@ -45,20 +47,7 @@ async function scenario(): Promise<Scenario> {
   const run = async (env: Record<string, string> = {}, options = {}) => {
     const result = await runLoader({
       ...options,
-      env: {
-        ARTIFACT_URL: server.url(),
-        ARTIFACT_PATH: target,
-        ARTIFACT_EXPECTED_SIZE: String(server.artifact.length),
-        LOADER_VERIFY_JAR: 'false',
-        LOADER_LOG_FORMAT: 'json',
-        LOADER_STALL_TIMEOUT_SECONDS: '0.5',
-        LOADER_CONNECT_TIMEOUT_SECONDS: '1',
-        LOADER_BACKOFF_BASE_SECONDS: '0.05',
-        LOADER_BACKOFF_MAX_SECONDS: '2',
-        LOADER_DEADLINE_SECONDS: '10',
-        LOADER_TERMINATION_LOG: terminationLog,
-        ...env,
-      },
+      env: fastLoaderEnv({ server, target, terminationLog }, env),
     });
     assertNoSecret(result, [fakeSignature]);
     const message = await readFile(terminationLog, 'utf8');
@@ -89,35 +78,6 @@ function assertWellFormedEvents(run: LoaderRun): void {
     assert.equal(final.attempts, retries.length + 1);
     assert.ok(Number.isInteger(final.resumedBytes));
   }
-}
-
-function eventsNamed(run: LoaderRun, name: string): LoaderEvent[] {
-  return run.events.filter((event) => event.event === name);
-}
-
-function finalEvent(run: LoaderRun): LoaderEvent {
-  const finals = run.events.filter((event) => event.event === 'done' || event.event === 'failed');
-  assert.equal(finals.length, 1, `exactly one done/failed event in:\n${run.stdout}${run.stderr}`);
-  const [final] = finals;
-  assert.ok(final);
-  return final;
-}
-
-function describeRun(run: LoaderRun): string {
-  return `exit ${run.code}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`;
-}
-
-/** The target holds exactly `body`, and nothing else (no temp file) is in its folder. */
-async function assertPublished(target: string, body: Buffer): Promise<void> {
-  assert.equal(sha256Hex(await readFile(target)), sha256Hex(body), 'byte-identical artifact');
-  assert.deepEqual(await readdir(dirname(target)), ['app.jar']);
-}
-
-/** No file at the target and no `.app.jar.*.partial` left beside it. */
-async function assertNothingPublished(target: string): Promise<void> {
-  await assert.rejects(lstat(target), { code: 'ENOENT' }, 'no file at the target');
-  const names = await readdir(dirname(target)).catch(() => []);
-  assert.deepEqual(names, [], 'nothing left in the target folder');
 }
 
 function header(server: ArtifactServer, index: number, name: string): unknown {
