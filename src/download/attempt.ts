@@ -56,7 +56,7 @@ export async function attemptDownload(
       context,
       temp,
       state,
-      'the first response carried no ETag or Last-Modified to resume against',
+      'the first response carried no strong validator (ETag or Last-Modified) to resume against',
     );
   } else if (keptBytes > 0 && state.validator !== undefined) {
     Object.assign(headers, resumeHeaders(keptBytes, state.validator));
