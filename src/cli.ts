@@ -5,8 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import { defaults } from './config/defaults.ts';
 import { helpText } from './config/help.ts';
-import { loadConfig } from './config/load-config.ts';
-import type { LoaderConfig, LogFormat } from './config/types.ts';
+import { loadConfig, logFormatFor } from './config/load-config.ts';
+import type { LoaderConfig } from './config/types.ts';
 import { createDispatcher } from './download/http-client.ts';
 import {
   DeadlineError,
@@ -34,12 +34,9 @@ async function main(): Promise<number> {
   registerRawSecrets(redactor, argv, env);
 
   const write = (text: string) => process.stdout.write(text);
-  const provisionalFormat: LogFormat =
-    env.LOADER_LOG_FORMAT === 'text' || (env.LOADER_LOG_FORMAT !== 'json' && stdoutIsTerminal)
-      ? 'text'
-      : 'json';
+  // Until the configuration is valid, log in the format it asks for if it can be read at all.
   let logger = new Logger({
-    format: provisionalFormat,
+    format: logFormatFor(env.LOADER_LOG_FORMAT, stdoutIsTerminal),
     redactor,
     write,
     interactive: stdoutIsTerminal,
@@ -176,7 +173,6 @@ function finalFields(error: LoaderError, startedAt: number): Record<string, unkn
   return fields;
 }
 
-/** Registers the raw URL values before parsing, so even an unparsable URL is never echoed. */
 /**
  * Registers every raw value that may hold a secret before anything is parsed,
  * so not even an unparsable URL, a URL given as a stray argument, or a proxy's

@@ -47,7 +47,9 @@ export async function run(
       },
     );
   }
-  if (planned.action === 'skip') {
+  if (planned.action === 'download') {
+    logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
+  } else {
     logger.info(
       'already-present',
       'the artifact in place matches ARTIFACT_SHA256; not downloading',

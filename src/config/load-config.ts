@@ -31,20 +31,20 @@ export function loadConfig(
 
   // Every problem is collected, so one failed start reports all of them, not the first.
   const problems: string[] = [];
+  const invalid = new Set<SettingKey>();
   const read = (key: SettingKey): unknown => {
     try {
       return readSetting(settings[key] as Setting<unknown>, flags, env);
     } catch (error) {
       problems.push(error instanceof Error ? error.message : String(error));
+      invalid.add(key);
       return undefined;
     }
   };
+  // A value that was given but invalid is already reported; only a missing one is reported here.
   const required = <T>(key: SettingKey, value: T | undefined): T => {
-    const { env: name, flag } = settings[key];
-    if (
-      value === undefined &&
-      !problems.some((problem) => problem.startsWith(name) || problem.startsWith(`--${flag}`))
-    ) {
+    if (value === undefined && !invalid.has(key)) {
+      const { env: name, flag } = settings[key];
       problems.push(`${name} (or --${flag}) is required but not set`);
     }
     return value as T;
@@ -59,7 +59,7 @@ export function loadConfig(
     outputPath: read('outputPath') as string,
     sha256: read('sha256') as string | undefined,
     verifyJar: read('verifyJar') as boolean,
-    logFormat: (read('logFormat') as LogFormat | undefined) ?? (stdoutIsTerminal ? 'text' : 'json'),
+    logFormat: logFormatFor(read('logFormat'), stdoutIsTerminal),
     deadlineMs: read('deadlineMs') as number,
     connectTimeoutMs: read('connectTimeoutMs') as number,
     stallTimeoutMs: read('stallTimeoutMs') as number,
@@ -82,6 +82,12 @@ export function loadConfig(
     });
   }
   return { kind: 'run', config };
+}
+
+/** The requested log format when it is a valid one; otherwise text on a terminal, JSON elsewhere. */
+export function logFormatFor(requested: unknown, stdoutIsTerminal: boolean): LogFormat {
+  if (requested === 'json' || requested === 'text') return requested;
+  return stdoutIsTerminal ? 'text' : 'json';
 }
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -149,8 +155,8 @@ function readProxySettings(env: Environment, problems: string[]): ProxySettings 
     const lower = env[name.toLowerCase()];
     const [source, value] =
       lower !== undefined && lower !== '' ? [name.toLowerCase(), lower] : [name, env[name]];
-    if (value === undefined || value === '' || name === 'NO_PROXY')
-      return value === '' ? undefined : value;
+    if (value === undefined || value === '') return undefined;
+    if (name === 'NO_PROXY') return value;
     const url = URL.canParse(value) ? new URL(value) : undefined;
     if (url === undefined || !['http:', 'https:', 'socks5:', 'socks:'].includes(url.protocol)) {
       problems.push(

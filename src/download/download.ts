@@ -55,13 +55,8 @@ export async function download(
     remainingMs: deps.remainingMs,
   };
   const { attempts } = await retry(
-    (attempt) => {
+    () => {
       progress.restart(temp.bytesWritten);
-      if (attempt > 1)
-        logger.info('attempt', `attempt ${attempt} of ${config.maxAttempts}`, {
-          attempt,
-          keptBytes: temp.bytesWritten,
-        });
       return attemptDownload(context, temp, state, signal);
     },
     policy,

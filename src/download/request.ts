@@ -11,7 +11,6 @@ export interface Response {
   readonly body: Dispatcher.ResponseData['body'];
   /** Where the answer came from after redirects; print only with redactUrl. */
   readonly url: URL;
-  readonly redirects: number;
 }
 
 export interface RequestContext {
@@ -66,7 +65,6 @@ export async function getFollowingRedirects(
         headers: answer.headers,
         body: answer.body,
         url: current,
-        redirects,
       };
     }
     discardBody(answer.body);

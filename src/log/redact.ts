@@ -14,6 +14,8 @@ const minSecretLength = 4;
 
 export class Redactor {
   readonly #secrets = new Set<string>();
+  /** Longest first, so a whole query is replaced before one of its values; rebuilt on add. */
+  #ordered: string[] = [];
 
   /** Remembers the secret parts of a URL (the artifact URL and every redirect target). */
   addUrl(url: URL): void {
@@ -40,13 +42,14 @@ export class Redactor {
   }
 
   #add(secret: string): void {
-    if (secret.length >= minSecretLength) this.#secrets.add(secret);
+    if (secret.length < minSecretLength || this.#secrets.has(secret)) return;
+    this.#secrets.add(secret);
+    this.#ordered = [...this.#secrets].sort((a, b) => b.length - a.length);
   }
 
   scrub(text: string): string {
     let result = text;
-    // Longest first, so a whole query is replaced before one of its values.
-    for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
+    for (const secret of this.#ordered) {
       if (result.includes(secret)) result = result.split(secret).join('[redacted]');
     }
     return result;

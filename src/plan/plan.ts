@@ -58,7 +58,11 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
   if (existing.size !== config.expectedSizeBytes) {
     return { action: 'download', removedTempFiles, reason: 'the file in place has another size' };
   }
-  const digest = await sha256OfFile(config.outputPath, signal).catch(() => undefined);
+  const digest = await sha256OfFile(config.outputPath, signal).catch(() => {
+    // An unreadable file only means downloading again; the deadline or a signal must still stop us.
+    if (signal.aborted) throw signal.reason;
+    return undefined;
+  });
   if (digest !== config.sha256) {
     return {
       action: 'download',

@@ -375,6 +375,7 @@ describe('integrity (issue 4), end to end', () => {
 
       const second = await load();
       await assertDownloadedAgain(second, next);
+      assert.match(String(firstEventNamed(second, 'plan').reason), /no ARTIFACT_SHA256/);
     });
 
     it('after the target was tampered with (same size, one byte flipped), downloads again', async () => {
@@ -386,6 +387,7 @@ describe('integrity (issue 4), end to end', () => {
 
       const second = await load({ ARTIFACT_SHA256: jarSha256 });
       await assertDownloadedAgain(second, jar);
+      assert.match(String(firstEventNamed(second, 'plan').reason), /another SHA-256/);
     });
   });
 
