@@ -29,6 +29,8 @@ async function main(): Promise<number> {
   const startedAt = performance.now();
   const argv = process.argv.slice(2);
   const env = process.env;
+  const [command, ...commandArgs] = argv;
+  if (command === 'serve' || command === 'sign') return runTool(command, commandArgs, env);
   const stdoutIsTerminal = process.stdout.isTTY === true;
   const redactor = new Redactor();
   registerRawSecrets(redactor, argv, env);
@@ -146,6 +148,43 @@ async function main(): Promise<number> {
   }
   await writeTerminationMessage(config.terminationLogPath, redactor.scrub(terminationMessage));
   return exitCode;
+}
+
+/**
+ * The companion tools: `serve` (the reference artifact server) and `sign`
+ * (signed URLs for it). Loaded only when asked for, so the loader's start-up
+ * does not pay for them.
+ */
+async function runTool(
+  command: 'serve' | 'sign',
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const controller = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (controller.signal.aborted) exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
+      controller.abort(signal);
+    });
+  }
+  const io = {
+    env,
+    stdout: (text: string) => process.stdout.write(text),
+    stderr: (text: string) => process.stderr.write(text),
+    stdoutIsTerminal: process.stdout.isTTY === true,
+    signal: controller.signal,
+  };
+  try {
+    const tool =
+      command === 'serve'
+        ? (await import('./commands/serve.ts')).runServe
+        : (await import('./commands/sign.ts')).runSign;
+    return await tool(args, io);
+  } catch (caught) {
+    const error = toLoaderError(caught);
+    io.stderr(`runtime-loader ${command}: ${error.message}\n`);
+    return error.exitCode;
+  }
 }
 
 function terminationLine(error: LoaderError): string {

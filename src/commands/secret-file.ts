@@ -1,0 +1,55 @@
+import { readFile, stat } from 'node:fs/promises';
+import { ConfigError } from '../errors.ts';
+import { type SigningKey, signingKey } from '../signing/keys.ts';
+
+export interface SecretFile {
+  /** The first secret signs; all of them verify. */
+  readonly keys: readonly [SigningKey, ...SigningKey[]];
+  /** Set when group or others can read the file. */
+  readonly tooOpen: boolean;
+}
+
+const maxSecretFileBytes = 64 * 1024;
+
+/**
+ * Reads the signing secrets: one per line, blank lines and `#` comments
+ * ignored. To rotate, add the new secret as the first line and remove the old
+ * one once every URL it signed has expired. Contents never appear in errors.
+ */
+export async function readSecretFile(path: string): Promise<SecretFile> {
+  let text: string;
+  let mode: number;
+  try {
+    const stats = await stat(path);
+    if (!stats.isFile()) throw new ConfigError(`secret file ${path} is not a regular file`);
+    if (stats.size > maxSecretFileBytes) {
+      throw new ConfigError(`secret file ${path} is ${stats.size} bytes; expected a few lines`);
+    }
+    mode = stats.mode;
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`cannot read secret file ${path} (${code})`, { cause: error });
+  }
+  const secrets = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const keys = secrets.map((secret, index) => {
+    try {
+      return signingKey(secret);
+    } catch (error) {
+      throw new ConfigError(
+        `secret file ${path}, secret ${index + 1}: ${(error as Error).message}`,
+      );
+    }
+  });
+  const [first, ...rest] = keys;
+  if (first === undefined) {
+    throw new ConfigError(
+      `secret file ${path} holds no secret; put one per line (e.g. openssl rand -base64 32 > ${path})`,
+    );
+  }
+  return { keys: [first, ...rest], tooOpen: (mode & 0o077) !== 0 };
+}

@@ -1,0 +1,130 @@
+import { stat } from 'node:fs/promises';
+import { logFormatFor } from '../config/load-config.ts';
+import { ConfigError, ExitCode } from '../errors.ts';
+import { Logger } from '../log/logger.ts';
+import { Redactor } from '../log/redact.ts';
+import { startArtifactServer } from '../serve/server.ts';
+import { defaultClockSkewSeconds } from '../signing/verify-url.ts';
+import { parseBytes, parseDurationSeconds, parseFlags, requiredString } from './args.ts';
+import { readSecretFile } from './secret-file.ts';
+import type { ToolIo } from './tool-io.ts';
+
+export const serveHelp = `Usage: runtime-loader serve --dir DIR --secret-file FILE [flags]
+
+Serves the files under DIR, only through URLs signed with a secret from FILE
+(make them with \`runtime-loader sign\`). GET and HEAD, single byte ranges,
+strong ETag and Last-Modified. 403 for a missing, bad or expired signature,
+404 for anything that is not a regular file inside DIR. The access log never
+contains a query string. SIGTERM stops it gracefully.
+
+  --dir DIR                 folder to serve (required)
+  --secret-file FILE        signing secrets, one per line; the first signs, all verify (required)
+  --host HOST               address to listen on [default: 127.0.0.1]
+  --port PORT               port to listen on; 0 picks a free one [default: 8080]
+  --clock-skew DURATION     accept URLs this long past expiry, for clock drift [default: ${defaultClockSkewSeconds}s]
+  --rate-per-connection BYTES
+                            cap each connection at BYTES per second (e.g. 40MiB), as object
+                            stores do; for demos and benchmarks [default: no cap]
+  --shutdown-grace DURATION on SIGTERM, let requests in flight finish this long [default: 10s]
+  --log-format json|text    [default: text on a terminal, json otherwise]
+`;
+
+/** `runtime-loader serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
+export async function runServe(args: readonly string[], io: ToolIo): Promise<number> {
+  const flags = parseFlags('serve', args, {
+    dir: { type: 'string' },
+    'secret-file': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'clock-skew': { type: 'string' },
+    'rate-per-connection': { type: 'string' },
+    'shutdown-grace': { type: 'string' },
+    'log-format': { type: 'string' },
+  });
+  if (flags.help === true) {
+    io.stdout(serveHelp);
+    return ExitCode.ok;
+  }
+  const logFormat = flags['log-format'];
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'text') {
+    throw new ConfigError('--log-format: expected json or text');
+  }
+  const logger = new Logger({
+    format: logFormatFor(logFormat, io.stdoutIsTerminal),
+    redactor: new Redactor(),
+    write: io.stdout,
+    interactive: false,
+  });
+  const folder = requiredString(flags, 'dir', 'serve');
+  const secretPath = requiredString(flags, 'secret-file', 'serve');
+  const port = parsePort(flags.port);
+  const host = typeof flags.host === 'string' ? flags.host : '127.0.0.1';
+  const clockSkewSeconds =
+    typeof flags['clock-skew'] === 'string'
+      ? parseDurationSeconds(flags['clock-skew'], 'clock-skew')
+      : defaultClockSkewSeconds;
+  const rate = flags['rate-per-connection'];
+  const bytesPerSecondPerConnection =
+    typeof rate === 'string' ? parseBytes(rate, 'rate-per-connection') : undefined;
+  const graceMs =
+    1000 *
+    (typeof flags['shutdown-grace'] === 'string'
+      ? parseDurationSeconds(flags['shutdown-grace'], 'shutdown-grace')
+      : 10);
+
+  const folderStats = await stat(folder).catch(() => undefined);
+  if (!folderStats?.isDirectory()) throw new ConfigError(`--dir ${folder} is not a folder`);
+  const secrets = await readSecretFile(secretPath);
+  if (secrets.tooOpen) {
+    logger.warn('secret-file-open', `${secretPath} is readable by group or others; chmod 600 it`, {
+      path: secretPath,
+    });
+  }
+
+  let server: Awaited<ReturnType<typeof startArtifactServer>>;
+  try {
+    server = await startArtifactServer({
+      folder,
+      keys: secrets.keys,
+      clockSkewSeconds,
+      bytesPerSecondPerConnection,
+      host,
+      port,
+      logger,
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+      throw new ConfigError(`cannot listen on ${host}:${port} (${code})`, { cause: error });
+    }
+    throw error;
+  }
+  logger.info('listening', `serving ${folder} at ${server.origin}`, {
+    url: server.origin,
+    dir: folder,
+    keyIds: secrets.keys.map((key) => key.id),
+    bytesPerSecondPerConnection,
+  });
+
+  if (!io.signal.aborted) {
+    await new Promise((resolve) => io.signal.addEventListener('abort', resolve, { once: true }));
+  }
+  logger.info(
+    'stopping',
+    `${String(io.signal.reason)}: finishing requests in flight (up to ${graceMs / 1000} s)`,
+  );
+  await server.close(graceMs);
+  logger.info('stopped', 'all connections closed');
+  return ExitCode.ok;
+}
+
+function parsePort(raw: string | boolean | undefined): number {
+  if (raw === undefined) return 8080;
+  const port = Number(raw);
+  if (typeof raw !== 'string' || !/^[0-9]{1,5}$/.test(raw) || port > 65_535) {
+    throw new ConfigError(
+      `--port: expected 0-65535, got ${JSON.stringify(String(raw).slice(0, 20))}`,
+    );
+  }
+  return port;
+}

@@ -1,0 +1,121 @@
+import { realpath } from 'node:fs/promises';
+import { ConfigError, ExitCode } from '../errors.ts';
+import { openPublishedFile } from '../serve/request-path.ts';
+import { signUrl } from '../signing/sign-url.ts';
+import { parseDurationSeconds, parseFlags, requiredString } from './args.ts';
+import { readSecretFile } from './secret-file.ts';
+import type { ToolIo } from './tool-io.ts';
+
+export const signHelp = `Usage: runtime-loader sign --base-url URL --path PATH --secret-file FILE [flags]
+
+Prints a signed, expiring URL for PATH on the server at URL. The output is a
+credential: whoever holds it can download the file until it expires.
+
+  --base-url URL        the server's origin, e.g. http://127.0.0.1:8080 (required)
+  --path PATH           the file under the served folder, e.g. /app.jar (required)
+  --secret-file FILE    the server's secret file; its first secret signs (required)
+  --ttl DURATION        valid for this long: 90s, 15m, 2h, at most 7d [default: 15m]
+  --expires-at TIME     or until this ISO 8601 time (a past time makes an expired URL, for tests)
+  --env                 print ARTIFACT_URL=... and ARTIFACT_EXPECTED_SIZE=... lines for
+                        \`docker run --env-file\`; the size comes from --dir or --size
+  --dir DIR             the served folder, to read the file's size
+  --size BYTES          the file's size, when the folder is not at hand
+`;
+
+const maxTtlSeconds = 7 * 86_400;
+
+/** `runtime-loader sign`: one signed URL on stdout, or two env lines with --env. */
+export async function runSign(args: readonly string[], io: ToolIo): Promise<number> {
+  const flags = parseFlags('sign', args, {
+    'base-url': { type: 'string' },
+    path: { type: 'string' },
+    'secret-file': { type: 'string' },
+    ttl: { type: 'string' },
+    'expires-at': { type: 'string' },
+    env: { type: 'boolean' },
+    dir: { type: 'string' },
+    size: { type: 'string' },
+  });
+  if (flags.help === true) {
+    io.stdout(signHelp);
+    return ExitCode.ok;
+  }
+  const baseUrl = requiredString(flags, 'base-url', 'sign');
+  const path = requiredString(flags, 'path', 'sign');
+  const secretPath = requiredString(flags, 'secret-file', 'sign');
+  if (flags.ttl !== undefined && flags['expires-at'] !== undefined) {
+    throw new ConfigError('give --ttl or --expires-at, not both');
+  }
+  const expiry = expiryOf(flags['expires-at'], flags.ttl);
+  const sizeBytes = flags.env === true ? await sizeOf(flags.dir, flags.size, path) : undefined;
+  const { keys, tooOpen } = await readSecretFile(secretPath);
+  if (tooOpen)
+    io.stderr(
+      `runtime-loader sign: warning: ${secretPath} is readable by group or others; chmod 600 it\n`,
+    );
+
+  let url: string;
+  try {
+    url = signUrl({ baseUrl, path, secret: keys[0].secretBytes, ...expiry });
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  io.stdout(
+    sizeBytes === undefined
+      ? `${url}\n`
+      : `ARTIFACT_URL=${url}\nARTIFACT_EXPECTED_SIZE=${sizeBytes}\n`,
+  );
+  return ExitCode.ok;
+}
+
+function expiryOf(
+  expiresAt: string | boolean | undefined,
+  ttl: string | boolean | undefined,
+): { expiresAt: Date } | { ttlSeconds: number } {
+  if (typeof expiresAt === 'string') {
+    const at = new Date(expiresAt);
+    if (!/^[0-9]{4}-/.test(expiresAt) || Number.isNaN(at.getTime())) {
+      throw new ConfigError(
+        `--expires-at: expected an ISO 8601 time such as 2026-01-31T12:00:00Z, got ${JSON.stringify(expiresAt.slice(0, 40))}`,
+      );
+    }
+    return { expiresAt: at };
+  }
+  const ttlSeconds = typeof ttl === 'string' ? parseDurationSeconds(ttl, 'ttl') : 15 * 60;
+  if (ttlSeconds > maxTtlSeconds) {
+    throw new ConfigError('--ttl: at most 7d; a signed URL is a credential, keep it short-lived');
+  }
+  return { ttlSeconds };
+}
+
+async function sizeOf(
+  dir: string | boolean | undefined,
+  size: string | boolean | undefined,
+  path: string,
+): Promise<number> {
+  if (typeof size === 'string') {
+    if (!/^[0-9]+$/.test(size) || !Number.isSafeInteger(Number(size)) || Number(size) === 0) {
+      throw new ConfigError(
+        `--size: expected a positive number of bytes, got ${JSON.stringify(size.slice(0, 30))}`,
+      );
+    }
+    return Number(size);
+  }
+  if (typeof dir !== 'string') {
+    throw new ConfigError('--env needs the file size: give --dir (the served folder) or --size');
+  }
+  // The same lookup the server makes, so --env fails here for a path the server would refuse.
+  const folderReal = await realpath(dir).catch(() => {
+    throw new ConfigError(`--dir ${dir} does not exist`);
+  });
+  const lookup = await openPublishedFile(folderReal, new URL(path, 'http://x').pathname);
+  if (!lookup.found)
+    throw new ConfigError(`--dir ${dir} has no file at ${path} that the server would serve`);
+  try {
+    const { size: bytes } = await lookup.handle.stat();
+    if (bytes === 0) throw new ConfigError(`${path} is empty; the loader needs a positive size`);
+    return bytes;
+  } finally {
+    await lookup.handle.close();
+  }
+}

@@ -1,0 +1,160 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import type { SigningKey } from '../signing/keys.ts';
+import { verifySignature } from '../signing/verify-url.ts';
+import { decideRange } from './range.ts';
+import { openPublishedFile } from './request-path.ts';
+import { contentTypeFor, sendText } from './responses.ts';
+import { ConnectionThrottle } from './throttle.ts';
+import { validatorsFor } from './validators.ts';
+
+export interface HandlerOptions {
+  /** Real path of the served folder. */
+  readonly folderReal: string;
+  /** Active keys: the first signs, all verify (rotation). */
+  readonly keys: readonly SigningKey[];
+  readonly clockSkewSeconds: number;
+  /** Per-connection cap in bytes per second; undefined for none. */
+  readonly bytesPerSecondPerConnection: number | undefined;
+  readonly now: () => Date;
+}
+
+/** What the access log records of one request. Never the query: it holds the signature. */
+export interface AccessRecord {
+  method: string;
+  path: string;
+  status: number;
+  bytes: number;
+  keyId?: string;
+  range?: string;
+  reason?: string;
+}
+
+const streamChunkBytes = 1024 * 1024;
+const throttledChunkBytes = 64 * 1024;
+
+/**
+ * Serves GET and HEAD for files under the folder, only through valid signed
+ * URLs: the signature is checked before the file system is touched, and the
+ * path is checked again on its own (see request-path.ts), so even a validly
+ * signed traversal gets nowhere.
+ */
+export function createHandler(options: HandlerOptions) {
+  const throttles = new WeakMap<Socket, ConnectionThrottle>();
+  const throttleFor = (socket: Socket, bytesPerSecond: number) => {
+    let throttle = throttles.get(socket);
+    if (throttle === undefined) {
+      throttle = new ConnectionThrottle(bytesPerSecond);
+      throttles.set(socket, throttle);
+    }
+    return throttle;
+  };
+
+  return async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: AccessRecord,
+  ): Promise<void> => {
+    const target = request.url ?? '';
+    const queryAt = target.indexOf('?');
+    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+    record.path = rawPath.slice(0, 256);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      record.reason = 'method not allowed';
+      return sendText(response, 405, 'Method not allowed', { allow: 'GET, HEAD' });
+    }
+    if (!rawPath.startsWith('/')) {
+      record.reason = 'request target is not a path';
+      return sendText(response, 400, 'Bad request');
+    }
+    const now = options.now();
+    const verdict = verifySignature(
+      {
+        path: rawPath,
+        query: new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1)),
+      },
+      options.keys,
+      now,
+      { clockSkewSeconds: options.clockSkewSeconds },
+    );
+    if (!verdict.ok) {
+      record.reason = verdict.reason;
+      return sendText(response, 403, verdict.message);
+    }
+    record.keyId = verdict.keyId;
+
+    const lookup = await openPublishedFile(options.folderReal, rawPath);
+    if (!lookup.found) {
+      record.reason = lookup.reason;
+      return sendText(response, lookup.status, lookup.status === 404 ? 'Not found' : 'Bad request');
+    }
+    const { handle } = lookup;
+    let streaming = false;
+    try {
+      const stats = await handle.stat({ bigint: true });
+      const sizeBytes = Number(stats.size);
+      const validators = validatorsFor(stats, now);
+      const rangeHeader = request.headers.range;
+      if (rangeHeader !== undefined) record.range = rangeHeader.slice(0, 64);
+      const ifRange = request.headers['if-range'];
+      const decision = decideRange(
+        rangeHeader,
+        typeof ifRange === 'string' ? ifRange : undefined,
+        sizeBytes,
+        validators,
+      );
+      const headers: Record<string, string | number> = {
+        'accept-ranges': 'bytes',
+        etag: validators.etag,
+        'last-modified': validators.lastModified,
+        'content-type': contentTypeFor(rawPath),
+        // Proxies must not compress or cache what a signature grants to one holder.
+        'cache-control': 'private, no-transform',
+      };
+      if (decision.kind === 'unsatisfiable') {
+        record.reason = 'range not satisfiable';
+        return sendText(response, 416, 'Range not satisfiable', {
+          ...stringValues(headers),
+          'content-range': `bytes */${sizeBytes}`,
+        });
+      }
+      const [firstByte, lastByte] =
+        decision.kind === 'partial' ? [decision.firstByte, decision.lastByte] : [0, sizeBytes - 1];
+      const lengthBytes = lastByte - firstByte + 1;
+      headers['content-length'] = lengthBytes;
+      if (decision.kind === 'partial') {
+        headers['content-range'] = `bytes ${firstByte}-${lastByte}/${sizeBytes}`;
+      }
+      response.writeHead(decision.kind === 'partial' ? 206 : 200, headers);
+      if (request.method === 'HEAD' || lengthBytes === 0) {
+        response.end();
+        return;
+      }
+      const rate = options.bytesPerSecondPerConnection;
+      const body = handle.createReadStream({
+        start: firstByte,
+        end: lastByte,
+        highWaterMark: rate === undefined ? streamChunkBytes : throttledChunkBytes,
+      });
+      streaming = true;
+      if (rate === undefined) {
+        body.on('data', (chunk: string | Buffer) => {
+          // Always a Buffer: no encoding is set on the stream.
+          record.bytes += chunk.length;
+        });
+        await pipeline(body, response);
+      } else {
+        const throttle = throttleFor(request.socket, rate);
+        await pipeline(body, throttle.transform(record), response);
+      }
+    } finally {
+      // The read stream closes the handle itself once it was handed over.
+      if (!streaming) await handle.close();
+    }
+  };
+}
+
+function stringValues(headers: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value)]));
+}

@@ -1,0 +1,94 @@
+import { realpath } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log/logger.ts';
+import type { SigningKey } from '../signing/keys.ts';
+import { type AccessRecord, createHandler } from './handler.ts';
+import { sendText } from './responses.ts';
+
+export interface ArtifactServerOptions {
+  /** The folder whose files are served. */
+  readonly folder: string;
+  readonly keys: readonly SigningKey[];
+  readonly clockSkewSeconds: number;
+  readonly bytesPerSecondPerConnection: number | undefined;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Receives one access-log event per request, and the server's own events. */
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+export interface RunningArtifactServer {
+  /** `http://host:port`, the base URL to sign against. */
+  readonly origin: string;
+  readonly port: number;
+  /**
+   * Stops accepting connections, lets requests in flight finish for up to
+   * `graceMs`, then cuts whatever is left. Resolves when every connection is closed.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Starts the reference artifact server: files under a folder, behind signed URLs. */
+export async function startArtifactServer(
+  options: ArtifactServerOptions,
+): Promise<RunningArtifactServer> {
+  const { logger } = options;
+  const folderReal = await realpath(options.folder);
+  const handle = createHandler({ ...options, folderReal, now: options.now ?? (() => new Date()) });
+  let closing = false;
+
+  const server: Server = createServer((request, response) => {
+    const startedAt = performance.now();
+    const record: AccessRecord = { method: request.method ?? '', path: '', status: 0, bytes: 0 };
+    if (closing) response.setHeader('connection', 'close');
+    response.on('close', () => {
+      record.status = response.statusCode;
+      logger.info('request', `${record.method} ${record.path} ${record.status}`, {
+        ...record,
+        complete: response.writableFinished,
+        durationMs: Math.round(performance.now() - startedAt),
+        remote: request.socket.remoteAddress,
+        userAgent: request.headers['user-agent']?.slice(0, 100),
+      });
+      if (closing) server.closeIdleConnections();
+    });
+    handle(request, response, record).catch((error: unknown) => {
+      if (response.headersSent) {
+        // Mostly the client going away mid-body; the access log shows it as incomplete.
+        response.destroy();
+        return;
+      }
+      record.reason = 'internal error';
+      logger.error('internal-error', error instanceof Error ? error.message : String(error));
+      sendText(response, 500, 'Internal error');
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port, address, family } = server.address() as AddressInfo;
+  const origin = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+
+  return {
+    origin,
+    port,
+    close: (graceMs) =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        const cutoff = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cutoff);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

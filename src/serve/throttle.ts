@@ -1,0 +1,40 @@
+import { Transform } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * A per-connection rate cap, the way object stores cap each stream: chunks
+ * are released no faster than `bytesPerSecond`, with no initial burst. The
+ * schedule lives with the connection, so keep-alive requests on one
+ * connection share it.
+ */
+export class ConnectionThrottle {
+  readonly #bytesPerSecond: number;
+  #nextSendAtMs = 0;
+
+  constructor(bytesPerSecond: number) {
+    this.#bytesPerSecond = bytesPerSecond;
+  }
+
+  /** Waits until `bytes` more may be sent on this connection. */
+  async take(bytes: number, signal: AbortSignal): Promise<void> {
+    const nowMs = performance.now();
+    const sendAtMs = Math.max(nowMs, this.#nextSendAtMs);
+    this.#nextSendAtMs = sendAtMs + (bytes / this.#bytesPerSecond) * 1000;
+    if (sendAtMs > nowMs) await sleep(sendAtMs - nowMs, undefined, { signal });
+  }
+
+  /** A pass-through stream that paces chunks by this schedule and counts what it let through. */
+  transform(counter: { bytes: number }): Transform {
+    const stopped = new AbortController();
+    const transform = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        this.take(chunk.byteLength, stopped.signal).then(() => {
+          counter.bytes += chunk.byteLength;
+          done(null, chunk);
+        }, done);
+      },
+    });
+    transform.once('close', () => stopped.abort());
+    return transform;
+  }
+}

@@ -1,0 +1,76 @@
+import { queryParameter } from './canonical.ts';
+import { type Secret, signatureBytes, signingKey } from './keys.ts';
+
+interface SignUrlCommon {
+  /** Origin the URL points at, e.g. `https://artifacts.example.com` (no path, query or credentials). */
+  readonly baseUrl: string | URL;
+  /** Path of the file under the server's folder, starting with "/", e.g. `/app.jar`. */
+  readonly path: string;
+  /** The signing secret: the first line of the server's secret file. */
+  readonly secret: Secret;
+  /** The current time; defaults to the clock. */
+  readonly now?: Date;
+}
+
+export type SignUrlOptions = SignUrlCommon &
+  (
+    | { readonly ttlSeconds: number; readonly expiresAt?: never }
+    | { readonly expiresAt: Date; readonly ttlSeconds?: never }
+  );
+
+/** Returns `baseUrl` + `path` with an expiring signature in its query string. */
+export function signUrl(options: SignUrlOptions): string {
+  const origin = originOf(options.baseUrl);
+  const url = new URL(origin);
+  url.pathname = checkedPath(options.path);
+  const expiresUnixSeconds = expiryOf(options);
+  const key = signingKey(options.secret);
+  const signature = signatureBytes(key, { path: url.pathname, expiresUnixSeconds });
+  url.search = new URLSearchParams([
+    [queryParameter.expires, String(expiresUnixSeconds)],
+    [queryParameter.keyId, key.id],
+    [queryParameter.signature, signature.toString('base64url')],
+  ]).toString();
+  return url.href;
+}
+
+function originOf(baseUrl: string | URL): string {
+  const url = typeof baseUrl === 'string' ? URL.parse(baseUrl) : baseUrl;
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new TypeError(
+      `baseUrl must be an http(s) origin such as https://artifacts.example.com, got ${JSON.stringify(String(baseUrl).slice(0, 80))}`,
+    );
+  }
+  if (url.username || url.password || url.search || url.hash || url.pathname !== '/') {
+    throw new TypeError(
+      'baseUrl must be an origin only (scheme, host, port): put the file in `path`, and no credentials, query or fragment',
+    );
+  }
+  return url.origin;
+}
+
+/** Refuses what a server would refuse anyway, so a bad path fails here and not at download time. */
+function checkedPath(path: string): string {
+  if (!path.startsWith('/'))
+    throw new TypeError(`path must start with "/", got ${JSON.stringify(path)}`);
+  if (/[?#\\\0]/.test(path)) throw new TypeError('path must not contain "?", "#", "\\" or NUL');
+  const segments = path.split('/');
+  if (segments.some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
+    throw new TypeError('path must not contain "." or ".." segments');
+  }
+  return path;
+}
+
+function expiryOf(options: SignUrlOptions): number {
+  const nowMs = (options.now ?? new Date()).getTime();
+  if (options.expiresAt !== undefined) {
+    const atMs = options.expiresAt.getTime();
+    if (Number.isNaN(atMs)) throw new TypeError('expiresAt is an invalid Date');
+    return Math.floor(atMs / 1000);
+  }
+  const { ttlSeconds } = options;
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
+    throw new RangeError(`ttlSeconds must be a positive number, got ${ttlSeconds}`);
+  }
+  return Math.floor(nowMs / 1000 + ttlSeconds);
+}
