@@ -17,7 +17,7 @@ RUN ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=err
 COPY tsconfig.json ./
 COPY scripts/build.mjs ./scripts/
 COPY src/ ./src/
-RUN ["npm", "run", "build"]
+RUN ["node", "scripts/build.mjs", "--loader-only"]
 # The runtime stage has no shell to mkdir with, so the mount point is made here
 # and copied over with its owner set. 0755: written by the loader (UID 1000),
 # readable by the main container whatever its UID.

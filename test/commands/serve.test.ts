@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { chmod, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { signUrl } from '../../src/signing/sign-url.ts';
+import { httpGet } from '../helpers/http-get.ts';
+import { runLoader } from '../helpers/run-loader.ts';
+import { startServeProcess } from '../helpers/serve-process.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
+
+const newSecret = 'n'.repeat(44);
+const oldSecret = 'o'.repeat(44);
+
+describe('runtime-loader serve', () => {
+  it('accepts URLs signed with any secret in the file (rotation) and stops gracefully on SIGTERM', async () => {
+    await using tmp = await makeTempDir('serve-');
+    const secretFile = join(tmp.path, 'secret');
+    await writeFile(
+      secretFile,
+      `${newSecret}\n# the previous key, until its URLs expire\n${oldSecret}\n`,
+    );
+    await chmod(secretFile, 0o600);
+    await writeFile(join(tmp.path, 'app.jar'), 'jar bytes');
+    const server = await startServeProcess({ dir: tmp.path, secretFile });
+    const listening = JSON.parse(server.lines[0] ?? '{}');
+    assert.equal(listening.keyIds.length, 2);
+    assert.match(server.origin, /^http:\/\/127\.0\.0\.1:[0-9]+$/, 'loopback by default');
+    for (const secret of [newSecret, oldSecret]) {
+      const url = signUrl({ baseUrl: server.origin, path: '/app.jar', ttlSeconds: 60, secret });
+      const response = await httpGet(url);
+      assert.equal(response.status, 200);
+      assert.equal(response.body.toString(), 'jar bytes');
+    }
+    const foreign = signUrl({
+      baseUrl: server.origin,
+      path: '/app.jar',
+      ttlSeconds: 60,
+      secret: 'f'.repeat(44),
+    });
+    assert.equal((await httpGet(foreign)).status, 403);
+    assert.equal(await server.stop(), 0);
+    const events = server.lines.map((line) => JSON.parse(line).event);
+    assert.deepEqual(events.slice(-2), ['stopping', 'stopped']);
+    assert.ok(!server.lines.some((line) => line.includes('rl-signature')));
+  });
+
+  it('exits 2 with a clear message for a missing folder, a bad secret file or a busy port', async () => {
+    await using tmp = await makeTempDir('serve-');
+    const secretFile = join(tmp.path, 'secret');
+    await writeFile(secretFile, newSecret);
+    const emptySecretFile = join(tmp.path, 'empty');
+    await writeFile(emptySecretFile, '# nothing yet\n');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const busyPort = String((busy.address() as { port: number }).port);
+    try {
+      const cases: [string[], RegExp][] = [
+        [['--secret-file', secretFile], /--dir is required/],
+        [
+          ['--dir', join(tmp.path, 'missing'), '--secret-file', secretFile],
+          /--dir .*missing is not a folder/,
+        ],
+        [['--dir', tmp.path, '--secret-file', emptySecretFile], /holds no secret/],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--port', '70000'],
+          /--port: expected 0-65535/,
+        ],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--port', busyPort],
+          /cannot listen on 127\.0\.0\.1:[0-9]+ \(EADDRINUSE\)/,
+        ],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--rate-per-connection', 'fast'],
+          /--rate-per-connection: expected a positive size/,
+        ],
+      ];
+      for (const [args, message] of cases) {
+        const run = await runLoader({ args: ['serve', ...args] });
+        assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+        assert.match(run.stderr, message);
+      }
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('prints its usage with --help', async () => {
+    const run = await runLoader({ args: ['serve', '--help'] });
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^Usage: runtime-loader serve --dir DIR --secret-file FILE/);
+  });
+});

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { queryParameter } from '../../src/signing/canonical.ts';
+import { verifySignedUrl } from '../../src/signing/verify-url.ts';
+import { runLoader } from '../helpers/run-loader.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
+
+const secret = 'z'.repeat(44);
+
+async function withSecretFile(contents: string, mode = 0o600) {
+  const tmp = await makeTempDir('sign-');
+  const secretFile = join(tmp.path, 'secret');
+  await writeFile(secretFile, contents);
+  await chmod(secretFile, mode);
+  return { tmp, secretFile };
+}
+
+const sign = (args: string[]) => runLoader({ args: ['sign', ...args] });
+
+describe('runtime-loader sign', () => {
+  it('prints one signed URL that verifies with the same secret and lasts the TTL', async () => {
+    const { tmp, secretFile } = await withSecretFile(`# signing key\n${secret}\n`);
+    await using _ = tmp;
+    const before = Date.now();
+    const run = await sign([
+      '--base-url',
+      'http://127.0.0.1:8080',
+      '--path',
+      '/app.jar',
+      '--ttl',
+      '2h',
+      '--secret-file',
+      secretFile,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const url = new URL(lines[0] ?? '');
+    const verdict = verifySignedUrl(url.href, secret);
+    assert.ok(verdict.ok, JSON.stringify(verdict));
+    const lifetimeSeconds = Number(url.searchParams.get(queryParameter.expires)) - before / 1000;
+    assert.ok(Math.abs(lifetimeSeconds - 7200) < 5, `expires in ${lifetimeSeconds} s`);
+  });
+
+  it('with --env prints ARTIFACT_URL and ARTIFACT_EXPECTED_SIZE lines for docker run --env-file', async () => {
+    const { tmp, secretFile } = await withSecretFile(secret);
+    await using _ = tmp;
+    await writeFile(join(tmp.path, 'app.jar'), Buffer.alloc(12_345, 1));
+    const run = await sign([
+      '--base-url',
+      'http://h:1',
+      '--path',
+      '/app.jar',
+      '--secret-file',
+      secretFile,
+      '--env',
+      '--dir',
+      tmp.path,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /^ARTIFACT_URL=http:\/\/h:1\/app\.jar\?rl-expires=[0-9]+&rl-key-id=[0-9a-f]{16}&rl-signature=[\w-]{43}\nARTIFACT_EXPECTED_SIZE=12345\n$/,
+    );
+  });
+
+  it('makes an already expired URL with --expires-at in the past', async () => {
+    const { tmp, secretFile } = await withSecretFile(secret);
+    await using _ = tmp;
+    const run = await sign([
+      '--base-url',
+      'http://h:1',
+      '--path',
+      '/app.jar',
+      '--secret-file',
+      secretFile,
+      '--expires-at',
+      '2020-01-01T00:00:00Z',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const verdict = verifySignedUrl(run.stdout.trim(), secret);
+    assert.equal(verdict.ok ? 'ok' : verdict.reason, 'expired');
+  });
+
+  it('exits 2 with a message naming the problem, never echoing the secret', async () => {
+    const { tmp, secretFile } = await withSecretFile(secret);
+    await using _ = tmp;
+    const { secretFile: shortSecretFile } = await withSecretFile('too-short-secret-value');
+    const base = ['--base-url', 'http://h:1', '--path', '/app.jar', '--secret-file', secretFile];
+    const cases: [string[], RegExp][] = [
+      [['--path', '/app.jar', '--secret-file', secretFile], /--base-url is required/],
+      [[...base, '--ttl', '8d'], /--ttl: at most 7d/],
+      [[...base, '--ttl', 'soon'], /--ttl: expected a positive duration/],
+      [
+        [...base, '--ttl', '1m', '--expires-at', '2030-01-01T00:00:00Z'],
+        /--ttl or --expires-at, not both/,
+      ],
+      [[...base, '--expires-at', 'tomorrow'], /--expires-at: expected an ISO 8601 time/],
+      [[...base, '--env'], /--env needs the file size/],
+      [[...base, '--env', '--dir', tmp.path], /has no file at \/app\.jar/],
+      [
+        ['--base-url', 'http://h:1', '--path', '/a/../b.jar', '--secret-file', secretFile],
+        /"\." or "\.\." segments/,
+      ],
+      [
+        ['--base-url', 'http://h:1/x', '--path', '/b.jar', '--secret-file', secretFile],
+        /origin only/,
+      ],
+      [
+        ['--base-url', 'http://h:1', '--path', '/b.jar', '--secret-file', join(tmp.path, 'nope')],
+        /cannot read secret file .*nope \(ENOENT\)/,
+      ],
+      [
+        ['--base-url', 'http://h:1', '--path', '/b.jar', '--secret-file', shortSecretFile],
+        /secret 1: signing secret is 22 bytes; at least 32/,
+      ],
+      [[...base, '--bogus'], /Unknown option '--bogus'/],
+      [[...base, 'stray-value'], /unexpected argument/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await sign(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.match(run.stderr, /^runtime-loader sign: /);
+      assert.equal(run.stdout, '');
+      assert.ok(!run.stderr.includes('too-short-secret-value') && !run.stderr.includes(secret));
+      assert.ok(!run.stderr.includes('stray-value'));
+    }
+  });
+
+  it('warns when the secret file is readable by others', async () => {
+    const { tmp, secretFile } = await withSecretFile(secret, 0o644);
+    await using _ = tmp;
+    const run = await sign([
+      '--base-url',
+      'http://h:1',
+      '--path',
+      '/app.jar',
+      '--secret-file',
+      secretFile,
+    ]);
+    assert.equal(run.code, 0);
+    assert.match(run.stderr, /readable by group or others; chmod 600/);
+  });
+});

@@ -1,0 +1,66 @@
+// Runs the built `runtime-loader serve` as a child process and waits until it listens.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { loaderPath } from './run-loader.ts';
+
+export interface ServeProcess extends AsyncDisposable {
+  /** `http://127.0.0.1:port`. */
+  readonly origin: string;
+  readonly child: ChildProcess;
+  /** Every stdout line so far (JSON access-log events). */
+  readonly lines: string[];
+  /** Sends SIGTERM and resolves with the exit code once the process is gone. */
+  stop(): Promise<number | null>;
+}
+
+export interface ServeOptions {
+  dir: string;
+  secretFile: string;
+  args?: string[];
+  /** Called with each stdout line as it arrives. */
+  onLine?: (line: string) => void;
+}
+
+export async function startServeProcess(options: ServeOptions): Promise<ServeProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      loaderPath,
+      'serve',
+      '--dir',
+      options.dir,
+      '--secret-file',
+      options.secretFile,
+      '--port',
+      '0',
+      '--log-format',
+      'json',
+      ...(options.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
+  );
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = once(child, 'exit');
+  const origin = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      lines.push(line);
+      options.onLine?.(line);
+      const event = JSON.parse(line) as { event?: string; url?: string };
+      if (event.event === 'listening' && event.url) resolve(event.url);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`serve exited ${code} before listening: ${stderr}`)),
+    );
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    return code;
+  };
+  return { origin, child, lines, stop, [Symbol.asyncDispose]: async () => void (await stop()) };
+}
