@@ -1,0 +1,34 @@
+// `npm run demo` end to end, as a newcomer runs it after `npm ci`.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { makeTempDir } from '../helpers/tmp.ts';
+
+const run = promisify(execFile);
+const demoScript = resolve(import.meta.dirname, '../../scripts/demo.ts');
+
+describe('the demo', () => {
+  it('loads a signed JAR into ./demo/jars, refuses an expired URL with exit 3, and stops the server', async () => {
+    await using tmp = await makeTempDir('demo-');
+    const { stdout, stderr } = await run(process.execPath, [demoScript], {
+      cwd: tmp.path,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      timeout: 60_000,
+    });
+    const served = await readFile(join(tmp.path, 'demo/artifacts/app.jar'));
+    const loaded = await readFile(join(tmp.path, 'demo/jars/app.jar'));
+    assert.ok(loaded.equals(served), 'the loaded JAR differs from the served one');
+    assert.match(stdout, /INFO {2}progress: /, 'the loader showed its progress');
+    assert.match(stdout, /identical to the served JAR/);
+    assert.match(stdout, /ERROR failed: server rejected the request with 403/);
+    assert.match(stdout, /exit code 3; demo\/jars\/app\.jar still has sha256 as before/);
+    assert.match(stdout, /exited 0; its access log/);
+    assert.match(stdout, /GET \/app\.jar 403 0 bytes \(expired\)/);
+    assert.doesNotMatch(stdout + stderr, /rl-signature|rl-key-id=/);
+    const secret = (await readFile(join(tmp.path, 'demo/secret'), 'utf8')).trim();
+    assert.ok(!stdout.includes(secret), 'the secret was printed');
+  });
+});
