@@ -26,7 +26,10 @@ const terminal = process.stdout.isTTY === true;
 const bold = (text: string) => (terminal ? `\x1b[1m${text}\x1b[0m` : text);
 const show = (path: string) => relative(process.cwd(), path) || '.';
 let step = 0;
-const heading = (text: string) => console.log(`\n${bold(`${(step += 1)}. ${text}`)}`);
+function heading(text: string): void {
+  step += 1;
+  console.log(`\n${bold(`${step}. ${text}`)}`);
+}
 const hideSignature = (url: string) => url.replace(/\?.*$/, '?<signature hidden>');
 
 /** Runs the built CLI; the loader's own output goes straight to the terminal. */

@@ -18,6 +18,8 @@ export function helpText(version: string): string {
     'Downloads a signed artifact, verifies it, and publishes it atomically.',
     '',
     'Usage: runtime-loader [flags]   (every flag mirrors an environment variable; flags win)',
+    '       runtime-loader serve ...     the reference artifact server (serve --help)',
+    '       runtime-loader sign ...      a signed URL for it (sign --help)',
     '',
     ...rows,
     '  --help, -h  --version, -V',
