@@ -1,195 +1,265 @@
-// Benchmarks (`npm run bench`): the loader against a curl one-liner on the same
-// loopback server. Timings live here, never in pass/fail tests: the machines
-// are shared and noisy, so each figure is a median of several runs and the
-// comparison is a ratio from the same run.
-import { spawn } from 'node:child_process';
+// `npm run bench`: the loader against `curl -o` and `aria2c -x8`, on one
+// loopback server (`runtime-loader serve`), uncapped and with a per-connection
+// cap as object stores impose. A benchmark, not a test: it reports, it does
+// not pass or fail. Output: tables on stdout, every run in a JSON file.
+//
+//   npm run bench -- [--size 1GiB] [--rounds 5] [--cap 40MiB] [--capped-size 256MiB]
+//                    [--memory-sizes 64MiB,1GiB,4GiB] [--scenarios a,b] [--json FILE]
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type ArtifactServer, startArtifactServer } from '../test/helpers/fault-server.ts';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseBytes } from '../src/commands/args.ts';
 import { loaderPath } from '../test/helpers/run-loader.ts';
-import { makeTempDir, randomBytesBuffer } from '../test/helpers/tmp.ts';
+import { startServeProcess } from '../test/helpers/serve-process.ts';
+import { writeRandomFile } from './artifact.ts';
+import { aria2c, type Client, curl, curlVerified, loader, versionOf } from './clients.ts';
+import { gnuTime } from './measure.ts';
+import { formatTable, type Summary, summarise } from './report.ts';
+import {
+  alternate,
+  type BenchContext,
+  burst,
+  resumeCost,
+  signedUrl,
+  startupMsOf,
+} from './scenarios.ts';
 
+const allScenarios = ['throughput', 'capped', 'memory', 'startup', 'resume', 'replicas'] as const;
 const mib = 1024 * 1024;
-const timeBinary = '/usr/bin/time';
 
-interface Sample {
-  code: number | null;
-  wallMs: number;
-  maxRssKiB: number | undefined;
+const { values: flags } = parseArgs({
+  options: {
+    size: { type: 'string', default: '1GiB' },
+    rounds: { type: 'string', default: '5' },
+    cap: { type: 'string', default: '40MiB' },
+    'capped-size': { type: 'string', default: '256MiB' },
+    'memory-sizes': { type: 'string', default: '64MiB,1GiB,4GiB' },
+    scenarios: { type: 'string', default: allScenarios.join(',') },
+    json: { type: 'string' },
+  },
+});
+const sizeBytes = parseBytes(flags.size, 'size');
+const rounds = Number(flags.rounds);
+const capBytesPerSecond = parseBytes(flags.cap, 'cap');
+const cappedSizeBytes = parseBytes(flags['capped-size'], 'capped-size');
+const memorySizes = flags['memory-sizes']
+  .split(',')
+  .map((size) => parseBytes(size, 'memory-sizes'));
+const scenarios = new Set(flags.scenarios.split(','));
+for (const name of scenarios) {
+  if (!(allScenarios as readonly string[]).includes(name))
+    throw new Error(`unknown scenario ${name}; one of ${allScenarios.join(', ')}`);
+}
+const startedAt = new Date();
+const jsonPath = resolve(
+  flags.json ??
+    join('.tmp', 'bench', `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
+);
+
+const tools = {
+  curl: versionOf('curl'),
+  aria2c: versionOf('aria2c'),
+  gnuTime: existsSync(gnuTime),
+};
+const missing: string[] = [];
+if (!tools.curl)
+  missing.push('curl is not installed: no baseline (Debian: sudo apt-get install curl)');
+if (!tools.aria2c)
+  missing.push('aria2c is not installed: skipped (Debian: sudo apt-get install aria2)');
+if (!tools.gnuTime)
+  missing.push(
+    `${gnuTime} is missing: no peak RSS or CPU time (Debian: sudo apt-get install time)`,
+  );
+for (const line of missing) console.log(`!! ${line}`);
+if (!existsSync(loaderPath)) throw new Error('run `npm run build` first (npm run bench does)');
+
+const work = await mkdtemp(join(tmpdir(), 'runtime-loader-bench-'));
+const served = join(work, 'served');
+await mkdir(served);
+const secret = randomBytes(32).toString('base64url');
+const secretFile = join(work, 'secret');
+await writeFile(secretFile, secret, { mode: 0o600 });
+const output = join(work, 'out', 'app.jar');
+await mkdir(dirname(output));
+
+const context: BenchContext = {
+  secret,
+  rounds,
+  runs: [],
+  progress: (text) => process.stderr.write(`\r\x1b[K${text}`),
+};
+const summaries: Record<string, Summary[] | unknown> = {};
+const tables: string[] = [];
+const withCurl = (clients: Client[]) =>
+  clients.filter((client) => (client !== curl && client !== curlVerified) || tools.curl);
+const withAria = (clients: Client[]) =>
+  tools.aria2c ? clients : clients.filter((client) => !client.name.startsWith('aria2c'));
+
+async function artifact(bytes: number): Promise<{ path: string; sha256: string }> {
+  const name = `artifact-${bytes}.bin`;
+  const sha256 = await writeRandomFile(join(served, name), bytes);
+  return { path: `/${name}`, sha256 };
 }
 
-/** Runs a command; peak RSS comes from GNU time when it is installed. */
-function measure(command: string, args: string[], env: Record<string, string>): Promise<Sample> {
-  const withTime = existsSync(timeBinary);
-  const [file, argv] = withTime
-    ? [timeBinary, ['-f', '__maxrss=%M', command, ...args]]
-    : [command, args];
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(file, argv, {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const match = /__maxrss=(\d+)/.exec(stderr);
-      resolve({
-        code,
-        wallMs: performance.now() - started,
-        maxRssKiB: match ? Number(match[1]) : undefined,
-      });
-    });
-  });
-}
+const server = await startServeProcess({ dir: served, secretFile });
+const cappedServer = await startServeProcess({
+  dir: served,
+  secretFile,
+  args: ['--rate-per-connection', String(capBytesPerSecond)],
+});
+try {
+  const main = await artifact(sizeBytes);
+  const download = {
+    url: signedUrl(context, server.origin, main.path),
+    sizeBytes,
+    sha256: main.sha256,
+    output,
+  };
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-function loaderRun(
-  server: ArtifactServer,
-  size: number,
-  output: string,
-  extraEnv: Record<string, string> = {},
-): Promise<Sample> {
-  return measure(process.execPath, [loaderPath], {
-    ARTIFACT_URL: server.url(),
-    ARTIFACT_EXPECTED_SIZE: String(size),
-    ARTIFACT_PATH: output,
-    LOADER_VERIFY_JAR: 'false',
-    LOADER_BACKOFF_BASE_SECONDS: '0.05',
-    ...extraEnv,
-  });
-}
-
-function curlRun(
-  server: ArtifactServer,
-  output: string,
-  extraArgs: string[] = [],
-): Promise<Sample> {
-  return measure('curl', ['-fsS', '-o', output, ...extraArgs, server.url()], {});
-}
-
-/** The same guarantees as the loader's by hand: the digest of what was written, and fsync. */
-function curlVerifiedRun(server: ArtifactServer, output: string): Promise<Sample> {
-  const script = 'curl -fsS -o "$1" "$2" && sha256sum "$1" >/dev/null && sync "$1"';
-  return measure('sh', ['-c', script, 'sh', output, server.url()], {});
-}
-
-function assertOk(sample: Sample, what: string): void {
-  if (sample.code !== 0) throw new Error(`${what} exited ${sample.code}`);
-}
-
-const format = (ms: number) => `${ms.toFixed(0)} ms`;
-
-async function main(): Promise<void> {
-  if (!existsSync(loaderPath)) throw new Error('run `npm run build` first');
-  const tmp = await makeTempDir('bench-');
-  const server = await startArtifactServer();
-  const rows: string[] = [];
-  try {
-    // 1. Start-up: a tiny artifact, so the time is the process, not the transfer.
-    server.setArtifact(randomBytesBuffer(4096));
-    const small = { loader: [] as number[], curl: [] as number[] };
-    for (let i = 0; i < 15; i += 1) {
-      const a = await loaderRun(server, 4096, join(tmp.path, 'small.jar'));
-      assertOk(a, 'loader');
-      small.loader.push(a.wallMs);
-      const b = await curlRun(server, join(tmp.path, 'small-curl.jar'));
-      assertOk(b, 'curl');
-      small.curl.push(b.wallMs);
-    }
-    rows.push(
-      `start-up, 4 KiB artifact, median of 15: loader ${format(median(small.loader))}, curl ${format(median(small.curl))}, ratio ${(median(small.loader) / median(small.curl)).toFixed(1)}x`,
+  if (scenarios.has('throughput')) {
+    const clients = withAria(withCurl([loader(1), loader(4), curl, curlVerified, aria2c(8)]));
+    const rows = await alternate(context, 'throughput', clients, download);
+    summaries.throughput = summarise(rows);
+    tables.push(
+      formatTable(
+        `Uncapped loopback, ${format(sizeBytes)}, median of ${rounds} alternating rounds after a warm-up`,
+        summaries.throughput as Summary[],
+      ),
     );
-
-    // 2. Throughput and memory: a large artifact; RSS must stay flat whatever the size.
-    for (const sizeMiB of [64, 512]) {
-      const size = sizeMiB * mib;
-      server.setArtifact(randomBytesBuffer(size));
-      const loaderTimes: number[] = [];
-      const curlTimes: number[] = [];
-      const curlVerifiedTimes: number[] = [];
-      let rss = 0;
-      for (let i = 0; i < 3; i += 1) {
-        const a = await loaderRun(server, size, join(tmp.path, 'big.jar'));
-        assertOk(a, 'loader');
-        loaderTimes.push(a.wallMs);
-        rss = Math.max(rss, a.maxRssKiB ?? 0);
-        const b = await curlRun(server, join(tmp.path, 'big-curl.jar'));
-        assertOk(b, 'curl');
-        curlTimes.push(b.wallMs);
-        const c = await curlVerifiedRun(server, join(tmp.path, 'big-curl.jar'));
-        assertOk(c, 'curl + sha256sum + sync');
-        curlVerifiedTimes.push(c.wallMs);
-      }
-      const loaderMiBs = sizeMiB / (median(loaderTimes) / 1000);
-      const curlMiBs = sizeMiB / (median(curlTimes) / 1000);
-      rows.push(
-        `${sizeMiB} MiB, median of 3: loader ${format(median(loaderTimes))} (${loaderMiBs.toFixed(0)} MiB/s, peak RSS ${(rss / 1024).toFixed(0)} MiB), curl ${format(median(curlTimes))} (${curlMiBs.toFixed(0)} MiB/s), time ratio ${(median(loaderTimes) / median(curlTimes)).toFixed(2)}x; curl + sha256sum + sync (same guarantees) ${format(median(curlVerifiedTimes))}, ratio ${(median(loaderTimes) / median(curlVerifiedTimes)).toFixed(2)}x`,
-      );
-      await rm(join(tmp.path, 'big.jar'), { force: true });
-      await rm(join(tmp.path, 'big-curl.jar'), { force: true });
-    }
-
-    // 3. A reset half-way: bytes the server had to send, loader (resumes) vs curl --retry (starts over).
-    const size = 64 * mib;
-    server.setArtifact(randomBytesBuffer(size));
-    server.requests.length = 0;
-    server.schedule({ kind: 'reset', afterBytes: size / 2 });
-    assertOk(await loaderRun(server, size, join(tmp.path, 'resume.jar')), 'loader');
-    const loaderBytes = server.requests.reduce((sum, request) => sum + request.bytesSent, 0);
-    server.requests.length = 0;
-    server.schedule({ kind: 'reset', afterBytes: size / 2 });
-    const curlSample = await curlRun(server, join(tmp.path, 'resume-curl.jar'), [
-      '--retry',
-      '3',
-      '--retry-all-errors',
-      '--retry-delay',
-      '0',
-    ]);
-    const curlBytes = server.requests.reduce((sum, request) => sum + request.bytesSent, 0);
-    rows.push(
-      `reset at 50% of 64 MiB: server sent ${(loaderBytes / size).toFixed(2)}x the artifact to the loader (Range resume), ${(curlBytes / size).toFixed(2)}x to curl --retry (exit ${curlSample.code})`,
-    );
-
-    // 4. Many replicas at once: N loaders against one server, as when a Deployment scales out.
-    const replicas = 16;
-    const burstSize = 16 * mib;
-    server.setArtifact(randomBytesBuffer(burstSize));
-    const burst = async (one: (i: number) => Promise<Sample>) => {
-      const started = performance.now();
-      const samples = await Promise.all(Array.from({ length: replicas }, (_, i) => one(i)));
-      for (const sample of samples) assertOk(sample, 'burst member');
-      return {
-        totalMs: performance.now() - started,
-        medianMs: median(samples.map((s) => s.wallMs)),
-      };
-    };
-    const loaderBurst = await burst((i) =>
-      loaderRun(server, burstSize, join(tmp.path, `replica-${i}.jar`)),
-    );
-    const curlBurst = await burst((i) => curlRun(server, join(tmp.path, `replica-curl-${i}.jar`)));
-    rows.push(
-      `${replicas} replicas at once, 16 MiB each: loader all done in ${format(loaderBurst.totalMs)} (median ${format(loaderBurst.medianMs)}), curl ${format(curlBurst.totalMs)} (median ${format(curlBurst.medianMs)}), ratio ${(loaderBurst.totalMs / curlBurst.totalMs).toFixed(2)}x`,
-    );
-  } finally {
-    await server.close();
-    await tmp.cleanup();
   }
-  console.log(`runtime-loader benchmarks (node ${process.version}, ${new Date().toISOString()})`);
-  for (const row of rows) console.log(`- ${row}`);
-  if (!existsSync(timeBinary))
-    console.log(`(peak RSS not measured: ${timeBinary} is missing; apt-get install time)`);
+
+  if (scenarios.has('capped')) {
+    const capped = cappedSizeBytes === sizeBytes ? main : await artifact(cappedSizeBytes);
+    const cappedDownload = {
+      url: signedUrl(context, cappedServer.origin, capped.path),
+      sizeBytes: cappedSizeBytes,
+      sha256: capped.sha256,
+      output,
+    };
+    const clients = withAria(withCurl([loader(8), curl, aria2c(8)]));
+    const rows = await alternate(context, 'capped', clients, cappedDownload);
+    summaries.capped = summarise(rows);
+    tables.push(
+      formatTable(
+        `Capped at ${format(capBytesPerSecond)}/s per connection, ${format(cappedSizeBytes)}; target for 8 connections: >= ${((0.9 * 8 * capBytesPerSecond) / mib).toFixed(0)} MiB/s`,
+        summaries.capped as Summary[],
+      ),
+    );
+  }
+
+  if (scenarios.has('memory')) {
+    const rows = [];
+    for (const bytes of memorySizes) {
+      const file = bytes === sizeBytes ? main : await artifact(bytes);
+      const sized = {
+        url: signedUrl(context, server.origin, file.path),
+        sizeBytes: bytes,
+        sha256: file.sha256,
+        output,
+      };
+      for (const row of await alternate(
+        context,
+        `memory ${format(bytes)}`,
+        [loader(1), loader(4)],
+        sized,
+        { rounds: 1 },
+      )) {
+        rows.push({ ...row, note: format(bytes) });
+      }
+      if (file !== main) await rm(join(served, file.path), { force: true });
+    }
+    summaries.memory = summarise(rows);
+    tables.push(
+      formatTable(
+        'Peak RSS by artifact size (one run each after a warm-up; target <= 64 MiB at every size)',
+        summaries.memory as Summary[],
+      ),
+    );
+  }
+
+  if (scenarios.has('startup')) {
+    const tiny = await artifact(4096);
+    const tinyDownload = {
+      url: signedUrl(context, server.origin, tiny.path),
+      sizeBytes: 4096,
+      sha256: tiny.sha256,
+      output,
+    };
+    const rows = await alternate(context, 'startup', withCurl([loader(1), curl]), tinyDownload, {
+      rounds: 15,
+      keepStdout: true,
+    });
+    const startupMs = startupMsOf(rows[0]?.samples ?? []);
+    summaries.startup = { clients: summarise(rows), loaderStartupMsMedian: startupMs };
+    tables.push(
+      `${formatTable('Start-up: a 4 KiB artifact, 15 alternating rounds', summarise(rows))}\nloader process start to first request (startupMs, median): ${startupMs === undefined ? 'not reported by this build' : `${startupMs.toFixed(0)} ms`} (target <= 80 ms)`,
+    );
+  }
+
+  if (scenarios.has('resume') && tools.curl) {
+    const resumeSize = 64 * mib;
+    const file = await artifact(resumeSize);
+    const results = await resumeCost(
+      context,
+      server.origin,
+      { sizeBytes: resumeSize, sha256: file.sha256, output },
+      file.path,
+    );
+    summaries.resume = results;
+    tables.push(
+      `\nA reset at 50% of ${format(resumeSize)}: bytes the server sent, as a multiple of the artifact\n${results.map((r) => `- ${r.client}: ${r.sentRatio.toFixed(2)}x (exit ${r.exitCode})`).join('\n')}`,
+    );
+  }
+
+  if (scenarios.has('replicas')) {
+    const replicaSize = 16 * mib;
+    const file = await artifact(replicaSize);
+    const replicaDownload = {
+      url: signedUrl(context, server.origin, file.path),
+      sizeBytes: replicaSize,
+      sha256: file.sha256,
+      output,
+    };
+    const results = await burst(withCurl([loader(1), curl]), 16, replicaDownload);
+    summaries.replicas = results;
+    tables.push(
+      `\n16 replicas at once, ${format(replicaSize)} each: until the last is done (median of the 16)\n${results.map((r) => `- ${r.client}: ${r.allDoneMs.toFixed(0)} ms (${r.medianMs.toFixed(0)} ms)`).join('\n')}`,
+    );
+  }
+} finally {
+  await server.stop();
+  await cappedServer.stop();
+  await rm(work, { recursive: true, force: true });
+  process.stderr.write('\r\x1b[K');
 }
 
-await main();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  memoryGiB: Math.round(totalmem() / 1024 ** 3),
+  kernel: release(),
+  node: process.version,
+  curl: tools.curl,
+  aria2c: tools.aria2c,
+};
+console.log(
+  `runtime-loader bench, ${startedAt.toISOString()}: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, node ${machine.node}`,
+);
+console.log(`clients: ${[machine.curl, machine.aria2c].filter(Boolean).join('; ')}`);
+for (const table of tables) console.log(table);
+await mkdir(dirname(jsonPath), { recursive: true });
+await writeFile(
+  jsonPath,
+  `${JSON.stringify({ startedAt, machine, options: flags, summaries, runs: context.runs }, null, 2)}\n`,
+);
+console.log(`\nevery run: ${jsonPath}`);
+for (const line of missing) console.log(`!! ${line}`);
+
+function format(bytes: number): string {
+  if (bytes % (1024 * mib) === 0) return `${bytes / (1024 * mib)} GiB`;
+  if (bytes % mib === 0) return `${bytes / mib} MiB`;
+  return `${bytes} bytes`;
+}

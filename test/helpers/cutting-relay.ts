@@ -32,7 +32,11 @@ export async function startCuttingRelay(target: string, cuts: number[]): Promise
         cutAfter === undefined ? chunk.length : cutAfter - (bytesPerConnection[index] ?? 0);
       const passed = chunk.subarray(0, Math.max(0, room));
       bytesPerConnection[index] = (bytesPerConnection[index] ?? 0) + passed.length;
-      if (passed.length > 0) client.write(passed);
+      // Backpressure: what the relay has passed is close to what the client could receive.
+      if (passed.length > 0 && !client.write(passed)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
       if (passed.length < chunk.length) {
         client.resetAndDestroy();
         upstream.destroy();
