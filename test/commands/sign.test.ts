@@ -18,6 +18,16 @@ async function withSecretFile(contents: string, mode = 0o600) {
 }
 
 const sign = (args: string[]) => runLoader({ args: ['sign', ...args] });
+/** The flags every signing needs, for /app.jar on http://h:1, then `extra`. */
+const appJarArgs = (secretFile: string, ...extra: string[]) => [
+  '--base-url',
+  'http://h:1',
+  '--path',
+  '/app.jar',
+  '--secret-file',
+  secretFile,
+  ...extra,
+];
 
 describe('runtime-loader sign', () => {
   it('prints one signed URL that verifies with the same secret and lasts the TTL', async () => {
@@ -48,17 +58,7 @@ describe('runtime-loader sign', () => {
     const { tmp, secretFile } = await withSecretFile(secret);
     await using _ = tmp;
     await writeFile(join(tmp.path, 'app.jar'), Buffer.alloc(12_345, 1));
-    const run = await sign([
-      '--base-url',
-      'http://h:1',
-      '--path',
-      '/app.jar',
-      '--secret-file',
-      secretFile,
-      '--env',
-      '--dir',
-      tmp.path,
-    ]);
+    const run = await sign(appJarArgs(secretFile, '--env', '--dir', tmp.path));
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
@@ -69,16 +69,7 @@ describe('runtime-loader sign', () => {
   it('makes an already expired URL with --expires-at in the past', async () => {
     const { tmp, secretFile } = await withSecretFile(secret);
     await using _ = tmp;
-    const run = await sign([
-      '--base-url',
-      'http://h:1',
-      '--path',
-      '/app.jar',
-      '--secret-file',
-      secretFile,
-      '--expires-at',
-      '2020-01-01T00:00:00Z',
-    ]);
+    const run = await sign(appJarArgs(secretFile, '--expires-at', '2020-01-01T00:00:00Z'));
     assert.equal(run.code, 0, run.stderr);
     const verdict = verifySignedUrl(run.stdout.trim(), secret);
     assert.equal(verdict.ok ? 'ok' : verdict.reason, 'expired');
@@ -133,14 +124,7 @@ describe('runtime-loader sign', () => {
   it('warns when the secret file is readable by others', async () => {
     const { tmp, secretFile } = await withSecretFile(secret, 0o644);
     await using _ = tmp;
-    const run = await sign([
-      '--base-url',
-      'http://h:1',
-      '--path',
-      '/app.jar',
-      '--secret-file',
-      secretFile,
-    ]);
+    const run = await sign(appJarArgs(secretFile));
     assert.equal(run.code, 0);
     assert.match(run.stderr, /readable by group or others; chmod 600/);
   });

@@ -19,6 +19,21 @@ const fast = {
   LOADER_DEADLINE_SECONDS: '20',
 };
 
+/** Runs the loader for `url` into a fresh folder `out/` of `folder`. */
+async function load(url: string, sizeBytes: number, folder: string) {
+  const target = join(folder, 'out', 'app.jar');
+  await mkdir(join(folder, 'out'));
+  const run = await runLoader({
+    env: {
+      ...fast,
+      ARTIFACT_URL: url,
+      ARTIFACT_EXPECTED_SIZE: String(sizeBytes),
+      ARTIFACT_PATH: target,
+    },
+  });
+  return { run, target };
+}
+
 async function servedFolder(artifact: Buffer) {
   const tmp = await makeTempDir('served-');
   const secretFile = join(tmp.path, '.secret');
@@ -37,16 +52,7 @@ describe('the loader against the reference server', () => {
     // The first connection breaks after headers and about 40% of the body.
     await using relay = await startCuttingRelay(server.origin, [1_700_000]);
     const url = signUrl({ baseUrl: relay.origin, path: '/app.jar', ttlSeconds: 300, secret });
-    const target = join(tmp.path, 'out', 'app.jar');
-    await mkdir(join(tmp.path, 'out'));
-    const run = await runLoader({
-      env: {
-        ...fast,
-        ARTIFACT_URL: url,
-        ARTIFACT_EXPECTED_SIZE: String(artifact.length),
-        ARTIFACT_PATH: target,
-      },
-    });
+    const { run, target } = await load(url, artifact.length, tmp.path);
     assert.equal(run.code, 0, run.stdout);
     assert.ok((await readFile(target)).equals(artifact), 'published bytes differ');
     const done = finalEvent(run);
@@ -84,16 +90,7 @@ describe('the loader against the reference server', () => {
       expiresAt: new Date(Date.now() - 3600_000),
       secret,
     });
-    await mkdir(join(tmp.path, 'out'));
-    const target = join(tmp.path, 'out', 'app.jar');
-    const run = await runLoader({
-      env: {
-        ...fast,
-        ARTIFACT_URL: url,
-        ARTIFACT_EXPECTED_SIZE: String(artifact.length),
-        ARTIFACT_PATH: target,
-      },
-    });
+    const { run, target } = await load(url, artifact.length, tmp.path);
     assert.equal(run.code, 3, run.stdout);
     assert.equal(finalEvent(run).attempts, 1, 'a 403 is not retried');
     await assertNothingPublished(target);
