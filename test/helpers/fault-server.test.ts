@@ -42,6 +42,7 @@ describe('fault server: normal answers', () => {
     assert.equal(record?.status, 200);
     assert.equal(record?.bytesSent, artifact.length);
     assert.equal(record?.clientAborted, false);
+    assert.ok(Number.isInteger(record?.remotePort), 'the client port is recorded');
   });
 
   test('Range with a matching If-Range (ETag or date) gets 206 and the right Content-Range', async () => {

@@ -51,6 +51,8 @@ export interface RecordedRequest {
   bytesSent: number;
   /** The client closed the connection before the response was complete. */
   clientAborted: boolean;
+  /** The client's port: requests with different ports came on different connections. */
+  remotePort: number | undefined;
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -142,6 +144,7 @@ export async function startArtifactServer(
       status: 0,
       bytesSent: 0,
       clientAborted: false,
+      remotePort: req.socket.remotePort,
     };
     requests.push(record);
     const controller = new AbortController();
