@@ -3,7 +3,6 @@ import type { Logger } from '../log/logger.ts';
 import { redactUrl } from '../log/redact.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
 import { type BodyTarget, streamBody } from './body.ts';
-import { errorForStatus } from './classify.ts';
 import {
   artifactHeaders,
   discardBody,
@@ -11,7 +10,12 @@ import {
   type RequestContext,
   type Response,
 } from './request.ts';
-import { checkAnnouncedSize, checkRangeTotal, encodedBodyError } from './response-checks.ts';
+import {
+  checkAnnouncedSize,
+  checkRangeTotal,
+  encodedBodyError,
+  unexpectedAnswerError,
+} from './response-checks.ts';
 import { rangeProblem, resumeHeaders, type Validator, validatorOf } from './resume.ts';
 
 export interface AttemptContext extends RequestContext {
@@ -134,15 +138,7 @@ async function acceptResponse(
     await startOver(context, temp, state, 'the server answered 416 Range Not Satisfiable');
     throw new FetchError(`resume refused: ${where} answered 416`, { transient: true });
   }
-  if (response.status >= 200 && response.status < 300) {
-    throw new FetchError(`server answered ${response.status} for ${where}, expected 200`);
-  }
-  throw errorForStatus(
-    response.status,
-    response.statusText,
-    where,
-    response.headers['retry-after'],
-  );
+  throw unexpectedAnswerError(response, 200);
 }
 
 async function startOver(

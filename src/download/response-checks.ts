@@ -1,5 +1,6 @@
-import { FetchError, SizeMismatchError } from '../errors.ts';
+import { FetchError, type LoaderError, SizeMismatchError } from '../errors.ts';
 import { redactUrl } from '../log/redact.ts';
+import { errorForStatus } from './classify.ts';
 import type { Response } from './request.ts';
 import { parseContentRange } from './resume.ts';
 
@@ -40,4 +41,20 @@ export function checkRangeTotal(response: Response, expected: number): void {
   const total = parseContentRange(response.headers['content-range'])?.totalBytes;
   if (total === undefined) return;
   checkAnnouncedSize(String(total), expected, redactUrl(response.url), 'Content-Range total');
+}
+
+/** The error for an answer that is neither bytes nor a redirect: another 2xx, or an error status. */
+export function unexpectedAnswerError(response: Response, expectedStatus: number): LoaderError {
+  const where = redactUrl(response.url);
+  if (response.status >= 200 && response.status < 300) {
+    return new FetchError(
+      `server answered ${response.status} for ${where}, expected ${expectedStatus}`,
+    );
+  }
+  return errorForStatus(
+    response.status,
+    response.statusText,
+    where,
+    response.headers['retry-after'],
+  );
 }
