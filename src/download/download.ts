@@ -30,30 +30,22 @@ export async function download(
   signal: AbortSignal,
 ): Promise<DownloadReport> {
   const session = new DownloadSession(config, deps);
-  const resumedBytes =
-    config.connections > 1 && config.expectedSizeBytes >= config.parallelThresholdBytes
-      ? await downloadInPartsOrWhole(session, config, temp, signal)
-      : await downloadWhole(session, temp, signal);
-  return { attempts: session.attempts, resumedBytes };
-}
-
-/** In parts if the first answer allows it; a failure reports the attempts of every part. */
-async function downloadInPartsOrWhole(
-  session: DownloadSession,
-  config: LoaderConfig,
-  temp: TempArtifact,
-  signal: AbortSignal,
-): Promise<number> {
+  if (config.connections < 2 || config.expectedSizeBytes < config.parallelThresholdBytes) {
+    const resumedBytes = await downloadWhole(session, temp, signal);
+    return { attempts: session.attempts, resumedBytes };
+  }
   try {
-    return await downloadInParts(session, config, temp, signal);
+    const resumedBytes = await downloadInPartsOrWhole(session, config, temp, signal);
+    return { attempts: session.attempts, resumedBytes };
   } catch (error) {
-    // Each retry loop counts its own attempts; the run's count is 1 plus all their retries.
+    // Each retry loop numbers its own attempts; the run's count is 1 plus all their retries.
     if (error instanceof LoaderError) error.details.attempts = session.attempts;
     throw error;
   }
 }
 
-async function downloadInParts(
+/** The first request (part 0) decides: the other parts, or one connection; a mismatch falls back. */
+async function downloadInPartsOrWhole(
   session: DownloadSession,
   config: LoaderConfig,
   temp: TempArtifact,

@@ -1,4 +1,4 @@
-import { PartMismatchError } from '../errors.ts';
+import { LoaderError, PartMismatchError } from '../errors.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
 import { attemptPart, type PartState } from './part-attempt.ts';
 import { discardBody, type Response } from './request.ts';
@@ -76,16 +76,14 @@ export async function downloadParts(
   } finally {
     discardBody(first.response.body);
   }
-  if (signal.aborted) throw signal.reason;
-  if (failure?.error instanceof PartMismatchError) {
-    const writtenBytes = states.reduce((sum, state) => sum + state.writtenBytes, 0);
-    return { kind: 'mismatch', reason: failure.error.message, writtenBytes };
+  const writtenBytes = states.reduce((sum, state) => sum + state.writtenBytes, 0);
+  const error = signal.aborted ? signal.reason : failure?.error;
+  if (error instanceof PartMismatchError) {
+    return { kind: 'mismatch', reason: error.message, writtenBytes };
   }
-  if (failure !== undefined) throw failure.error;
-  await temp.hashFile(
-    parts.reduce((sum, part) => Math.max(sum, part.lastByte + 1), 0),
-    signal,
-  );
+  if (error instanceof LoaderError) error.details.bytes ??= writtenBytes;
+  if (error !== undefined) throw error;
+  await temp.hashFile(session.context.expectedSizeBytes, signal);
   return {
     kind: 'done',
     resumedBytes: states.reduce((sum, state) => sum + state.resumedBytes, 0),
