@@ -146,7 +146,11 @@ async function main(): Promise<void> {
     server.setArtifact(randomBytesBuffer(size));
     server.requests.length = 0;
     server.schedule({ kind: 'reset', afterBytes: size / 2 });
-    assertOk(await loaderRun(server, size, join(tmp.path, 'resume.jar')), 'loader');
+    // One connection: in parts, this reset would land past the end of part 0.
+    assertOk(
+      await loaderRun(server, size, join(tmp.path, 'resume.jar'), { LOADER_CONNECTIONS: '1' }),
+      'loader',
+    );
     const loaderBytes = server.requests.reduce((sum, request) => sum + request.bytesSent, 0);
     server.requests.length = 0;
     server.schedule({ kind: 'reset', afterBytes: size / 2 });
@@ -162,7 +166,33 @@ async function main(): Promise<void> {
       `reset at 50% of 64 MiB: server sent ${(loaderBytes / size).toFixed(2)}x the artifact to the loader (Range resume), ${(curlBytes / size).toFixed(2)}x to curl --retry (exit ${curlSample.code})`,
     );
 
-    // 4. Many replicas at once: N loaders against one server, as when a Deployment scales out.
+    // 4. In parts or not: on loopback (the CPU is the limit), and with each response paced
+    // the way a per-connection limit (latency, a CDN's cap) paces it.
+    const partsSize = 256 * mib;
+    server.setArtifact(randomBytesBuffer(partsSize));
+    for (const paced of [false, true]) {
+      const times: Record<string, number[]> = { 1: [], 4: [] };
+      for (let i = 0; i < 3; i += 1) {
+        for (const connections of ['1', '4']) {
+          if (paced) {
+            const pacedFault = { kind: 'slow', bytesPerChunk: mib, delayMs: 20 } as const;
+            server.schedule(...Array.from({ length: Number(connections) }, () => pacedFault));
+          }
+          const sample = await loaderRun(server, partsSize, join(tmp.path, 'parts.jar'), {
+            LOADER_CONNECTIONS: connections,
+          });
+          assertOk(sample, `loader, ${connections} connection(s)`);
+          times[connections]?.push(sample.wallMs);
+        }
+      }
+      const [one, four] = [median(times[1] ?? []), median(times[4] ?? [])];
+      rows.push(
+        `256 MiB ${paced ? 'paced at 50 MiB/s per connection' : 'on loopback'}, median of 3: 1 connection ${format(one)} (${(256 / (one / 1000)).toFixed(0)} MiB/s), 4 parts ${format(four)} (${(256 / (four / 1000)).toFixed(0)} MiB/s), ratio ${(one / four).toFixed(2)}x`,
+      );
+    }
+    await rm(join(tmp.path, 'parts.jar'), { force: true });
+
+    // 5. Many replicas at once: N loaders against one server, as when a Deployment scales out.
     const replicas = 16;
     const burstSize = 16 * mib;
     server.setArtifact(randomBytesBuffer(burstSize));
