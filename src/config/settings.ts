@@ -115,7 +115,7 @@ export const settings = {
     valueName: 'N',
     parse: parsePositiveInt,
     defaultValue: defaults.maxAttempts,
-    description: 'Attempts in all, the first included.',
+    description: 'Attempts in all, the first included; per part for a download in parts.',
   }),
   connections: setting({
     env: 'LOADER_CONNECTIONS',
