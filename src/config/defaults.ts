@@ -6,6 +6,8 @@ export const defaults = {
   connectTimeoutMs: 10_000,
   stallTimeoutMs: 30_000,
   maxAttempts: 8,
+  connections: 4,
+  parallelThresholdBytes: 64 * 1024 * 1024,
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
   maxRedirects: 5,

@@ -7,9 +7,8 @@ export function helpText(version: string): string {
       spec.negatedFlag === undefined
         ? `--${spec.flag} ${spec.valueName}`
         : `--${spec.flag}, --${spec.negatedFlag}`;
-    const shown =
-      spec.valueName === 'SECONDS' ? Number(spec.defaultValue) / 1000 : spec.defaultValue;
-    const fallback = spec.defaultValue === undefined ? '' : ` [default: ${String(shown)}]`;
+    const shown = shownDefault(spec);
+    const fallback = shown === undefined ? '' : ` [default: ${shown}]`;
     return `  ${spec.env.padEnd(32)} ${flag}\n      ${spec.description}${fallback}`;
   });
   return [
@@ -29,4 +28,12 @@ export function helpText(version: string): string {
     '7 cannot write, 130/143 interrupted.',
     '',
   ].join('\n');
+}
+
+/** A setting's default as a user writes it (seconds, not milliseconds); undefined when there is none. */
+export function shownDefault(spec: Setting<unknown>): string | undefined {
+  if (spec.defaultValue === undefined) return undefined;
+  return String(
+    spec.valueName === 'SECONDS' ? Number(spec.defaultValue) / 1000 : spec.defaultValue,
+  );
 }

@@ -64,6 +64,8 @@ export function loadConfig(
     connectTimeoutMs: read('connectTimeoutMs') as number,
     stallTimeoutMs: read('stallTimeoutMs') as number,
     maxAttempts: read('maxAttempts') as number,
+    connections: read('connections') as number,
+    parallelThresholdBytes: read('parallelThresholdBytes') as number,
     backoffBaseMs: read('backoffBaseMs') as number,
     backoffMaxMs: read('backoffMaxMs') as number,
     maxRedirects: defaults.maxRedirects,

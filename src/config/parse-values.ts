@@ -60,6 +60,17 @@ export function parsePositiveInt(raw: string): number {
   return value;
 }
 
+/** A whole number from 1 to `max`, for counts where more would do harm rather than good. */
+export function parsePositiveIntUpTo(max: number): (raw: string) => number {
+  return (raw) => {
+    const value = digitsOnly.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= 1 && value <= max)) {
+      throw new Error(`expected a whole number from 1 to ${max}, got ${quote(raw)}`);
+    }
+    return value;
+  };
+}
+
 export function parseBoolean(raw: string): boolean {
   const value = raw.toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(value)) return true;

@@ -6,6 +6,7 @@ import {
   parseOneOf,
   parsePath,
   parsePositiveInt,
+  parsePositiveIntUpTo,
   parseSecondsToMs,
   parseSha256,
 } from './parse-values.ts';
@@ -24,6 +25,9 @@ export interface Setting<T> {
   readonly defaultValue: T | undefined;
   readonly description: string;
 }
+
+/** More connections than this would only add load on the server, not speed. */
+export const maxConnections = 16;
 
 function setting<T>(spec: Setting<T>): Setting<T> {
   return spec;
@@ -111,7 +115,24 @@ export const settings = {
     valueName: 'N',
     parse: parsePositiveInt,
     defaultValue: defaults.maxAttempts,
-    description: 'Attempts in all, the first included.',
+    description: 'Attempts in all, the first included; per part for a download in parts.',
+  }),
+  connections: setting({
+    env: 'LOADER_CONNECTIONS',
+    flag: 'connections',
+    valueName: 'N',
+    parse: parsePositiveIntUpTo(maxConnections),
+    defaultValue: defaults.connections,
+    description: `Connections for a large artifact, fetched in parts (1 to ${maxConnections}; 1 = never in parts).`,
+  }),
+  parallelThresholdBytes: setting({
+    env: 'LOADER_PARALLEL_THRESHOLD_BYTES',
+    flag: 'parallel-threshold-bytes',
+    valueName: 'BYTES',
+    parse: parseByteCount,
+    defaultValue: defaults.parallelThresholdBytes,
+    description:
+      'Artifacts of at least this size are fetched in parts when the server allows ranges.',
   }),
   backoffBaseMs: setting({
     env: 'LOADER_BACKOFF_BASE_SECONDS',

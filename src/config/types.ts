@@ -21,6 +21,10 @@ export interface LoaderConfig {
   readonly connectTimeoutMs: number;
   readonly stallTimeoutMs: number;
   readonly maxAttempts: number;
+  /** Connections for a download in parts; 1 means always one connection. */
+  readonly connections: number;
+  /** Artifacts at least this large are fetched in parts when the server allows it. */
+  readonly parallelThresholdBytes: number;
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   readonly maxRedirects: number;

@@ -1,28 +1,29 @@
-import { FetchError, LoaderError, SizeMismatchError } from '../errors.ts';
+import { FetchError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { redactUrl } from '../log/redact.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
-import { errorForNetworkFailure, errorForStatus } from './classify.ts';
+import { type BodyTarget, streamBody } from './body.ts';
 import {
+  artifactHeaders,
   discardBody,
   getFollowingRedirects,
-  isTransportError,
   type RequestContext,
   type Response,
 } from './request.ts';
 import {
-  parseContentRange,
-  resumeHeaders,
-  sameVersion,
-  type Validator,
-  validatorOf,
-} from './resume.ts';
+  checkAnnouncedSize,
+  checkRangeTotal,
+  encodedBodyError,
+  unexpectedAnswerError,
+} from './response-checks.ts';
+import { rangeProblem, resumeHeaders, type Validator, validatorOf } from './resume.ts';
 
 export interface AttemptContext extends RequestContext {
   readonly url: URL;
   readonly expectedSizeBytes: number;
   readonly userAgent: string;
   readonly logger: Logger;
+  /** Hears the bytes received so far of what the attempt fetches (the file, or its part). */
   readonly onBytes: (bytes: number) => void;
 }
 
@@ -38,17 +39,17 @@ export interface ResumeState {
  * nothing of retries: it throws a LoaderError whose `transient` flag lets the
  * retry policy decide. The file is always left holding a prefix of the
  * current object version (possibly empty), never bytes of two versions.
+ * `opened` is an answer already received to a request made elsewhere, taken
+ * as this attempt's (only with nothing kept yet).
  */
 export async function attemptDownload(
   context: AttemptContext,
   temp: TempArtifact,
   state: ResumeState,
   signal: AbortSignal,
+  opened?: Response,
 ): Promise<void> {
-  const headers: Record<string, string> = {
-    'accept-encoding': 'identity',
-    'user-agent': context.userAgent,
-  };
+  const headers = artifactHeaders(context.userAgent);
   const keptBytes = temp.bytesWritten;
   if (keptBytes > 0 && state.validator === undefined) {
     // Nothing proves the server still has the same object: do not trust the kept bytes.
@@ -62,13 +63,24 @@ export async function attemptDownload(
     Object.assign(headers, resumeHeaders(keptBytes, state.validator));
   }
 
-  const response = await getFollowingRedirects(context, context.url, headers, signal);
+  const response = opened ?? (await getFollowingRedirects(context, context.url, headers, signal));
   try {
     await acceptResponse(context, response, temp, state, headers.range !== undefined);
-    await streamBody(context, response, temp, signal);
+    await streamBody(response, wholeFile(context, temp), context.onBytes, signal);
   } finally {
     discardBody(response.body);
   }
+}
+
+/** The whole file as a body's target: appended, and hashed as it is written. */
+function wholeFile(context: AttemptContext, temp: TempArtifact): BodyTarget {
+  return {
+    firstByte: 0,
+    sizeBytes: context.expectedSizeBytes,
+    sizeLabel: `the expected ${context.expectedSizeBytes} bytes (ARTIFACT_EXPECTED_SIZE)`,
+    writtenBytes: () => temp.bytesWritten,
+    write: (chunks) => temp.append(chunks),
+  };
 }
 
 async function acceptResponse(
@@ -80,25 +92,16 @@ async function acceptResponse(
 ): Promise<void> {
   const where = redactUrl(response.url);
   const expected = context.expectedSizeBytes;
-  const encoding = response.headers['content-encoding'];
-  if (
-    (response.status === 200 || response.status === 206) &&
-    typeof encoding === 'string' &&
-    encoding.trim().toLowerCase() !== 'identity'
-  ) {
-    // undici does not decode, and encoded bytes are not the artifact: offsets, size and digest
-    // would all describe something else. A resume could even splice two encodings together.
+  const encoded = encodedBodyError(response);
+  if (encoded !== undefined) {
     if (temp.bytesWritten > 0)
       await startOver(
         context,
         temp,
         state,
-        `a ${response.status} with Content-Encoding ${encoding}`,
+        `a ${response.status} with Content-Encoding ${String(encoded.details.contentEncoding)}`,
       );
-    throw new FetchError(
-      `server at ${where} sent the artifact with Content-Encoding "${encoding.slice(0, 40)}" although identity was asked for; store the object without a Content-Encoding (S3: remove that metadata)`,
-      { details: { contentEncoding: encoding.slice(0, 40) } },
-    );
+    throw encoded;
   }
   if (response.status === 200) {
     checkAnnouncedSize(response.headers['content-length'], expected, where, 'Content-Length');
@@ -114,20 +117,9 @@ async function acceptResponse(
     return;
   }
   if (response.status === 206 && askedForRange) {
-    const range = parseContentRange(response.headers['content-range']);
-    if (range?.totalBytes !== undefined) {
-      checkAnnouncedSize(String(range.totalBytes), expected, where, 'Content-Range total');
-    }
+    checkRangeTotal(response, expected);
     const kept = temp.bytesWritten;
-    let problem: string | undefined;
-    if (range === undefined) problem = 'a 206 without a valid Content-Range';
-    else if (range.totalBytes === undefined)
-      problem = 'a 206 whose Content-Range gives no total size';
-    else if (state.validator === undefined || !sameVersion(state.validator, response.headers)) {
-      problem = 'a 206 from a changed object (validator differs)';
-    } else if (range.firstByte !== kept || range.lastByte !== expected - 1) {
-      problem = `a 206 for bytes ${range.firstByte}-${range.lastByte} when ${kept}-${expected - 1} were asked for`;
-    }
+    const problem = rangeProblem(response.headers, state.validator, kept, expected - 1);
     if (problem !== undefined) {
       await startOver(context, temp, state, problem);
       throw new FetchError(`resume refused: ${where} answered with ${problem}`, {
@@ -146,95 +138,7 @@ async function acceptResponse(
     await startOver(context, temp, state, 'the server answered 416 Range Not Satisfiable');
     throw new FetchError(`resume refused: ${where} answered 416`, { transient: true });
   }
-  if (response.status >= 200 && response.status < 300) {
-    throw new FetchError(`server answered ${response.status} for ${where}, expected 200`);
-  }
-  throw errorForStatus(
-    response.status,
-    response.statusText,
-    where,
-    response.headers['retry-after'],
-  );
-}
-
-/** Chunks are gathered up to this size and written with one writev(2): fewer syscalls, same memory bound. */
-const writeBatchBytes = 1024 * 1024;
-
-async function streamBody(
-  context: AttemptContext,
-  response: Response,
-  temp: TempArtifact,
-  signal: AbortSignal,
-): Promise<void> {
-  const expected = context.expectedSizeBytes;
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  // At most one write in flight while the next batch arrives: the network and the disk
-  // overlap, memory stays bounded by two batches, and the file and its digest never
-  // disagree, since a batch is hashed only once it is written.
-  let writing: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    await writing;
-    if (batchBytes === 0) return;
-    const chunks = batch;
-    batch = [];
-    batchBytes = 0;
-    writing = temp.append(chunks);
-    // Awaited at the next flush; until then a failure must not count as unhandled.
-    writing.catch(() => {});
-  };
-  let receivedBytes = temp.bytesWritten;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      if (receivedBytes + chunk.byteLength > expected) {
-        discardBody(response.body);
-        throw new SizeMismatchError(
-          `size mismatch: ${redactUrl(response.url)} sent more than the expected ${expected} bytes (ARTIFACT_EXPECTED_SIZE); stopped before writing byte ${expected + 1}`,
-          { details: { expectedBytes: expected } },
-        );
-      }
-      batch.push(chunk);
-      batchBytes += chunk.byteLength;
-      receivedBytes += chunk.byteLength;
-      context.onBytes(receivedBytes);
-      if (batchBytes >= writeBatchBytes) await flush();
-    }
-    await flush();
-    await writing;
-  } catch (error) {
-    // A failed write is the error that matters; otherwise the bytes that arrived are good.
-    await writing;
-    if (error instanceof LoaderError) throw error;
-    if (signal.aborted) throw signal.reason;
-    if (!isTransportError(error)) throw error;
-    await flush();
-    await writing;
-    throw errorForNetworkFailure(error, redactUrl(response.url));
-  }
-  if (temp.bytesWritten < expected) {
-    throw new FetchError(
-      `body ended early: ${temp.bytesWritten} of ${expected} bytes from ${redactUrl(response.url)}`,
-      {
-        transient: true,
-        details: { errorCode: 'TRUNCATED' },
-      },
-    );
-  }
-}
-
-function checkAnnouncedSize(
-  announced: string | string[] | undefined,
-  expected: number,
-  where: string,
-  header: string,
-): void {
-  if (typeof announced !== 'string' || !/^[0-9]+$/.test(announced)) return;
-  if (Number(announced) !== expected) {
-    throw new SizeMismatchError(
-      `size mismatch: ${where} announces ${announced} bytes (${header}) but ARTIFACT_EXPECTED_SIZE is ${expected}; nothing was written`,
-      { details: { expectedBytes: expected, announcedBytes: Number(announced) } },
-    );
-  }
+  throw unexpectedAnswerError(response, 200);
 }
 
 async function startOver(

@@ -1,79 +1,84 @@
-import type { Dispatcher } from 'undici';
 import type { LoaderConfig } from '../config/types.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Redactor } from '../log/redact.ts';
+import { LoaderError } from '../errors.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
-import { attemptDownload, type ResumeState } from './attempt.ts';
-import { ProgressTracker } from './progress.ts';
+import { openFirstPart } from './first-part.ts';
+import { downloadParts } from './parallel.ts';
 import { retry } from './retry.ts';
+import { planParts } from './segments.ts';
+import { type DownloadDependencies, DownloadSession } from './session.ts';
+import { downloadWhole } from './whole.ts';
 
-export interface DownloadDependencies {
-  readonly dispatcher: Dispatcher;
-  readonly logger: Logger;
-  readonly redactor: Redactor;
-  readonly userAgent: string;
-  /** Milliseconds left before the overall deadline. */
-  readonly remainingMs: () => number;
-}
+export type { DownloadDependencies } from './session.ts';
 
 export interface DownloadReport {
+  /** 1 plus every retry, in all parts together: 1 means nothing failed. */
   readonly attempts: number;
   /** Bytes kept from failed attempts and not downloaded again. */
   readonly resumedBytes: number;
 }
 
-/** The download stage: attempts wrapped in the retry policy, all into one temp file. */
+/**
+ * The download stage, into one temp file: in parts over several connections
+ * when the artifact is large enough and the server shows it can (see
+ * openFirstPart), otherwise, or when a part does not come back as asked, on
+ * one connection. Either way the file ends hashed, in order.
+ */
 export async function download(
   config: LoaderConfig,
   deps: DownloadDependencies,
   temp: TempArtifact,
   signal: AbortSignal,
 ): Promise<DownloadReport> {
-  const { logger } = deps;
-  const progress = new ProgressTracker(
-    config.expectedSizeBytes,
-    config.progressIntervalMs,
-    (report) =>
-      logger.progress(`${report.percent}% of ${config.expectedSizeBytes} bytes`, { ...report }),
-  );
-  const state: ResumeState = { validator: undefined, resumedBytes: 0 };
-  const context = {
-    dispatcher: deps.dispatcher,
-    maxRedirects: config.maxRedirects,
-    stallTimeoutMs: config.stallTimeoutMs,
-    redactor: deps.redactor,
-    url: config.url,
-    expectedSizeBytes: config.expectedSizeBytes,
-    userAgent: deps.userAgent,
-    logger,
-    onBytes: (bytes: number) => progress.update(bytes),
-  };
-  const policy = {
-    maxAttempts: config.maxAttempts,
-    baseDelayMs: config.backoffBaseMs,
-    maxDelayMs: config.backoffMaxMs,
-    remainingMs: deps.remainingMs,
-  };
-  const { attempts } = await retry(
-    () => {
-      progress.restart(temp.bytesWritten);
-      return attemptDownload(context, temp, state, signal);
-    },
-    policy,
+  const session = new DownloadSession(config, deps);
+  if (config.connections < 2 || config.expectedSizeBytes < config.parallelThresholdBytes) {
+    const resumedBytes = await downloadWhole(session, temp, signal);
+    return { attempts: session.attempts, resumedBytes };
+  }
+  try {
+    const resumedBytes = await downloadInPartsOrWhole(session, config, temp, signal);
+    return { attempts: session.attempts, resumedBytes };
+  } catch (error) {
+    // Each retry loop numbers its own attempts; the run's count is 1 plus all their retries.
+    if (error instanceof LoaderError) error.details.attempts = session.attempts;
+    throw error;
+  }
+}
+
+/** The first request (part 0) decides: the other parts, or one connection; a mismatch falls back. */
+async function downloadInPartsOrWhole(
+  session: DownloadSession,
+  config: LoaderConfig,
+  temp: TempArtifact,
+  signal: AbortSignal,
+): Promise<number> {
+  const { logger } = session;
+  const parts = planParts(config.expectedSizeBytes, config.connections);
+  const [firstPart] = parts;
+  if (firstPart === undefined || parts.length < 2) return downloadWhole(session, temp, signal);
+  const { value: opening, attempts } = await retry(
+    () => openFirstPart(session.context, firstPart, signal),
+    session.policy,
     signal,
-    ({ attempt, error, delayMs }) =>
-      logger.warn(
-        'retry',
-        `attempt ${attempt} failed, retrying in ${delayMs} ms: ${error.message}`,
-        {
-          attempt,
-          reason: error.message,
-          errorCode: error.details.errorCode ?? error.code,
-          status: error.details.status,
-          delayMs,
-          keptBytes: temp.bytesWritten,
-        },
-      ),
+    session.onRetry(() => 0, 0),
   );
-  return { attempts, resumedBytes: state.resumedBytes };
+  if (opening.kind !== 'parts') {
+    logger.info('single-connection', `downloading on one connection: ${opening.reason}`, {
+      reason: opening.reason,
+    });
+    const response = opening.kind === 'whole' ? opening.response : undefined;
+    return downloadWhole(session, temp, signal, { attempt: attempts, response });
+  }
+  logger.info('parts', `downloading in ${parts.length} parts, one connection each`, {
+    parts: parts.length,
+    partBytes: firstPart.lastByte + 1,
+  });
+  const outcome = await downloadParts(session, temp, parts, { ...opening, attempts }, signal);
+  if (outcome.kind === 'done') return outcome.resumedBytes;
+  logger.warn(
+    'restart',
+    `discarding ${outcome.writtenBytes} bytes of parts, starting over on one connection: ${outcome.reason}`,
+    { discardedBytes: outcome.writtenBytes, reason: outcome.reason, fallback: 'single-connection' },
+  );
+  await temp.reset();
+  return downloadWhole(session, temp, signal);
 }

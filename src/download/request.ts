@@ -21,6 +21,11 @@ export interface RequestContext {
   readonly stallTimeoutMs: number;
 }
 
+/** Headers of every artifact request: the bytes as stored (no encoding) and who asks. */
+export function artifactHeaders(userAgent: string): Record<string, string> {
+  return { 'accept-encoding': 'identity', 'user-agent': userAgent };
+}
+
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
 /**

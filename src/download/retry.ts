@@ -7,6 +7,11 @@ export interface RetryPolicy extends BackoffPolicy {
   /** Milliseconds left before the overall deadline; a retry that cannot start in time is not waited for. */
   readonly remainingMs: () => number;
   readonly random?: () => number;
+  /**
+   * Number of the first attempt, when this loop carries on from attempts made
+   * elsewhere for the same bytes (default 1). Those count against maxAttempts.
+   */
+  readonly firstAttempt?: number;
 }
 
 export interface RetryEvent {
@@ -33,7 +38,7 @@ export async function retry<T>(
   signal: AbortSignal,
   onRetry: (event: RetryEvent) => void,
 ): Promise<RetryOutcome<T>> {
-  for (let attempt = 1; ; attempt += 1) {
+  for (let attempt = policy.firstAttempt ?? 1; ; attempt += 1) {
     signal.throwIfAborted();
     try {
       return { value: await operation(attempt), attempts: attempt };

@@ -3,6 +3,9 @@ import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeErrorFor } from './write-errors.ts';
 
+/** Read-back chunk for hashFile: the write batch's size, so memory stays as flat. */
+const readBackBytes = 1024 * 1024;
+
 /** Mode of the published file: readable by the main container's user, whatever its uid. */
 export const artifactMode = 0o644;
 
@@ -19,7 +22,8 @@ export function isTempNameFor(targetPath: string, name: string): boolean {
 /**
  * The file being downloaded: created exclusively next to the target, so the
  * final rename is atomic (same file system). Every byte appended is hashed in
- * the same step, so the digest always describes exactly what is on disk.
+ * the same step, so the digest always describes exactly what is on disk; bytes
+ * written out of order (writeAt) count only once hashFile() has read them back.
  */
 export class TempArtifact {
   readonly path: string;
@@ -40,8 +44,9 @@ export class TempArtifact {
     const path = join(folder, tempNameFor(targetPath));
     let handle: FileHandle;
     try {
-      // 'wx' = O_CREAT|O_EXCL: never follows or reuses an existing file or symlink.
-      handle = await open(path, 'wx', artifactMode);
+      // 'wx+' = O_RDWR|O_CREAT|O_EXCL: never follows or reuses an existing file or
+      // symlink; readable so that hashFile can read back parts written out of order.
+      handle = await open(path, 'wx+', artifactMode);
     } catch (error) {
       throw writeErrorFor(error, 'creating a temporary file', folder);
     }
@@ -62,9 +67,19 @@ export class TempArtifact {
 
   /** Appends the chunks in order with one writev(2), then hashes them: disk and digest move together. */
   async append(chunks: readonly Buffer[]): Promise<void> {
+    const total = await this.writeAt(chunks, this.#bytesWritten);
+    for (const chunk of chunks) this.#hash.update(chunk);
+    this.#bytesWritten += total;
+  }
+
+  /**
+   * Writes the chunks at `position` with one writev(2), neither hashed nor
+   * counted: for parts written out of order. hashFile() takes them in at the end.
+   */
+  async writeAt(chunks: readonly Buffer[], position: number): Promise<number> {
     const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     try {
-      let done = (await this.#handle.writev(chunks as Buffer[], this.#bytesWritten)).bytesWritten;
+      let done = (await this.#handle.writev(chunks as Buffer[], position)).bytesWritten;
       if (done < total) {
         // A short writev (rare: signals, quotas) is finished with plain writes.
         const rest = Buffer.concat(chunks as Buffer[]).subarray(done);
@@ -73,7 +88,7 @@ export class TempArtifact {
             rest,
             offset,
             rest.byteLength - offset,
-            this.#bytesWritten + done,
+            position + done,
           );
           offset += bytesWritten;
           done += bytesWritten;
@@ -82,8 +97,37 @@ export class TempArtifact {
     } catch (error) {
       throw writeErrorFor(error, 'writing', this.folder);
     }
-    for (const chunk of chunks) this.#hash.update(chunk);
-    this.#bytesWritten += total;
+    return total;
+  }
+
+  /**
+   * Takes the file's first `sizeBytes` as written and hashes them as they are on
+   * disk, in order: after parts were written out of order, the digest still
+   * describes exactly the bytes that will be published. They were just written,
+   * so they come from the page cache; the next read is in flight while one is hashed.
+   */
+  async hashFile(sizeBytes: number, signal: AbortSignal): Promise<void> {
+    const hash = createHash('sha256');
+    const buffers = [Buffer.allocUnsafe(readBackBytes), Buffer.allocUnsafe(readBackBytes)];
+    const readAt = (position: number, buffer: Buffer) =>
+      this.#handle.read(buffer, 0, Math.min(readBackBytes, sizeBytes - position), position);
+    let position = 0;
+    try {
+      let reading = sizeBytes > 0 ? readAt(0, buffers[0] as Buffer) : undefined;
+      for (let turn = 1; reading !== undefined; turn += 1) {
+        const { buffer, bytesRead } = await reading;
+        signal.throwIfAborted();
+        if (bytesRead === 0) break; // shorter than it should be: verify reports the size
+        position += bytesRead;
+        reading = position < sizeBytes ? readAt(position, buffers[turn % 2] as Buffer) : undefined;
+        hash.update(buffer.subarray(0, bytesRead));
+      }
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw writeErrorFor(error, 'reading back', this.folder);
+    }
+    this.#hash = hash;
+    this.#bytesWritten = position;
   }
 
   /** Throws away everything written: the next bytes start the file again. */

@@ -40,6 +40,8 @@ describe('loadConfig', () => {
     assert.equal(config.connectTimeoutMs, 10_000);
     assert.equal(config.stallTimeoutMs, 30_000);
     assert.equal(config.maxAttempts, 8);
+    assert.equal(config.connections, 4);
+    assert.equal(config.parallelThresholdBytes, 64 * 1024 * 1024);
     assert.equal(config.logFormat, 'json');
   });
 
@@ -75,6 +77,33 @@ describe('loadConfig', () => {
     assert.equal(config.verifyJar, false);
     assert.equal(config.deadlineMs, 1500);
   });
+
+  it('takes connections and the parallel threshold from the environment or flags', () => {
+    const fromEnv = configOf({
+      ...base,
+      LOADER_CONNECTIONS: '16',
+      LOADER_PARALLEL_THRESHOLD_BYTES: '1048576',
+    });
+    assert.equal(fromEnv.connections, 16);
+    assert.equal(fromEnv.parallelThresholdBytes, 1_048_576);
+    const fromFlags = configOf({ ...base, LOADER_CONNECTIONS: '8' }, [
+      '--connections',
+      '1',
+      '--parallel-threshold-bytes=4096',
+    ]);
+    assert.equal(fromFlags.connections, 1);
+    assert.equal(fromFlags.parallelThresholdBytes, 4096);
+  });
+
+  for (const value of ['0', '17', '2.5', '-1', 'four', '']) {
+    it(`refuses LOADER_CONNECTIONS=${JSON.stringify(value)} saying the range`, () => {
+      const error = configError({ ...base, LOADER_CONNECTIONS: value });
+      assert.match(
+        error.message,
+        /LOADER_CONNECTIONS \(or --connections\): expected a whole number from 1 to 16/,
+      );
+    });
+  }
 
   it('answers --help and --version without needing the required variables', () => {
     assert.equal(loadConfig(['--help'], {}, false).kind, 'help');
@@ -125,6 +154,10 @@ describe('loadConfig', () => {
       /LOADER_STALL_TIMEOUT_SECONDS/,
     );
     assert.match(configError({ ...base, LOADER_MAX_ATTEMPTS: '0' }).message, /LOADER_MAX_ATTEMPTS/);
+    assert.match(
+      configError({ ...base, LOADER_PARALLEL_THRESHOLD_BYTES: '64MiB' }).message,
+      /LOADER_PARALLEL_THRESHOLD_BYTES.*digits only/,
+    );
     assert.match(
       configError({ ...base, LOADER_LOG_FORMAT: 'xml' }).message,
       /LOADER_LOG_FORMAT.*json, text/,

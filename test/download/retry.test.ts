@@ -57,6 +57,24 @@ describe('retry', () => {
     assert.equal(error.details.attempts, 4);
   });
 
+  it('carries on the numbering and the budget of an earlier loop', async () => {
+    const seen: number[] = [];
+    const numbers: number[] = [];
+    const error = await retry(
+      async (attempt) => {
+        numbers.push(attempt);
+        throw new FetchError('reset', { transient: true });
+      },
+      { ...fast, firstAttempt: 3 },
+      new AbortController().signal,
+      (event) => seen.push(event.attempt),
+    ).catch((caught: unknown) => caught);
+    assert.deepEqual(numbers, [3, 4], 'attempts 1 and 2 were made before: two are left of four');
+    assert.deepEqual(seen, [3]);
+    assert.ok(error instanceof FetchError);
+    assert.equal(error.details.attempts, 4);
+  });
+
   it('does not wait for a retry that could not start before the deadline', async () => {
     let calls = 0;
     const started = performance.now();

@@ -4,63 +4,22 @@
 // saw (requests, Range / If-Range), plus the retry and final events.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { describeRun, eventsNamed, finalEvent } from '../helpers/events.ts';
-import {
-  type ArtifactServer,
-  fakeSignature,
-  startArtifactServer,
-} from '../helpers/fault-server.ts';
-import { fastLoaderEnv } from '../helpers/loader-env.ts';
+import { type ArtifactServer, fakeSignature } from '../helpers/fault-server.ts';
 import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
-import {
-  assertNoSecret,
-  type LoaderRun,
-  type RunLoaderOptions,
-  runLoader,
-} from '../helpers/run-loader.ts';
-import { makeTempDir, randomBytesBuffer, sha256Hex, type TempDir } from '../helpers/tmp.ts';
+import type { LoaderRun } from '../helpers/run-loader.ts';
+import { scenario as makeScenario } from '../helpers/scenario.ts';
+import { randomBytesBuffer, sha256Hex } from '../helpers/tmp.ts';
 
 /** The server's default artifact is 256 KiB; resets land at its first, a middle and its last byte. */
 const artifactBytes = 256 * 1024;
 const middleOffset = 100_000;
 
-interface Scenario extends AsyncDisposable {
-  server: ArtifactServer;
-  dir: TempDir;
-  /** ARTIFACT_PATH: a folder the loader has to create, so its listing shows any leftover. */
-  target: string;
-  run(env?: Record<string, string>, options?: Omit<RunLoaderOptions, 'env'>): Promise<LoaderRun>;
-}
-
-async function scenario(): Promise<Scenario> {
-  const server = await startArtifactServer();
-  const dir = await makeTempDir('runtime-loader-e2e-');
-  const target = join(dir.path, 'out', 'app.jar');
-  const terminationLog = join(dir.path, 'termination-log');
-  // The loader writes the termination message only into a file that exists.
-  await writeFile(terminationLog, '');
-  const run = async (env: Record<string, string> = {}, options = {}) => {
-    const result = await runLoader({
-      ...options,
-      env: fastLoaderEnv({ server, target, terminationLog }, env),
-    });
-    assertNoSecret(result, [fakeSignature]);
-    const message = await readFile(terminationLog, 'utf8');
-    assert.ok(!message.includes(fakeSignature), `termination log leaks the signature: ${message}`);
-    assertWellFormedEvents(result);
-    return result;
-  };
-  const dispose = async () => {
-    await server.close();
-    await dir.cleanup();
-  };
-  return { server, dir, target, run, [Symbol.asyncDispose]: dispose };
-}
+/** The resilience scenario: every run's retry and final events are checked too. */
+const scenario = () => makeScenario(assertWellFormedEvents);
 
 /** Every retry event says which attempt failed, why, how long it waits and what it keeps. */
 function assertWellFormedEvents(run: LoaderRun): void {

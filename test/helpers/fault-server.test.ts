@@ -42,6 +42,7 @@ describe('fault server: normal answers', () => {
     assert.equal(record?.status, 200);
     assert.equal(record?.bytesSent, artifact.length);
     assert.equal(record?.clientAborted, false);
+    assert.ok(Number.isInteger(record?.remotePort), 'the client port is recorded');
   });
 
   test('Range with a matching If-Range (ETag or date) gets 206 and the right Content-Range', async () => {
@@ -131,6 +132,45 @@ describe('fault server: faults', () => {
       server.requests.map((r) => r.fault),
       ['status', 'redirect', 'ok', 'ok'],
     );
+  });
+
+  test('scheduleForRange faults only requests whose Range starts at that byte', async () => {
+    await using server = await serverWithArtifact();
+    server.scheduleForRange(5000, { kind: 'status', status: 503 }, { kind: 'ignore-range' });
+    server.schedule({ kind: 'status', status: 502 });
+    const other = await httpGet(server.url(), { headers: { range: 'bytes=0-4999' } });
+    assert.equal(other.status, 502, 'a request for another range takes the general schedule');
+    assert.equal(
+      (await httpGet(server.url(), { headers: { range: 'bytes=5000-9999' } })).status,
+      503,
+    );
+    const ignored = await httpGet(server.url(), { headers: { range: 'bytes=5000-' } });
+    assert.equal(ignored.status, 200);
+    assert.deepEqual(ignored.body, artifact);
+    const served = await httpGet(server.url(), { headers: { range: 'bytes=5000-5009' } });
+    assert.equal(served.status, 206, 'that range schedule is used up');
+    assert.deepEqual(served.body, artifact.subarray(5000, 5010));
+    assert.equal((await httpGet(server.url())).status, 200);
+    assert.deepEqual(
+      server.requests.map((r) => r.fault),
+      ['status', 'status', 'ignore-range', 'ok', 'ok'],
+    );
+  });
+
+  test('new-version replaces the artifact before answering: a stale If-Range gets 200', async () => {
+    await using server = await serverWithArtifact();
+    const oldEtag = server.etag;
+    const newBody = randomBytesBuffer(50_000);
+    server.schedule({ kind: 'new-version', body: newBody });
+    const res = await httpGet(server.url(), {
+      headers: { range: 'bytes=1000-1999', 'if-range': oldEtag ?? '' },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, newBody);
+    assert.notEqual(server.etag, oldEtag);
+    assert.equal(res.headers.etag, server.etag);
+    assert.deepEqual(server.artifact, newBody);
+    assert.equal(server.requests[0]?.fault, 'new-version');
   });
 
   test('reset delivers exactly afterBytes, then a TCP reset', async () => {

@@ -1,7 +1,9 @@
 // A scriptable, fault-injecting artifact server on 127.0.0.1 (real sockets, port 0).
 // Every request takes the next scheduled Fault; once the schedule is used up each
-// request is served normally ('ok'), honouring Range and If-Range. Any path that
-// has no route() handler serves the artifact.
+// request is served normally ('ok'), honouring Range and If-Range. A request whose
+// Range starts at a byte with a schedule of its own (scheduleForRange) takes from
+// that one instead, so a fault can hit one part of a download in parts whatever
+// order its requests arrive in. Any path that has no route() handler serves the artifact.
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http, {
@@ -32,7 +34,9 @@ export type Fault =
   | { kind: 'length'; contentLength: number }
   /** Chunked, no Content-Length: the body plus `extraBytes`, 64 KiB per event-loop turn. */
   | { kind: 'oversize'; extraBytes: number }
-  | { kind: 'slow'; bytesPerChunk: number; delayMs: number };
+  | { kind: 'slow'; bytesPerChunk: number; delayMs: number }
+  /** Replace the artifact (as setArtifact) just before answering, then serve this request normally. */
+  | { kind: 'new-version'; body: Buffer; options?: ArtifactOptions };
 
 export interface RecordedRequest {
   method: string;
@@ -47,6 +51,8 @@ export interface RecordedRequest {
   bytesSent: number;
   /** The client closed the connection before the response was complete. */
   clientAborted: boolean;
+  /** The client's port: requests with different ports came on different connections. */
+  remotePort: number | undefined;
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -69,6 +75,8 @@ export interface ArtifactServer extends AsyncDisposable {
   setArtifact(body: Buffer, options?: ArtifactOptions): void;
   /** Faults for the next requests, in order (appended to any not yet used). */
   schedule(...faults: Fault[]): void;
+  /** Faults for the next requests whose Range starts at `firstByte` (`bytes=firstByte-...`), in order. */
+  scheduleForRange(firstByte: number, ...faults: Fault[]): void;
   /** Answer requests for this exact pathname (query ignored) with a handler; consumes no fault. */
   route(pathname: string, handler: RouteHandler): void;
   /** Stops listening and destroys every socket, stalled ones included. */
@@ -111,6 +119,7 @@ export async function startArtifactServer(
 ): Promise<ArtifactServer> {
   const requests: RecordedRequest[] = [];
   const pending: Fault[] = [];
+  const pendingByRange = new Map<number, Fault[]>();
   const routes = new Map<string, RouteHandler>();
   const sockets = new Set<Socket>();
   let version = 0;
@@ -120,7 +129,13 @@ export async function startArtifactServer(
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const routeHandler = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
-    const fault: Fault = routeHandler ? { kind: 'ok' } : (pending.shift() ?? { kind: 'ok' });
+    const forRange = pendingByRange.get(rangeStartOf(req.headers.range) ?? -1);
+    const next = forRange?.length ? forRange : pending;
+    const fault: Fault = routeHandler ? { kind: 'ok' } : (next.shift() ?? { kind: 'ok' });
+    if (fault.kind === 'new-version') {
+      version += 1;
+      artifact = makeArtifact(fault.body, fault.options ?? {}, version);
+    }
     const record: RecordedRequest = {
       method: req.method ?? '',
       path: req.url ?? '',
@@ -129,6 +144,7 @@ export async function startArtifactServer(
       status: 0,
       bytesSent: 0,
       clientAborted: false,
+      remotePort: req.socket.remotePort,
     };
     requests.push(record);
     const controller = new AbortController();
@@ -192,6 +208,9 @@ export async function startArtifactServer(
     schedule: (...faults) => {
       pending.push(...faults);
     },
+    scheduleForRange: (firstByte, ...faults) => {
+      pendingByRange.set(firstByte, [...(pendingByRange.get(firstByte) ?? []), ...faults]);
+    },
     route: (pathname, handler) => {
       routes.set(pathname, handler);
     },
@@ -217,6 +236,7 @@ async function applyFault(exchange: Exchange, fault: Fault, artifact: Artifact):
   const { req, res } = exchange;
   switch (fault.kind) {
     case 'ok':
+    case 'new-version':
       return sendBody(exchange, planResponse(req, artifact, true));
     case 'ignore-range':
       return sendBody(exchange, planResponse(req, artifact, false));
@@ -304,6 +324,12 @@ function planResponse(req: IncomingMessage, artifact: Artifact, honourRange: boo
 }
 
 type ByteRange = { start: number; end: number };
+
+/** The first byte of a `bytes=N-...` Range header, or undefined. */
+function rangeStartOf(header: string | undefined): number | undefined {
+  const match = header === undefined ? null : /^bytes=(\d+)-/.exec(header.trim());
+  return match ? Number(match[1]) : undefined;
+}
 
 function parseRange(
   header: string | undefined,

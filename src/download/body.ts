@@ -1,0 +1,92 @@
+import { FetchError, LoaderError, SizeMismatchError } from '../errors.ts';
+import { redactUrl } from '../log/redact.ts';
+import { errorForNetworkFailure } from './classify.ts';
+import { discardBody, isTransportError, type Response } from './request.ts';
+
+/** Where a body goes: the whole file, or one part of it. */
+export interface BodyTarget {
+  /** Offset in the file of the target's first byte: 0 for the whole file. */
+  readonly firstByte: number;
+  /** Bytes the target holds when complete: a body may not run past them. */
+  readonly sizeBytes: number;
+  /** The size in words, for messages: `the expected 1024 bytes (ARTIFACT_EXPECTED_SIZE)`. */
+  readonly sizeLabel: string;
+  /** Bytes of the target already written. */
+  writtenBytes(): number;
+  /** Writes the chunks right after the bytes already written. */
+  write(chunks: Buffer[]): Promise<void>;
+}
+
+/** Chunks are gathered up to this size and written with one writev(2): fewer syscalls, same memory bound. */
+const writeBatchBytes = 1024 * 1024;
+
+/**
+ * Streams a response body into `target` after the bytes it already holds.
+ * `onBytes` hears the target's bytes received so far. A body that would run
+ * past the target is cut before the first byte too many is written; a body
+ * that ends short, breaks off or stalls keeps what arrived and throws a
+ * transient error; an abort of `signal` stops the body, whoever requested it.
+ */
+export async function streamBody(
+  response: Response,
+  target: BodyTarget,
+  onBytes: (receivedBytes: number) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const where = redactUrl(response.url);
+  const limit = target.sizeBytes;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  // At most one write in flight while the next batch arrives: the network and the disk
+  // overlap, memory stays bounded by two batches, and what is counted as written
+  // (and, for the whole file, hashed) is only ever what the disk took.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await writing;
+    if (batchBytes === 0) return;
+    const chunks = batch;
+    batch = [];
+    batchBytes = 0;
+    writing = target.write(chunks);
+    // Awaited at the next flush; until then a failure must not count as unhandled.
+    writing.catch(() => {});
+  };
+  const stop = () => response.body.destroy(signal.reason);
+  signal.addEventListener('abort', stop, { once: true });
+  let receivedBytes = target.writtenBytes();
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      if (receivedBytes + chunk.byteLength > limit) {
+        discardBody(response.body);
+        throw new SizeMismatchError(
+          `size mismatch: ${where} sent more than ${target.sizeLabel}; stopped before writing byte ${target.firstByte + limit + 1}`,
+          { details: { expectedBytes: limit } },
+        );
+      }
+      batch.push(chunk);
+      batchBytes += chunk.byteLength;
+      receivedBytes += chunk.byteLength;
+      onBytes(receivedBytes);
+      if (batchBytes >= writeBatchBytes) await flush();
+    }
+    await flush();
+    await writing;
+  } catch (error) {
+    // A failed write is the error that matters; otherwise the bytes that arrived are good.
+    await writing;
+    if (error instanceof LoaderError) throw error;
+    if (signal.aborted) throw signal.reason;
+    if (!isTransportError(error)) throw error;
+    await flush();
+    await writing;
+    throw errorForNetworkFailure(error, where);
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  if (target.writtenBytes() < limit) {
+    throw new FetchError(
+      `body ended early: ${target.writtenBytes()} of ${target.sizeLabel} from ${where}`,
+      { transient: true, details: { errorCode: 'TRUNCATED' } },
+    );
+  }
+}

@@ -1,0 +1,73 @@
+import type { AttemptContext } from './attempt.ts';
+import { artifactHeaders, discardBody, getFollowingRedirects, type Response } from './request.ts';
+import { checkRangeTotal, encodedBodyError, unexpectedAnswerError } from './response-checks.ts';
+import { rangeProblem, type Validator, validatorOf } from './resume.ts';
+import type { Part } from './segments.ts';
+
+/** What the answer to the first request allows. */
+export type Opening =
+  /** Part 0 of a version the other parts can be checked against: fetch the rest in parts. */
+  | { readonly kind: 'parts'; readonly response: Response; readonly validator: Validator }
+  /** A 200 (the server ignores Range): it is the whole download already under way. */
+  | { readonly kind: 'whole'; readonly response: Response; readonly reason: string }
+  /** A range, but nothing to prove the parts are of one version: one connection from zero. */
+  | { readonly kind: 'single'; readonly reason: string };
+
+/**
+ * The first request of an artifact that may come in parts: a GET for part 0
+ * alone, so no HEAD round trip is spent finding out. A 206 for exactly those
+ * bytes, with `Accept-Ranges: bytes` and a strong validator, lets the other
+ * parts start. A 200 is streamed as the one-connection download, so nothing is
+ * wasted on a server that ignores ranges. Error statuses throw as for any
+ * attempt (the retry policy decides); so does a 206 whose total is not the
+ * expected size, or an encoded body.
+ */
+export async function openFirstPart(
+  context: AttemptContext,
+  firstPart: Part,
+  signal: AbortSignal,
+): Promise<Opening> {
+  const headers = {
+    ...artifactHeaders(context.userAgent),
+    range: `bytes=${firstPart.firstByte}-${firstPart.lastByte}`,
+  };
+  const response = await getFollowingRedirects(context, context.url, headers, signal);
+  if (response.status === 200) {
+    return { kind: 'whole', response, reason: 'the server answered a Range request with 200' };
+  }
+  let streaming = false;
+  try {
+    if (response.status === 416) {
+      return { kind: 'single', reason: 'the server answered 416 Range Not Satisfiable' };
+    }
+    if (response.status !== 206) throw unexpectedAnswerError(response, 206);
+    const encoded = encodedBodyError(response);
+    if (encoded !== undefined) throw encoded;
+    checkRangeTotal(response, context.expectedSizeBytes);
+    const version = versionForParts(response, firstPart);
+    if (typeof version === 'string') return { kind: 'single', reason: version };
+    streaming = true;
+    return { kind: 'parts', response, validator: version };
+  } finally {
+    if (!streaming) discardBody(response.body);
+  }
+}
+
+/**
+ * The version the other parts must come from, or why a 206 to the first
+ * request does not allow parts: without `Accept-Ranges: bytes` and a strong
+ * validator nothing shows that parts fetched apart are of one object.
+ */
+function versionForParts(response: Response, firstPart: Part): Validator | string {
+  const acceptRanges = String(response.headers['accept-ranges'] ?? '').toLowerCase();
+  if (!acceptRanges.split(',').some((unit) => unit.trim() === 'bytes')) {
+    return 'the server does not advertise Accept-Ranges: bytes';
+  }
+  const validator = validatorOf(response.headers);
+  if (validator === undefined) {
+    return 'no strong validator (ETag or Last-Modified) to prove the parts are of one version';
+  }
+  return (
+    rangeProblem(response.headers, validator, firstPart.firstByte, firstPart.lastByte) ?? validator
+  );
+}

@@ -1,0 +1,85 @@
+import type { Dispatcher } from 'undici';
+import type { LoaderConfig } from '../config/types.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Redactor } from '../log/redact.ts';
+import type { AttemptContext } from './attempt.ts';
+import { ProgressTracker } from './progress.ts';
+import type { RetryEvent, RetryPolicy } from './retry.ts';
+
+export interface DownloadDependencies {
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  readonly redactor: Redactor;
+  readonly userAgent: string;
+  /** Milliseconds left before the overall deadline. */
+  readonly remainingMs: () => number;
+}
+
+/**
+ * What every request of one download shares, whether it fetches the whole
+ * file or a part: the request context, the retry policy, one progress tracker
+ * and the count of retries, in all parts together.
+ */
+export class DownloadSession {
+  readonly context: AttemptContext;
+  readonly policy: RetryPolicy;
+  readonly progress: ProgressTracker;
+  readonly logger: Logger;
+  #retries = 0;
+
+  constructor(config: LoaderConfig, deps: DownloadDependencies) {
+    this.logger = deps.logger;
+    const progress = new ProgressTracker(
+      config.expectedSizeBytes,
+      config.progressIntervalMs,
+      (report) =>
+        deps.logger.progress(`${report.percent}% of ${config.expectedSizeBytes} bytes`, {
+          ...report,
+        }),
+    );
+    this.progress = progress;
+    this.context = {
+      dispatcher: deps.dispatcher,
+      maxRedirects: config.maxRedirects,
+      stallTimeoutMs: config.stallTimeoutMs,
+      redactor: deps.redactor,
+      url: config.url,
+      expectedSizeBytes: config.expectedSizeBytes,
+      userAgent: deps.userAgent,
+      logger: deps.logger,
+      onBytes: (bytes: number) => progress.update(bytes),
+    };
+    this.policy = {
+      maxAttempts: config.maxAttempts,
+      baseDelayMs: config.backoffBaseMs,
+      maxDelayMs: config.backoffMaxMs,
+      remainingMs: deps.remainingMs,
+    };
+  }
+
+  /** 1 plus every retry so far, in any part: 1 means nothing failed. */
+  get attempts(): number {
+    return this.#retries + 1;
+  }
+
+  /** A retry listener that logs the `retry` event (naming the part, if any) and counts it. */
+  onRetry(keptBytes: () => number, part?: number): (event: RetryEvent) => void {
+    return ({ attempt, error, delayMs }) => {
+      this.#retries += 1;
+      const of = part === undefined ? '' : ` of part ${part}`;
+      this.logger.warn(
+        'retry',
+        `attempt ${attempt}${of} failed, retrying in ${delayMs} ms: ${error.message}`,
+        {
+          attempt,
+          ...(part === undefined ? {} : { part }),
+          reason: error.message,
+          errorCode: error.details.errorCode ?? error.code,
+          status: error.details.status,
+          delayMs,
+          keptBytes: keptBytes(),
+        },
+      );
+    };
+  }
+}
