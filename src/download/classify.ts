@@ -44,13 +44,15 @@ export function errorForStatus(
   statusText: string,
   where: string,
   retryAfter: string | string[] | undefined,
+  serverReason?: string,
 ): LoaderError {
-  const what = `${status}${statusText ? ` ${statusText}` : ''}`;
+  const said = serverReason === undefined ? '' : ` (server says: ${JSON.stringify(serverReason)})`;
+  const what = `${status}${statusText ? ` ${statusText}` : ''}${said}`;
   if (transientStatuses.has(status)) {
     const retryAfterMs = parseRetryAfterMs(retryAfter);
     return new FetchError(`server answered ${what} for ${where}`, {
       transient: true,
-      details: { status },
+      details: { status, serverReason },
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
@@ -62,11 +64,11 @@ export function errorForStatus(
           ? ': no artifact at that path'
           : '';
     return new RejectedError(`server rejected the request with ${what} for ${where}${hint}`, {
-      details: { status },
+      details: { status, serverReason },
     });
   }
   return new FetchError(`server answered ${what} for ${where}, which is not retried`, {
-    details: { status },
+    details: { status, serverReason },
   });
 }
 

@@ -45,7 +45,7 @@ export async function attemptPart(
       signal,
     ));
   try {
-    if (opened === undefined) acceptPart(context, response, state, validator, fromByte);
+    if (opened === undefined) await acceptPart(context, response, state, validator, fromByte);
     await streamBody(response, partOfFile(state, temp), context.onBytes, signal);
   } finally {
     discardBody(response.body);
@@ -66,13 +66,13 @@ function partOfFile(state: PartState, temp: TempArtifact): BodyTarget {
   };
 }
 
-function acceptPart(
+async function acceptPart(
   context: AttemptContext,
   response: Response,
   state: PartState,
   validator: Validator,
   fromByte: number,
-): void {
+): Promise<void> {
   const { part } = state;
   const where = redactUrl(response.url);
   const encoded = encodedBodyError(response);
@@ -102,5 +102,5 @@ function acceptPart(
   if (response.status === 416) {
     throw new PartMismatchError(`${where} answered ${asked} with 416 Range Not Satisfiable`);
   }
-  throw unexpectedAnswerError(response, 206);
+  throw await unexpectedAnswerError(response, 206);
 }

@@ -1,6 +1,7 @@
 import { FetchError, type LoaderError, SizeMismatchError } from '../errors.ts';
 import { redactUrl } from '../log/redact.ts';
 import { errorForStatus } from './classify.ts';
+import { serverReasonOf } from './error-body.ts';
 import type { Response } from './request.ts';
 import { parseContentRange } from './resume.ts';
 
@@ -43,18 +44,26 @@ export function checkRangeTotal(response: Response, expected: number): void {
   checkAnnouncedSize(String(total), expected, redactUrl(response.url), 'Content-Range total');
 }
 
-/** The error for an answer that is neither bytes nor a redirect: another 2xx, or an error status. */
-export function unexpectedAnswerError(response: Response, expectedStatus: number): LoaderError {
+/**
+ * The error for an answer that is neither bytes nor a redirect: another 2xx,
+ * or an error status with the server's own reason when it gives a short one.
+ */
+export async function unexpectedAnswerError(
+  response: Response,
+  expectedStatus: number,
+): Promise<LoaderError> {
   const where = redactUrl(response.url);
   if (response.status >= 200 && response.status < 300) {
     return new FetchError(
       `server answered ${response.status} for ${where}, expected ${expectedStatus}`,
     );
   }
+  const serverReason = response.status >= 400 ? await serverReasonOf(response) : undefined;
   return errorForStatus(
     response.status,
     response.statusText,
     where,
     response.headers['retry-after'],
+    serverReason,
   );
 }

@@ -92,7 +92,10 @@ describe('the loader against the reference server', () => {
     });
     const { run, target } = await load(url, artifact.length, tmp.path);
     assert.equal(run.code, 3, run.stdout);
-    assert.equal(finalEvent(run).attempts, 1, 'a 403 is not retried');
+    const failed = finalEvent(run);
+    assert.equal(failed.attempts, 1, 'a 403 is not retried');
+    assert.match(String(failed.serverReason), /^Request has expired \(at /);
+    assert.match(String(failed.msg), /403 Forbidden \(server says: "Request has expired/);
     await assertNothingPublished(target);
     assertNoSecret(run, [new URL(url).searchParams.get('rl-signature') ?? '']);
   });

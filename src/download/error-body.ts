@@ -1,0 +1,90 @@
+import type { Response } from './request.ts';
+
+/** Enough for S3's or GCS's XML error, a JSON error or a line of text; no more is read. */
+const maxErrorBodyBytes = 2048;
+/** An error body that is slow to come is not waited for. */
+const errorBodyWaitMs = 1000;
+
+/**
+ * The server's own short reason for an error status, e.g. S3's
+ * `AccessDenied: Request has expired`, so an operator sees why without
+ * curl. Only the Code and Message of an XML error are taken, the `message`
+ * of a JSON one, or the first line of plain text: never S3's StringToSign
+ * or SignatureProvided, which echo the request. Undefined for anything else.
+ */
+export async function serverReasonOf(response: Response): Promise<string | undefined> {
+  const type = String(response.headers['content-type'] ?? '').toLowerCase();
+  const kind = type.includes('xml')
+    ? 'xml'
+    : type.includes('json')
+      ? 'json'
+      : type.startsWith('text/plain')
+        ? 'text'
+        : undefined;
+  if (kind === undefined) return undefined;
+  const text = await readSome(response.body);
+  if (text === undefined) return undefined;
+  return clean(
+    kind === 'xml'
+      ? fromXml(text)
+      : kind === 'json'
+        ? fromJson(text)
+        : text.split('\n').find((line) => line.trim() !== ''),
+  );
+}
+
+async function readSome(body: Response['body']): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const reading = (async () => {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.byteLength;
+      if (length >= maxErrorBodyBytes) break;
+    }
+  })();
+  const gaveUp = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), errorBodyWaitMs);
+  });
+  try {
+    if ((await Promise.race([reading, gaveUp])) === 'late') return undefined;
+  } catch {
+    // A body cut short still holds its reason, if it arrived.
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks).subarray(0, maxErrorBodyBytes).toString('utf8');
+}
+
+function fromXml(text: string): string | undefined {
+  const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1];
+  if (message === undefined) return code;
+  return code === undefined ? message : `${code}: ${message}`;
+}
+
+function fromJson(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
+    const nested =
+      typeof parsed.error === 'object' && parsed.error !== null
+        ? (parsed.error as { message?: unknown }).message
+        : parsed.error;
+    for (const candidate of [parsed.message, nested])
+      if (typeof candidate === 'string') return candidate;
+  } catch {
+    // Not JSON after all, or cut at the size limit.
+  }
+  return undefined;
+}
+
+/** One printable line of at most 160 characters. */
+function clean(reason: string | undefined): string | undefined {
+  const line = reason
+    ?.replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!line) return undefined;
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
