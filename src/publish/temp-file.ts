@@ -60,11 +60,19 @@ export class TempArtifact {
     return this.#bytesWritten;
   }
 
-  /** Appends the chunks in order with one writev(2), then hashes them: disk and digest move together. */
+  /**
+   * Appends the chunks in order with one writev(2). They are hashed while the
+   * write runs in the thread pool (hashing after it would leave the disk idle
+   * meanwhile), into a copy of the digest that replaces it only once the write
+   * succeeded: disk and digest still move together.
+   */
   async append(chunks: readonly Buffer[]): Promise<void> {
     const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const writing = this.#handle.writev(chunks as Buffer[], this.#bytesWritten);
+    const hash = this.#hash.copy();
+    for (const chunk of chunks) hash.update(chunk);
     try {
-      let done = (await this.#handle.writev(chunks as Buffer[], this.#bytesWritten)).bytesWritten;
+      let done = (await writing).bytesWritten;
       if (done < total) {
         // A short writev (rare: signals, quotas) is finished with plain writes.
         const rest = Buffer.concat(chunks as Buffer[]).subarray(done);
@@ -82,7 +90,7 @@ export class TempArtifact {
     } catch (error) {
       throw writeErrorFor(error, 'writing', this.folder);
     }
-    for (const chunk of chunks) this.#hash.update(chunk);
+    this.#hash = hash;
     this.#bytesWritten += total;
   }
 
