@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.ts';
 import { redactUrl } from '../log/redact.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
 import { errorForNetworkFailure, errorForStatus } from './classify.ts';
+import { releaseChunks } from './release-chunks.ts';
 import {
   discardBody,
   getFollowingRedirects,
@@ -179,7 +180,8 @@ async function streamBody(
     const chunks = batch;
     batch = [];
     batchBytes = 0;
-    writing = temp.append(chunks);
+    // Written and hashed: free the memory now, not at some later collection.
+    writing = temp.append(chunks).then(() => releaseChunks(chunks));
     // Awaited at the next flush; until then a failure must not count as unhandled.
     writing.catch(() => {});
   };
