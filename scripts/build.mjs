@@ -1,11 +1,38 @@
 // Bundles src/cli.ts and its runtime dependencies (undici) into one
 // self-contained ES module that runs with `node dist/runtime-loader.mjs`.
 import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = 'dist/runtime-loader.mjs';
 const bundleLimitBytes = 1_000_000;
+
+/**
+ * Start-up is paid on every replica start, so the bundle loads only what a run
+ * uses: undici's two dispatchers instead of its whole API (undici-subset.mjs),
+ * and its HTTP/2 client (which loads node:http2) only when a server actually
+ * negotiates HTTP/2. esbuild evaluates a bundled CommonJS module on its first
+ * require(), so a require() inside a function defers it to the first call.
+ */
+const leanUndici = {
+  name: 'lean-undici',
+  setup(build) {
+    const subset = fileURLToPath(new URL('./undici-subset.mjs', import.meta.url));
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: subset }));
+    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
+      /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(args.importer)
+        ? { path: 'client-h2', namespace: 'lazy-undici-h2' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-undici-h2' }, () => ({
+      contents:
+        "module.exports = (...args) => require('undici/lib/dispatcher/client-h2.js')(...args);",
+      resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+      loader: 'js',
+    }));
+  },
+};
 
 await build({
   entryPoints: ['src/cli.ts'],
@@ -22,6 +49,7 @@ await build({
     // undici is CommonJS; give its bundled require() calls a real require.
     js: "#!/usr/bin/env node\nimport { createRequire as __loaderCreateRequire } from 'node:module';\nconst require = __loaderCreateRequire(import.meta.url);",
   },
+  plugins: [leanUndici],
   logLevel: 'warning',
 });
 
