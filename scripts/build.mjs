@@ -44,7 +44,13 @@ await build({
   minify: true,
   legalComments: 'linked',
   sourcemap: false,
-  define: { __LOADER_VERSION__: JSON.stringify(pkg.version) },
+  define: {
+    __LOADER_VERSION__: JSON.stringify(pkg.version),
+    // undici's switch for bundlers (Node core builds its copy of undici the same way): it
+    // drops the experimental Milo parser, opt-in through UNDICI_USE_MILO, and its 160 KB
+    // of WebAssembly; llhttp, the parser undici uses by default, stays.
+    esbuildDetection: 'true',
+  },
   banner: {
     // undici is CommonJS; give its bundled require() calls a real require.
     js: "#!/usr/bin/env node\nimport { createRequire as __loaderCreateRequire } from 'node:module';\nconst require = __loaderCreateRequire(import.meta.url);",
