@@ -20,6 +20,7 @@ import { Redactor, redactUrl } from './log/redact.ts';
 import { peakRssBytes } from './process/peak-memory.ts';
 import { watchStartupMs } from './process/startup-time.ts';
 import { writeTerminationMessage } from './process/termination-log.ts';
+import { keepWebAssemblyOnBaseline } from './process/v8-flags.ts';
 import { type RunResult, run } from './run.ts';
 import { loaderVersion, userAgent } from './version.ts';
 
@@ -29,6 +30,7 @@ const abortGraceMs = 750;
 async function main(): Promise<number> {
   const startedAt = performance.now();
   const startupMs = watchStartupMs();
+  keepWebAssemblyOnBaseline();
   const argv = process.argv.slice(2);
   const env = process.env;
   const stdoutIsTerminal = process.stdout.isTTY === true;
