@@ -53,7 +53,8 @@ await build({
   },
   banner: {
     // undici is CommonJS; give its bundled require() calls a real require.
-    js: "#!/usr/bin/env node\nimport { createRequire as __loaderCreateRequire } from 'node:module';\nconst require = __loaderCreateRequire(import.meta.url);",
+    // The shebang holds the same V8 flag as the image's ENTRYPOINT (see Dockerfile).
+    js: "#!/usr/bin/env -S node --max-semi-space-size=1\nimport { createRequire as __loaderCreateRequire } from 'node:module';\nconst require = __loaderCreateRequire(import.meta.url);",
   },
   plugins: [leanUndici],
   logLevel: 'warning',

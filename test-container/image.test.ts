@@ -146,7 +146,11 @@ function describeImage(engine: Engine): void {
         ),
       ) as { User: string; Entrypoint: string[]; Labels: Record<string, string> };
       assert.equal(config.User, '1000:1000');
-      assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '/app/runtime-loader.mjs']);
+      assert.deepEqual(config.Entrypoint, [
+        '/nodejs/bin/node',
+        '--max-semi-space-size=1',
+        '/app/runtime-loader.mjs',
+      ]);
       for (const label of ['title', 'source', 'version', 'licenses']) {
         assert.ok(
           config.Labels[`org.opencontainers.image.${label}`],
