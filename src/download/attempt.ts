@@ -172,7 +172,7 @@ async function streamBody(
   let batchBytes = 0;
   // At most one write in flight while the next batch arrives: the network and the disk
   // overlap, memory stays bounded by two batches, and the file and its digest never
-  // disagree, since a batch is hashed only once it is written.
+  // disagree, since a batch counts in the digest only once it is written.
   let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     await writing;
