@@ -15,7 +15,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
 COPY tsconfig.json ./
-COPY scripts/build.mjs ./scripts/
+COPY scripts/build.mjs scripts/undici-subset.mjs ./scripts/
 COPY src/ ./src/
 RUN ["node", "scripts/build.mjs", "--loader-only"]
 # The runtime stage has no shell to mkdir with, so the mount point is made here
@@ -39,5 +39,14 @@ COPY --from=build /src/dist/runtime-loader.mjs* /app/
 # owner and mode (Docker and podman copy them), so UID 1000 can write the JAR.
 # Kubernetes emptyDir does not copy them; there fsGroup: 1000 does the same job.
 COPY --from=build --chown=1000:1000 /staging/jars/ /app/jars/
+# Node's compile cache for the bundle: start-up then skips compiling its top
+# level (-12 ms). Node takes a cache only from the same build of Node and the same
+# uid, so this image's node makes it, as 1000 with the ENTRYPOINT's flag; then it
+# is sealed like the code (root-owned, read-only). At run time it is only read.
+RUN ["/nodejs/bin/node", "-e", "const fs = require('node:fs'); const dir = '/app/compile-cache'; fs.mkdirSync(dir); fs.chownSync(dir, 1000, 1000); require('node:child_process').execFileSync(process.execPath, ['--max-semi-space-size=1', '/app/runtime-loader.mjs', '--version'], { uid: 1000, gid: 1000, env: { NODE_COMPILE_CACHE: dir } }); const seal = (path) => { fs.chownSync(path, 0, 0); if (!fs.statSync(path).isDirectory()) return fs.chmodSync(path, 0o644); fs.chmodSync(path, 0o755); for (const name of fs.readdirSync(path)) seal(path + '/' + name); }; seal(dir);"]
+ENV NODE_COMPILE_CACHE=/app/compile-cache
 USER 1000:1000
-ENTRYPOINT ["/nodejs/bin/node", "/app/runtime-loader.mjs"]
+# A young generation of 1 MiB semi-spaces: the loader's JS heap is small, and a
+# short-lived process does not need room to grow one (peak RSS -3 MiB, same speed).
+# V8 takes this only on the command line; the bundle's shebang carries it too.
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "/app/runtime-loader.mjs"]

@@ -18,7 +18,9 @@ import {
 import { Logger } from './log/logger.ts';
 import { Redactor, redactUrl } from './log/redact.ts';
 import { peakRssBytes } from './process/peak-memory.ts';
+import { watchStartupMs } from './process/startup-time.ts';
 import { writeTerminationMessage } from './process/termination-log.ts';
+import { keepWebAssemblyOnBaseline } from './process/v8-flags.ts';
 import { type RunResult, run } from './run.ts';
 import { loaderVersion, userAgent } from './version.ts';
 
@@ -27,6 +29,8 @@ const abortGraceMs = 750;
 
 async function main(): Promise<number> {
   const startedAt = performance.now();
+  const startupMs = watchStartupMs();
+  keepWebAssemblyOnBaseline();
   const argv = process.argv.slice(2);
   const env = process.env;
   const [command, ...commandArgs] = argv;
@@ -58,7 +62,7 @@ async function main(): Promise<number> {
     config = invocation.config;
   } catch (caught) {
     const error = toLoaderError(caught);
-    logger.error('failed', error.message, finalFields(error, startedAt));
+    logger.error('failed', error.message, finalFields(error, startedAt, startupMs()));
     // Kubernetes shows this in `kubectl describe pod` even for a misconfigured pod.
     const terminationLog = env.LOADER_TERMINATION_LOG || defaults.terminationLogPath;
     await writeTerminationMessage(terminationLog, redactor.scrub(terminationLine(error)));
@@ -81,7 +85,7 @@ async function main(): Promise<number> {
   const controller = new AbortController();
   /** Exits now, before cleanup finished; a temp file left behind is removed by the next run. */
   const abandon = (error: LoaderError, why: string) => {
-    logger.error('failed', `${error.message} (${why})`, finalFields(error, startedAt));
+    logger.error('failed', `${error.message} (${why})`, finalFields(error, startedAt, startupMs()));
     exit(error.exitCode);
   };
   const stopOnSignal = (signal: 'SIGINT' | 'SIGTERM') => {
@@ -132,13 +136,14 @@ async function main(): Promise<number> {
       attempts: result.attempts,
       resumedBytes: result.resumedBytes,
       durationMs: Math.round(performance.now() - startedAt),
+      startupMs: startupMs(),
       peakRssBytes: peakRssBytes(),
     });
     exitCode = ExitCode.ok;
     terminationMessage = `ok: ${result.outcome} ${config.outputPath} sha256=${result.sha256} bytes=${result.bytes}`;
   } catch (caught) {
     const error = toLoaderError(controller.signal.aborted ? controller.signal.reason : caught);
-    logger.error('failed', error.message, finalFields(error, startedAt));
+    logger.error('failed', error.message, finalFields(error, startedAt, startupMs()));
     exitCode = error.exitCode;
     terminationMessage = terminationLine(error);
   } finally {
@@ -199,13 +204,18 @@ function doneMessage(result: RunResult, config: LoaderConfig): string {
   return `${config.outputPath} in place and verified (${result.attempts} attempt(s)${resumed})`;
 }
 
-function finalFields(error: LoaderError, startedAt: number): Record<string, unknown> {
+function finalFields(
+  error: LoaderError,
+  startedAt: number,
+  startupMs: number | undefined,
+): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     outcome: 'failed',
     exitCode: error.exitCode,
     code: error.code,
     ...error.details,
     durationMs: Math.round(performance.now() - startedAt),
+    startupMs,
   };
   if (error.exitCode === ExitCode.internal && error.cause instanceof Error)
     fields.stack = error.cause.stack;

@@ -127,7 +127,7 @@ function describeImage(engine: Engine): void {
       });
       const last = jsonLines(result.stdout).at(-1);
       console.log(
-        `# ${name}: exit ${result.exitCode} in ${result.durationMs} ms; ${JSON.stringify(last?.msg ?? null)}`,
+        `# ${name}: exit ${result.exitCode} in ${result.durationMs} ms (startupMs ${last?.startupMs}, peakRssBytes ${last?.peakRssBytes}); ${JSON.stringify(last?.msg ?? null)}`,
       );
       assert.equal(result.exitCode, options.exitCode, describeRun(result));
       assert.ok(
@@ -146,7 +146,11 @@ function describeImage(engine: Engine): void {
         ),
       ) as { User: string; Entrypoint: string[]; Labels: Record<string, string> };
       assert.equal(config.User, '1000:1000');
-      assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '/app/runtime-loader.mjs']);
+      assert.deepEqual(config.Entrypoint, [
+        '/nodejs/bin/node',
+        '--max-semi-space-size=1',
+        '/app/runtime-loader.mjs',
+      ]);
       for (const label of ['title', 'source', 'version', 'licenses']) {
         assert.ok(
           config.Labels[`org.opencontainers.image.${label}`],
@@ -162,6 +166,15 @@ function describeImage(engine: Engine): void {
         'a fresh volume takes /app/jars from the image',
       );
       assert.deepEqual(view.entries, []);
+    });
+
+    test('start-up: the compile cache baked into the image is taken, read-only', async () => {
+      const report = await sandbox.compileCacheReport(image);
+      assert.match(
+        report,
+        /V8 code cache for ESM file:\/\/\/app\/runtime-loader\.mjs was accepted/,
+      );
+      assert.doesNotMatch(report, /persisting .* to /, 'nothing is written at run time');
     });
 
     test('success: exit 0; the main container (another uid, read-only mount) reads the same bytes', async () => {

@@ -107,6 +107,26 @@ export class Sandbox {
     return this.#run('loader', args, { ...env });
   }
 
+  /**
+   * `--version` run the way the loader runs, with Node's compile-cache debug
+   * output on: its stderr says whether the cache baked into the image was taken.
+   */
+  async compileCacheReport(image: string): Promise<string> {
+    const args = [
+      '--network',
+      'none',
+      ...this.#engine.runFlags,
+      ...loaderHardeningFlags,
+      '-e',
+      'NODE_DEBUG_NATIVE=COMPILE_CACHE',
+      image,
+      '--version',
+    ];
+    const result = await this.#run('compile-cache', args);
+    expectSuccess(result, 'the loader with compile-cache debug output');
+    return result.stderr;
+  }
+
   /** The main container: another non-root user, the volume mounted read-only. */
   async readVolume(image: string, volume: string): Promise<VolumeView> {
     const args = [

@@ -1,6 +1,7 @@
 import { FetchError, LoaderError, SizeMismatchError } from '../errors.ts';
 import { redactUrl } from '../log/redact.ts';
 import { errorForNetworkFailure } from './classify.ts';
+import { releaseChunks } from './release-chunks.ts';
 import { discardBody, isTransportError, type Response } from './request.ts';
 
 /** Where a body goes: the whole file, or one part of it. */
@@ -47,7 +48,8 @@ export async function streamBody(
     const chunks = batch;
     batch = [];
     batchBytes = 0;
-    writing = target.write(chunks);
+    // Written (and, on one connection, hashed): free the memory now, not at some later collection.
+    writing = target.write(chunks).then(() => releaseChunks(chunks));
     // Awaited at the next flush; until then a failure must not count as unhandled.
     writing.catch(() => {});
   };

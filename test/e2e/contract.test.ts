@@ -12,7 +12,12 @@ import {
   startArtifactServer,
 } from '../helpers/fault-server.ts';
 import { type EnvOverrides, loaderEnv } from '../helpers/loader-env.ts';
-import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
+import {
+  assertNoSecret,
+  type LoaderEvent,
+  type LoaderRun,
+  runLoader,
+} from '../helpers/run-loader.ts';
 import { makeTestPki, type TestPki } from '../helpers/tls.ts';
 import { makeTempDir, randomBytesBuffer, sha256Hex, type TempDir } from '../helpers/tmp.ts';
 
@@ -70,6 +75,12 @@ async function run(
   return result;
 }
 
+/** Start-up (process start to the first request) is reported; its value is for the benchmarks. */
+function assertStartupMs(final: LoaderEvent): void {
+  assert.equal(typeof final.startupMs, 'number', 'the final event reports startupMs');
+  assert.ok((final.startupMs as number) >= 0, `startupMs ${final.startupMs} is negative`);
+}
+
 async function assertNothingWritten(): Promise<void> {
   assert.deepEqual(await readdir(outDir), [], 'the folder must hold no artifact and no temp file');
 }
@@ -99,6 +110,7 @@ describe('contract: success', () => {
     assert.equal(done.bytes, artifact.length);
     assert.equal(done.sha256, sha256Hex(artifact));
     assert.equal(typeof done.durationMs, 'number');
+    assertStartupMs(done);
     assert.match(
       await readFile(terminationLog, 'utf8'),
       new RegExp(`^ok: .*sha256=${sha256Hex(artifact)}`),
@@ -231,6 +243,7 @@ describe('contract: server rejections', () => {
       assert.equal(failed.event, 'failed');
       assert.equal(failed.exitCode, 3);
       assert.equal(failed.status, status);
+      assertStartupMs(failed);
       assert.match(
         await readFile(terminationLog, 'utf8'),
         new RegExp(`^exit 3 ERR_REJECTED: .*${status}`),
@@ -258,6 +271,7 @@ describe('contract: configuration', () => {
       String(lastEvent(result).msg),
       /ARTIFACT_EXPECTED_SIZE \(or --expected-size\) is required/,
     );
+    assert.equal(lastEvent(result).startupMs, undefined, 'no request was made, so no start-up');
   });
 
   it('exits 2 for a non-http scheme without echoing the URL', async () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
+import { createSecureServer } from 'node:http2';
 import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +19,7 @@ import { type ForwardProxy, startProxy } from '../helpers/proxy.ts';
 import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
 import { makeTestPki, type TestPki } from '../helpers/tls.ts';
-import { makeTempDir } from '../helpers/tmp.ts';
+import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
 let pki: TestPki;
 before(async () => {
@@ -135,6 +136,45 @@ describe('private CAs', () => {
       if (via !== 'directly') assert.equal(s.proxy.requests[0]?.method, 'CONNECT');
     });
   }
+});
+
+describe('HTTP/2', () => {
+  // undici speaks HTTP/2 when the server offers it (ALPN); the bundle loads that
+  // client only then, so this is the run that exercises it.
+  test('downloads from a server that negotiates HTTP/2 over TLS', async () => {
+    const artifact = randomBytesBuffer(3 * 1024 * 1024 + 5);
+    const versions: string[] = [];
+    const server = createSecureServer({ key: pki.key, cert: pki.cert, allowHTTP1: true });
+    server.on('request', (request, response) => {
+      versions.push(request.httpVersion);
+      response.writeHead(200, { 'content-length': artifact.length, etag: '"v1"' });
+      response.end(artifact);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const dir = await makeTempDir('runtime-loader-e2e-');
+    try {
+      const target = join(dir.path, 'out', 'app.jar');
+      const run = await runLoader({
+        env: {
+          ARTIFACT_URL: `https://localhost:${port}/artifacts/app.jar?X-Amz-Signature=${fakeSignature}`,
+          ARTIFACT_EXPECTED_SIZE: String(artifact.length),
+          ARTIFACT_PATH: target,
+          LOADER_VERIFY_JAR: 'false',
+          LOADER_LOG_FORMAT: 'json',
+          NODE_EXTRA_CA_CERTS: pki.caCertPath,
+        },
+      });
+      assertNoSecret(run, [fakeSignature]);
+      assert.equal(run.code, 0, describeRun(run));
+      await assertPublished(target, artifact);
+      assert.deepEqual(versions, ['2.0']);
+    } finally {
+      server.close();
+      await dir.cleanup();
+    }
+  });
 });
 
 /** A proxy that accepts connections and never answers: the stall timeout must still apply. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { publishAtomically } from '../../src/publish/publish.ts';
 import { isTempNameFor, removeStaleTempFiles, TempArtifact } from '../../src/publish/temp-file.ts';
@@ -43,6 +44,29 @@ describe('TempArtifact and publishAtomically', () => {
     );
     await publishAtomically(temp, target);
     assert.equal(await readFile(target, 'utf8'), 'hello world');
+  });
+
+  it('keeps file and digest whole across background syncs, reset and discard', async () => {
+    const target = join(dir, 'large.jar');
+    const mib = Buffer.alloc(1024 * 1024, 7);
+    const temp = await TempArtifact.create(target);
+    // Past the background-sync interval (32 MiB) twice, with a reset in between.
+    for (let i = 0; i < 40; i += 1) await temp.append([mib]);
+    await temp.reset();
+    const expected = createHash('sha256');
+    for (let i = 0; i < 70; i += 1) {
+      const chunk = Buffer.alloc(1024 * 1024, i);
+      expected.update(chunk);
+      await temp.append([chunk]);
+    }
+    assert.equal(temp.digestHex(), expected.digest('hex'));
+    await publishAtomically(temp, target);
+    assert.equal((await stat(target)).size, 70 * 1024 * 1024);
+
+    const discarded = await TempArtifact.create(join(dir, 'discarded.jar'));
+    for (let i = 0; i < 33; i += 1) await discarded.append([mib]);
+    await discarded.discard();
+    assert.equal((await readdir(dir)).includes(basename(discarded.path)), false);
   });
 
   it('replaces a symlink at the target instead of following it', async () => {
