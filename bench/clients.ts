@@ -1,5 +1,7 @@
 // The clients compared, as command lines. Each writes the artifact to `output`.
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loaderPath } from '../test/helpers/run-loader.ts';
 import type { Command } from './measure.ts';
 
@@ -15,14 +17,21 @@ export interface Client {
   readonly command: (download: Download) => Command;
 }
 
-/** The built loader, SHA-256 on (ARTIFACT_SHA256), with `connections` parallel ranges. */
+/** Node's compile cache for the bundle, as the image bakes one (the warm-up round fills it). */
+export const compileCacheDir = join(tmpdir(), `runtime-loader-bench-cache-${process.pid}`);
+
+/**
+ * The built loader as the image runs it (the ENTRYPOINT's V8 flag and a
+ * compile cache), SHA-256 on (ARTIFACT_SHA256), with `connections` connections.
+ */
 export function loader(connections: number, extraEnv: Record<string, string> = {}): Client {
   return {
     name: connections === 1 ? 'loader' : `loader x${connections}`,
     command: (download) => ({
       file: process.execPath,
-      args: [loaderPath],
+      args: ['--max-semi-space-size=1', loaderPath],
       env: {
+        NODE_COMPILE_CACHE: compileCacheDir,
         ARTIFACT_URL: download.url,
         ARTIFACT_EXPECTED_SIZE: String(download.sizeBytes),
         ARTIFACT_SHA256: download.sha256,

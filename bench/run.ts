@@ -15,7 +15,15 @@ import { parseBytes } from '../src/commands/args.ts';
 import { loaderPath } from '../test/helpers/run-loader.ts';
 import { startServeProcess } from '../test/helpers/serve-process.ts';
 import { writeRandomFile } from './artifact.ts';
-import { aria2c, type Client, curl, curlVerified, loader, versionOf } from './clients.ts';
+import {
+  aria2c,
+  type Client,
+  compileCacheDir,
+  curl,
+  curlVerified,
+  loader,
+  versionOf,
+} from './clients.ts';
 import { gnuTime } from './measure.ts';
 import { formatTable, type Summary, summarise } from './report.ts';
 import {
@@ -23,6 +31,7 @@ import {
   type BenchContext,
   burst,
   resumeCost,
+  serverCeiling,
   signedUrl,
   startupMsOf,
 } from './scenarios.ts';
@@ -141,13 +150,20 @@ try {
     };
     const clients = withAria(withCurl([loader(8), curl, aria2c(8)]));
     const rows = await alternate(context, 'capped', clients, cappedDownload);
+    const ceiling = tools.curl ? await serverCeiling(context, cappedDownload, 8) : undefined;
     summaries.capped = summarise(rows);
+    summaries.cappedServerCeiling = ceiling;
     tables.push(
       formatTable(
         `Capped at ${format(capBytesPerSecond)}/s per connection, ${format(cappedSizeBytes)}; target for 8 connections: >= ${((0.9 * 8 * capBytesPerSecond) / mib).toFixed(0)} MiB/s`,
         summaries.capped as Summary[],
       ),
     );
+    if (ceiling !== undefined) {
+      tables.push(
+        `server ceiling: 8 curl range requests at once, ${ceiling.medianMibPerSecond.toFixed(0)} MiB/s (median of ${ceiling.runs})`,
+      );
+    }
   }
 
   if (scenarios.has('memory')) {
@@ -233,6 +249,7 @@ try {
   await server.stop();
   await cappedServer.stop();
   await rm(work, { recursive: true, force: true });
+  await rm(compileCacheDir, { recursive: true, force: true });
   process.stderr.write('\r\x1b[K');
 }
 

@@ -149,3 +149,35 @@ export async function burst(
   }
   return results;
 }
+
+/**
+ * What this server and machine deliver at most on `connections` capped
+ * connections: that many curl range requests at once, to /dev/null. The bar
+ * the loader's parts can reach here, whatever the cap times the connections.
+ */
+export async function serverCeiling(
+  context: BenchContext,
+  download: Download,
+  connections: number,
+): Promise<{ medianMibPerSecond: number; runs: number }> {
+  const rates: number[] = [];
+  const partBytes = Math.ceil(download.sizeBytes / connections);
+  for (let round = 0; round <= context.rounds; round += 1) {
+    context.progress(`capped: server ceiling, ${round === 0 ? 'warm-up' : `round ${round}`}`);
+    const started = performance.now();
+    const samples = await Promise.all(
+      Array.from({ length: connections }, (_, index) => {
+        const first = index * partBytes;
+        const last = Math.min(download.sizeBytes, first + partBytes) - 1;
+        return measure({
+          file: 'curl',
+          args: ['-fsS', '-r', `${first}-${last}`, '-o', '/dev/null', download.url],
+        });
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    if (samples.some((sample) => sample.exitCode !== 0)) throw new Error('a ceiling curl failed');
+    if (round > 0) rates.push(download.sizeBytes / (1024 * 1024) / seconds);
+  }
+  return { medianMibPerSecond: median(rates), runs: rates.length };
+}

@@ -4,7 +4,7 @@ import type { TempArtifact } from '../publish/temp-file.ts';
 import { openFirstPart } from './first-part.ts';
 import { downloadParts } from './parallel.ts';
 import { retry } from './retry.ts';
-import { planParts } from './segments.ts';
+import { partCountFor, planParts } from './segments.ts';
 import { type DownloadDependencies, DownloadSession } from './session.ts';
 import { downloadWhole } from './whole.ts';
 
@@ -52,7 +52,10 @@ async function downloadInPartsOrWhole(
   signal: AbortSignal,
 ): Promise<number> {
   const { logger } = session;
-  const parts = planParts(config.expectedSizeBytes, config.connections);
+  const parts = planParts(
+    config.expectedSizeBytes,
+    partCountFor(config.expectedSizeBytes, config.connections),
+  );
   const [firstPart] = parts;
   if (firstPart === undefined || parts.length < 2) return downloadWhole(session, temp, signal);
   const { value: opening, attempts } = await retry(
@@ -68,11 +71,19 @@ async function downloadInPartsOrWhole(
     const response = opening.kind === 'whole' ? opening.response : undefined;
     return downloadWhole(session, temp, signal, { attempt: attempts, response });
   }
-  logger.info('parts', `downloading in ${parts.length} parts, one connection each`, {
+  const connections = Math.min(config.connections, parts.length);
+  logger.info('parts', `downloading in ${parts.length} parts on ${connections} connections`, {
     parts: parts.length,
+    connections,
     partBytes: firstPart.lastByte + 1,
   });
-  const outcome = await downloadParts(session, temp, parts, { ...opening, attempts }, signal);
+  const outcome = await downloadParts(
+    session,
+    temp,
+    parts,
+    { ...opening, attempts, connections },
+    signal,
+  );
   if (outcome.kind === 'done') return outcome.resumedBytes;
   logger.warn(
     'restart',

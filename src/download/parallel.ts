@@ -13,6 +13,8 @@ export interface FirstPart {
   readonly validator: Validator;
   /** Attempts the first request took: part 0's retries carry on from them. */
   readonly attempts: number;
+  /** How many parts are fetched at once, each on its own connection. */
+  readonly connections: number;
 }
 
 export type PartsOutcome =
@@ -21,11 +23,14 @@ export type PartsOutcome =
   | { readonly kind: 'mismatch'; readonly reason: string; readonly writtenBytes: number };
 
 /**
- * Fetches every part at once, each on its own connection and in its own retry
- * loop (resuming at its own offset), written in place into `temp`; then hashes
- * the file in order. The first part that fails for good stops the others (one
- * AbortController for the phase, under the run's signal), and only once every
- * part has settled, so no write can land after the caller has moved on. A
+ * Fetches the parts `first.connections` at a time, in order, each in its own
+ * retry loop (resuming at its own offset), written in place into `temp`. As
+ * the parts at the start of the file complete, the digest follows them,
+ * reading the bytes back from the page cache while later parts are still
+ * arriving, so little is left to hash after the last byte. The first part
+ * that fails for good stops the others (one AbortController for the phase,
+ * under the run's signal), and only once every part and the digest have
+ * settled, so nothing touches the file after the caller has moved on. A
  * mismatch is returned, not thrown: the bytes written may be of two versions.
  */
 export async function downloadParts(
@@ -71,8 +76,32 @@ export async function downloadParts(
     }
   };
 
+  // The digest follows the prefix of completed parts; one read-back at a time.
+  const completed = states.map(() => false);
+  let prefixParts = 0;
+  let hashing: Promise<void> = Promise.resolve();
+  const partDone = (index: number) => {
+    completed[index] = true;
+    while (completed[prefixParts] === true) prefixParts += 1;
+    const prefixEnd = (states[prefixParts - 1]?.part.lastByte ?? -1) + 1;
+    hashing = hashing.then(() => temp.hashThrough(prefixEnd, phaseSignal));
+    hashing.catch((error: unknown) => {
+      failure ??= { error };
+      phase.abort(error);
+    });
+  };
+
+  let nextPart = 0;
+  const worker = async () => {
+    for (let state = states[nextPart++]; state !== undefined; state = states[nextPart++]) {
+      if (phaseSignal.aborted) return;
+      await fetchPart(state);
+      partDone(state.part.index);
+    }
+  };
   try {
-    await Promise.allSettled(states.map(fetchPart));
+    await Promise.allSettled(Array.from({ length: first.connections }, worker));
+    await hashing.catch(() => {});
   } finally {
     discardBody(first.response.body);
   }
@@ -83,7 +112,8 @@ export async function downloadParts(
   }
   if (error instanceof LoaderError) error.details.bytes ??= writtenBytes;
   if (error !== undefined) throw error;
-  await temp.hashFile(session.context.expectedSizeBytes, signal);
+  // Normally a no-op by now: the digest has followed every part.
+  await temp.hashThrough(session.context.expectedSizeBytes, signal);
   return {
     kind: 'done',
     resumedBytes: states.reduce((sum, state) => sum + state.resumedBytes, 0),

@@ -25,3 +25,21 @@ export function planParts(sizeBytes: number, count: number): Part[] {
 export function partSizeBytes(part: Part): number {
   return part.lastByte - part.firstByte + 1;
 }
+
+/** Pieces below this size are not worth a request of their own. */
+const minPieceBytes = 8 * 1024 * 1024;
+/** Pieces per connection: enough for the in-order digest to keep up, few enough requests. */
+const piecesPerConnection = 4;
+
+/**
+ * How many parts to split a download on `connections` connections into. More
+ * parts than connections, taken in order, keep the written prefix of the file
+ * growing during the download, so the digest can follow it instead of reading
+ * the whole file after the last byte (see parallel.ts). At least one part per
+ * connection, at most four, none smaller than 8 MiB unless that leaves fewer
+ * parts than connections.
+ */
+export function partCountFor(sizeBytes: number, connections: number): number {
+  const bySize = Math.ceil(sizeBytes / minPieceBytes);
+  return Math.max(connections, Math.min(connections * piecesPerConnection, bySize));
+}

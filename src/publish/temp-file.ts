@@ -137,33 +137,39 @@ export class TempArtifact {
   }
 
   /**
-   * Takes the file's first `sizeBytes` as written and hashes them as they are on
-   * disk, in order: after parts were written out of order, the digest still
-   * describes exactly the bytes that will be published. They were just written,
-   * so they come from the page cache; the next read is in flight while one is hashed.
+   * Extends the digest in order over the file's bytes from where it stands up to
+   * `endByte`, reading them back: for parts written out of order (writeAt), so
+   * the digest still describes exactly the bytes that will be published. They
+   * were just written, so they come from the page cache; the next read is in
+   * flight while one is hashed. Calls must not overlap.
    */
-  async hashFile(sizeBytes: number, signal: AbortSignal): Promise<void> {
-    const hash = createHash('sha256');
+  async hashThrough(endByte: number, signal: AbortSignal): Promise<void> {
     const buffers = [Buffer.allocUnsafe(readBackBytes), Buffer.allocUnsafe(readBackBytes)];
     const readAt = (position: number, buffer: Buffer) =>
-      this.#handle.read(buffer, 0, Math.min(readBackBytes, sizeBytes - position), position);
-    let position = 0;
+      this.#handle.read(buffer, 0, Math.min(readBackBytes, endByte - position), position);
+    let position = this.#bytesWritten;
     try {
-      let reading = sizeBytes > 0 ? readAt(0, buffers[0] as Buffer) : undefined;
+      let reading = position < endByte ? readAt(position, buffers[0] as Buffer) : undefined;
       for (let turn = 1; reading !== undefined; turn += 1) {
         const { buffer, bytesRead } = await reading;
         signal.throwIfAborted();
         if (bytesRead === 0) break; // shorter than it should be: verify reports the size
         position += bytesRead;
-        reading = position < sizeBytes ? readAt(position, buffers[turn % 2] as Buffer) : undefined;
-        hash.update(buffer.subarray(0, bytesRead));
+        reading = position < endByte ? readAt(position, buffers[turn % 2] as Buffer) : undefined;
+        this.#hash.update(buffer.subarray(0, bytesRead));
+        this.#bytesWritten = position;
       }
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw writeErrorFor(error, 'reading back', this.folder);
     }
-    this.#hash = hash;
-    this.#bytesWritten = position;
+  }
+
+  /** The digest of the file's first `sizeBytes`, read back from the start. */
+  async hashFile(sizeBytes: number, signal: AbortSignal): Promise<void> {
+    this.#hash = createHash('sha256');
+    this.#bytesWritten = 0;
+    await this.hashThrough(sizeBytes, signal);
   }
 
   /** Throws away everything written: the next bytes start the file again. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Part, partSizeBytes, planParts } from '../../src/download/segments.ts';
+import { type Part, partCountFor, partSizeBytes, planParts } from '../../src/download/segments.ts';
 
 /** The parts cover 0..size-1 in order, without gap or overlap. */
 function assertTiles(parts: Part[], sizeBytes: number): void {
@@ -44,5 +44,22 @@ describe('planParts', () => {
     assert.equal(planParts(3, 16).length, 3);
     assertTiles(planParts(3, 16), 3);
     assert.deepEqual(planParts(5, 1), [{ index: 0, firstByte: 0, lastByte: 4 }]);
+  });
+});
+
+describe('partCountFor', () => {
+  it('gives each connection up to four parts of at least 8 MiB, and never fewer parts than connections', () => {
+    const mib = 1024 * 1024;
+    const cases: [number, number, number][] = [
+      [1 * mib, 4, 4],
+      [64 * mib, 4, 8],
+      [256 * mib, 8, 32],
+      [1024 * mib, 4, 16],
+      [4096 * mib, 16, 64],
+      [20 * mib, 2, 3],
+    ];
+    for (const [size, connections, parts] of cases) {
+      assert.equal(partCountFor(size, connections), parts, `${size / mib} MiB on ${connections}`);
+    }
   });
 });

@@ -129,6 +129,45 @@ describe('parallel: a download in parts', () => {
   });
 });
 
+describe('parallel: more parts than connections', () => {
+  test('takes the parts in order on a few kept-alive connections; the digest follows them', async () => {
+    await using s = await makeScenario(assertAttemptsCounted);
+    // 32 MiB on two connections: four 8 MiB parts (see partCountFor), two at a time.
+    const body = randomBytesBuffer(32 * 1024 * 1024);
+    s.server.setArtifact(body);
+    const partSize = body.length / 4;
+
+    const run = await s.run({
+      LOADER_PARALLEL_THRESHOLD_BYTES: String(body.length),
+      LOADER_CONNECTIONS: '2',
+      ARTIFACT_SHA256: sha256Hex(body),
+    });
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, body);
+    assert.deepEqual(
+      s.server.requests.map((request) => [
+        request.headers.range,
+        request.status,
+        request.bytesSent,
+      ]),
+      [0, 1, 2, 3].map((index) => [
+        `bytes=${index * partSize}-${(index + 1) * partSize - 1}`,
+        206,
+        partSize,
+      ]),
+      'each part asked for once, in order',
+    );
+    const ports = new Set(s.server.requests.map((request) => request.remotePort));
+    assert.equal(ports.size, 2, 'two connections, each reused for a later part');
+    assert.deepEqual(
+      [firstEventNamed(run, 'parts').parts, firstEventNamed(run, 'parts').connections],
+      [4, 2],
+    );
+    assert.equal(finalEvent(run).sha256, sha256Hex(body));
+  });
+});
+
 describe('parallel: parts that do not come back as asked', () => {
   for (const [fault, reason] of [
     ['ignore-range', /whole object \(200\)/],
