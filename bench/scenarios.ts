@@ -94,7 +94,8 @@ export async function resumeCost(
     command: (d) => ({
       file: 'curl',
       args: [
-        '-fsS',
+        // Silent: the reset it retries after is the point, not news.
+        '-fs',
         '--retry',
         '3',
         '--retry-all-errors',
