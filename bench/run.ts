@@ -107,6 +107,11 @@ const withCurl = (clients: Client[]) =>
 const withAria = (clients: Client[]) =>
   tools.aria2c ? clients : clients.filter((client) => !client.name.startsWith('aria2c'));
 
+/** What a client downloads: `file` through a signed URL on the server at `origin`. */
+function downloadOf(origin: string, file: { path: string; sha256: string }, sizeBytes: number) {
+  return { url: signedUrl(context, origin, file.path), sizeBytes, sha256: file.sha256, output };
+}
+
 async function artifact(bytes: number): Promise<{ path: string; sha256: string }> {
   const name = `artifact-${bytes}.bin`;
   const sha256 = await writeRandomFile(join(served, name), bytes);
@@ -121,12 +126,7 @@ const cappedServer = await startServeProcess({
 });
 try {
   const main = await artifact(sizeBytes);
-  const download = {
-    url: signedUrl(context, server.origin, main.path),
-    sizeBytes,
-    sha256: main.sha256,
-    output,
-  };
+  const download = downloadOf(server.origin, main, sizeBytes);
 
   if (scenarios.has('throughput')) {
     const clients = withAria(withCurl([loader(1), loader(4), curl, curlVerified, aria2c(8)]));
@@ -142,12 +142,7 @@ try {
 
   if (scenarios.has('capped')) {
     const capped = cappedSizeBytes === sizeBytes ? main : await artifact(cappedSizeBytes);
-    const cappedDownload = {
-      url: signedUrl(context, cappedServer.origin, capped.path),
-      sizeBytes: cappedSizeBytes,
-      sha256: capped.sha256,
-      output,
-    };
+    const cappedDownload = downloadOf(cappedServer.origin, capped, cappedSizeBytes);
     const clients = withAria(withCurl([loader(8), curl, aria2c(8)]));
     const rows = await alternate(context, 'capped', clients, cappedDownload);
     const ceiling = tools.curl ? await serverCeiling(context, cappedDownload, 8) : undefined;
@@ -170,12 +165,7 @@ try {
     const rows = [];
     for (const bytes of memorySizes) {
       const file = bytes === sizeBytes ? main : await artifact(bytes);
-      const sized = {
-        url: signedUrl(context, server.origin, file.path),
-        sizeBytes: bytes,
-        sha256: file.sha256,
-        output,
-      };
+      const sized = downloadOf(server.origin, file, bytes);
       for (const row of await alternate(
         context,
         `memory ${format(bytes)}`,
@@ -198,12 +188,7 @@ try {
 
   if (scenarios.has('startup')) {
     const tiny = await artifact(4096);
-    const tinyDownload = {
-      url: signedUrl(context, server.origin, tiny.path),
-      sizeBytes: 4096,
-      sha256: tiny.sha256,
-      output,
-    };
+    const tinyDownload = downloadOf(server.origin, tiny, 4096);
     const rows = await alternate(context, 'startup', withCurl([loader(1), curl]), tinyDownload, {
       rounds: 15,
       keepStdout: true,
@@ -233,12 +218,7 @@ try {
   if (scenarios.has('replicas')) {
     const replicaSize = 16 * mib;
     const file = await artifact(replicaSize);
-    const replicaDownload = {
-      url: signedUrl(context, server.origin, file.path),
-      sizeBytes: replicaSize,
-      sha256: file.sha256,
-      output,
-    };
+    const replicaDownload = downloadOf(server.origin, file, replicaSize);
     const results = await burst(withCurl([loader(1), curl]), 16, replicaDownload);
     summaries.replicas = results;
     tables.push(
