@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { ConfigError, ExitCode } from '../errors.ts';
-import { openPublishedFile } from '../serve/request-path.ts';
+import { openPublishedFile, pathSegments } from '../serve/request-path.ts';
 import { signUrl } from '../signing/sign-url.ts';
 import { parseDurationSeconds, parseFlags, requiredString } from './args.ts';
 import { readSecretFile } from './secret-file.ts';
@@ -47,6 +47,13 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     throw new ConfigError('give --ttl or --expires-at, not both');
   }
   const expiry = expiryOf(flags['expires-at'], flags.ttl);
+  // The server's own rules (no hidden or empty segments): refuse a URL that could never work.
+  const segments = pathSegments(wirePath(path));
+  if (!Array.isArray(segments)) {
+    throw new ConfigError(
+      `--path ${JSON.stringify(path.slice(0, 80))} can never be served: ${segments.status === 400 ? segments.reason : 'the server refuses empty, hidden ("."-first), "." and ".." segments and encoded "/" or "\\"'}`,
+    );
+  }
   const sizeBytes = flags.env === true ? await sizeOf(flags.dir, flags.size, path) : undefined;
   const { keys, tooOpen } = await readSecretFile(secretPath);
   if (tooOpen)
@@ -79,6 +86,11 @@ function expiryOf(
         `--expires-at: expected an ISO 8601 time such as 2026-01-31T12:00:00Z, got ${JSON.stringify(expiresAt.slice(0, 40))}`,
       );
     }
+    if (at.getTime() - Date.now() > maxTtlSeconds * 1000) {
+      throw new ConfigError(
+        '--expires-at: at most 7d from now; a signed URL is a credential, keep it short-lived',
+      );
+    }
     return { expiresAt: at };
   }
   const ttlSeconds = typeof ttl === 'string' ? parseDurationSeconds(ttl, 'ttl') : 15 * 60;
@@ -108,7 +120,7 @@ async function sizeOf(
   const folderReal = await realpath(dir).catch(() => {
     throw new ConfigError(`--dir ${dir} does not exist`);
   });
-  const lookup = await openPublishedFile(folderReal, new URL(path, 'http://x').pathname);
+  const lookup = await openPublishedFile(folderReal, wirePath(path));
   if (!lookup.found)
     throw new ConfigError(`--dir ${dir} has no file at ${path} that the server would serve`);
   try {
@@ -118,4 +130,11 @@ async function sizeOf(
   } finally {
     await lookup.handle.close();
   }
+}
+
+/** The path as signUrl puts it on the wire (percent-encoded), which is what the server looks up. */
+function wirePath(path: string): string {
+  const url = new URL('http://x');
+  url.pathname = path;
+  return url.pathname;
 }

@@ -89,7 +89,8 @@ export function createHandler(options: HandlerOptions) {
     const lookup = await openPublishedFile(options.folderReal, rawPath);
     if (!lookup.found) {
       record.reason = lookup.reason;
-      return sendText(response, lookup.status, lookup.status === 404 ? 'Not found' : 'Bad request');
+      const text = { 400: 'Bad request', 404: 'Not found', 500: 'Internal error' }[lookup.status];
+      return sendText(response, lookup.status, text);
     }
     const { handle } = lookup;
     let streaming = false;
@@ -97,7 +98,8 @@ export function createHandler(options: HandlerOptions) {
       const stats = await handle.stat({ bigint: true });
       const sizeBytes = Number(stats.size);
       const validators = validatorsFor(stats, now);
-      const rangeHeader = request.headers.range;
+      // Range applies to GET only (RFC 9110 §14.2): a HEAD gets the whole file's headers.
+      const rangeHeader = request.method === 'GET' ? request.headers.range : undefined;
       if (rangeHeader !== undefined) record.range = rangeHeader.slice(0, 64);
       const ifRange = request.headers['if-range'];
       const decision = decideRange(
@@ -116,8 +118,9 @@ export function createHandler(options: HandlerOptions) {
       };
       if (decision.kind === 'unsatisfiable') {
         record.reason = 'range not satisfiable';
+        const { 'content-type': _type, 'cache-control': _cache, ...validatorHeaders } = headers;
         return sendText(response, 416, 'Range not satisfiable', {
-          ...stringValues(headers),
+          ...stringValues(validatorHeaders),
           'content-range': `bytes */${sizeBytes}`,
         });
       }
@@ -145,11 +148,19 @@ export function createHandler(options: HandlerOptions) {
           // Always a Buffer: no encoding is set on the stream.
           record.bytes += chunk.length;
         });
-        await pipeline(body, response);
+        await pipeline(body, response, { end: false });
       } else {
         const throttle = throttleFor(request.socket, rate);
-        await pipeline(body, throttle.transform(record), response);
+        await pipeline(body, throttle.transform(record), response, { end: false });
       }
+      if (record.bytes < lengthBytes) {
+        // The file shrank while it was sent: break the connection, so the client sees a
+        // truncated body instead of waiting on a kept-alive connection for bytes that never come.
+        record.reason = `file shrank: ${record.bytes} of ${lengthBytes} bytes sent`;
+        response.destroy();
+        return;
+      }
+      response.end();
     } finally {
       // The read stream closes the handle itself once it was handed over.
       if (!streaming) await handle.close();

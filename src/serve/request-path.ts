@@ -3,7 +3,17 @@ import { join, sep } from 'node:path';
 
 export type FileLookup =
   | { readonly found: true; readonly handle: FileHandle }
-  | { readonly found: false; readonly status: 400 | 404; readonly reason: string };
+  | { readonly found: false; readonly status: 400 | 404 | 500; readonly reason: string };
+
+/** Errors that mean "nothing servable there"; any other is the server's problem, not the URL's. */
+const absentCodes = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'ENXIO']);
+
+function failedLookup(error: unknown): FileLookup {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return absentCodes.has(code)
+    ? { found: false, status: 404, reason: 'no such file' }
+    : { found: false, status: 500, reason: `cannot open the file (${code})` };
+}
 
 /**
  * Decodes the path as sent on the wire into file-name segments, refusing
@@ -44,25 +54,42 @@ export async function openPublishedFile(rootReal: string, rawPath: string): Prom
   let real: string;
   try {
     real = await realpath(join(rootReal, ...segments));
-  } catch {
-    return notFound;
+  } catch (error) {
+    return failedLookup(error);
   }
   if (!isInside(rootReal, real)) return notFound;
   let handle: FileHandle;
   try {
-    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return notFound;
+    // O_NONBLOCK: a FIFO must not hold a thread-pool thread waiting for a writer.
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    return failedLookup(error);
   }
   try {
-    const opened = await readlink(`/proc/self/fd/${handle.fd}`);
     const stats = await handle.stat();
-    if (isInside(rootReal, opened) && stats.isFile()) return { found: true, handle };
+    if (stats.isFile() && isInside(rootReal, await openedPath(handle, real))) {
+      return { found: true, handle };
+    }
   } catch {
     // Fall through: what cannot be checked is not served.
   }
   await handle.close();
   return notFound;
+}
+
+/**
+ * Where the descriptor really points, from /proc on Linux. Without /proc (a
+ * developer's macOS) the real path checked before opening has to do.
+ */
+async function openedPath(handle: FileHandle, real: string): Promise<string> {
+  try {
+    return await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && process.platform !== 'linux') {
+      return real;
+    }
+    throw error;
+  }
 }
 
 function isInside(rootReal: string, candidate: string): boolean {

@@ -31,6 +31,9 @@ export interface RunningArtifactServer {
   close(graceMs: number): Promise<void>;
 }
 
+/** A connection with no traffic either way for this long is closed. */
+const idleTimeoutMs = 60_000;
+
 /** Starts the reference artifact server: files under a folder, behind signed URLs. */
 export async function startArtifactServer(
   options: ArtifactServerOptions,
@@ -67,6 +70,8 @@ export async function startArtifactServer(
     });
   });
 
+  // A client that stops reading must not hold a file and a connection until shutdown.
+  server.timeout = idleTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -108,6 +108,9 @@ describe('runtime-loader sign', () => {
         /secret 1: signing secret is 22 bytes; at least 32/,
       ],
       [[...base, '--bogus'], /Unknown option '--bogus'/],
+      [[...base, '--expires-at', '2099-01-01T00:00:00Z'], /--expires-at: at most 7d from now/],
+      [appJarArgs(secretFile, '--path', '//elsewhere/app.jar'), /can never be served/],
+      [appJarArgs(secretFile, '--path', '/.git/config'), /can never be served/],
       [[...base, 'stray-value'], /unexpected argument/],
     ];
     for (const [args, message] of cases) {

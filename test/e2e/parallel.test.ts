@@ -129,6 +129,34 @@ describe('parallel: a download in parts', () => {
   });
 });
 
+describe('parallel: an answer that breaks after its last byte', () => {
+  test('a part whose bytes all arrived is not asked for again', async () => {
+    await using s = await scenario();
+    s.server.scheduleForRange(partStarts[1] ?? 0, { kind: 'cut-chunked' });
+
+    const run = await s.run(inParts);
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.equal(s.server.requests.length, 4, 'no request for an empty, unsatisfiable rest');
+    assert.equal(eventsNamed(run, 'retry').length, 1);
+    assert.equal(eventsNamed(run, 'restart').length, 0);
+  });
+
+  test('on one connection too: no `bytes=N-` for a file already whole', async () => {
+    await using s = await scenario();
+    s.server.schedule({ kind: 'cut-chunked' });
+
+    const run = await s.run();
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.equal(s.server.requests.length, 1);
+    assert.equal(finalEvent(run).attempts, 2);
+    assert.equal(eventsNamed(run, 'restart').length, 0);
+  });
+});
+
 describe('parallel: more parts than connections', () => {
   test('takes the parts in order on a few kept-alive connections; the digest follows them', async () => {
     await using s = await makeScenario(assertAttemptsCounted);

@@ -32,6 +32,8 @@ export type Fault =
   | { kind: 'redirect'; location: string; status?: number }
   /** Announce this Content-Length, send the real body, then close the connection. */
   | { kind: 'length'; contentLength: number }
+  /** Chunked, no Content-Length: every byte asked for, then a FIN before the last chunk. */
+  | { kind: 'cut-chunked' }
   /** Chunked, no Content-Length: the body plus `extraBytes`, 64 KiB per event-loop turn. */
   | { kind: 'oversize'; extraBytes: number }
   | { kind: 'slow'; bytesPerChunk: number; delayMs: number }
@@ -265,6 +267,11 @@ async function applyFault(exchange: Exchange, fault: Fault, artifact: Artifact):
       const { 'content-length': _announced, ...headers } = plan.headers;
       const body = Buffer.concat([plan.body, Buffer.alloc(fault.extraBytes, 0x5a)]);
       return sendBody(exchange, { ...plan, headers, body }, { pace: () => nextTurn() });
+    }
+    case 'cut-chunked': {
+      const plan = planResponse(req, artifact, true);
+      const { 'content-length': _announced, ...headers } = plan.headers;
+      return sendPartial(exchange, { ...plan, headers }, 'close', plan.body.length);
     }
     case 'slow':
       return sendBody(exchange, planResponse(req, artifact, true), {

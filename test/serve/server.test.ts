@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Logger } from '../../src/log/logger.ts';
@@ -81,17 +82,17 @@ describe('the artifact server', () => {
     assert.ok(!Number.isNaN(Date.parse(response.headers['last-modified'] ?? '')));
   });
 
-  it('answers HEAD with exactly the headers of the GET, for whole files and ranges', async () => {
+  it('answers HEAD with exactly the headers of the GET, and ignores Range on it (RFC 9110 §14.2)', async () => {
+    const target = url(signedTarget('/app.jar'));
+    const comparable = (all: Record<string, unknown>) => {
+      const { date: _date, ...rest } = all;
+      return rest;
+    };
+    const get = await httpGet(target);
     for (const headers of [{}, { range: 'bytes=100-199' }]) {
-      const target = url(signedTarget('/app.jar'));
-      const get = await httpGet(target, { headers });
       const head = await httpGet(target, { method: 'HEAD', headers });
-      const comparable = (all: Record<string, unknown>) => {
-        const { date: _date, ...rest } = all;
-        return rest;
-      };
       assert.deepEqual(comparable(head.headers), comparable(get.headers));
-      assert.equal(head.status, get.status);
+      assert.equal(head.status, 200);
       assert.equal(head.body.length, 0);
     }
   });
@@ -107,6 +108,8 @@ describe('the artifact server', () => {
     const beyond = await httpGet(target, { headers: { range: `bytes=${artifact.length}-` } });
     assert.equal(beyond.status, 416);
     assert.equal(beyond.headers['content-range'], `bytes */${artifact.length}`);
+    assert.equal(beyond.headers['content-type'], 'text/plain; charset=utf-8', 'its own body type');
+    assert.equal(beyond.headers['cache-control'], 'no-store');
     const several = await httpGet(target, { headers: { range: 'bytes=0-1,5-6' } });
     assert.equal(several.status, 200, 'several ranges: the whole file');
     assert.equal(several.body.length, artifact.length);
@@ -190,18 +193,64 @@ describe('the artifact server', () => {
     const target = signedTarget('/app.jar');
     await httpGet(url(target), { headers: { range: 'bytes=0-0' } });
     const signature = new URLSearchParams(target.split('?')[1]).get(queryParameter.signature) ?? '';
-    const requests = logLines
-      .map((line) => JSON.parse(line))
-      .filter((event) => event.event === 'request');
-    assert.ok(requests.length >= 20, `only ${requests.length} access-log events`);
-    const last = requests.at(-1);
+    const requests = () =>
+      logLines.map((line) => JSON.parse(line)).filter((event) => event.event === 'request');
+    // The event is written when the server side of the response closes, just after the client's end.
+    const ours = async () => {
+      for (let tries = 0; tries < 100; tries += 1) {
+        const found = requests().find((event) => event.range === 'bytes=0-0');
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return undefined;
+    };
+    const event = await ours();
     assert.deepEqual(
-      [last.method, last.path, last.status, last.bytes, last.keyId],
-      ['GET', '/app.jar', 206, 1, key.id],
+      [event?.method, event?.path, event?.status, event?.bytes, event?.keyId, event?.complete],
+      ['GET', '/app.jar', 206, 1, key.id, true],
     );
+    assert.ok(requests().length >= 20, `only ${requests().length} access-log events`);
     const all = logLines.join('');
     assert.ok(!all.includes(signature), 'a signature reached the access log');
     assert.doesNotMatch(all, /rl-signature|rl-expires=/);
+  });
+});
+
+describe('the artifact server with odd files', () => {
+  it('answers 404 at once for a FIFO, and breaks a response whose file shrinks under it', async () => {
+    await using tmp = await makeTempDir('artifact-server-');
+    execFileSync('mkfifo', [join(tmp.path, 'pipe.jar')]);
+    await writeFile(join(tmp.path, 'app.jar'), artifact);
+    const server = await startArtifactServer({
+      folder: tmp.path,
+      keys: [key],
+      clockSkewSeconds: 0,
+      bytesPerSecondPerConnection: 256 * 1024,
+      host: '127.0.0.1',
+      port: 0,
+      logger: new Logger({
+        format: 'json',
+        redactor: new Redactor(),
+        write: () => {},
+        interactive: false,
+      }),
+    });
+    try {
+      // Without O_NONBLOCK the open would wait for a writer, and this request would hang.
+      assert.equal((await httpGet(`${server.origin}${signedTarget('/pipe.jar')}`)).status, 404);
+      const download = httpGet(`${server.origin}${signedTarget('/app.jar')}`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await truncate(join(tmp.path, 'app.jar'), 1024);
+      const response = await download;
+      assert.equal(response.status, 200);
+      assert.ok(response.body.length < artifact.length, 'the body cannot be whole');
+      assert.ok(
+        response.error !== undefined,
+        'the client sees the response break, not a clean end',
+      );
+    } finally {
+      await server.close(0);
+    }
   });
 });
 
