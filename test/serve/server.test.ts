@@ -28,6 +28,24 @@ function signedTarget(
   return `${rawPath}?${queryParameter.expires}=${expiresUnixSeconds}&${queryParameter.keyId}=${signer.id}&${queryParameter.signature}=${signature}`;
 }
 
+/** A server on `folder` that paces each connection at `bytesPerSecond` and logs nowhere. */
+function pacedServer(folder: string, bytesPerSecond: number): Promise<RunningArtifactServer> {
+  return startArtifactServer({
+    folder,
+    keys: [key],
+    clockSkewSeconds: 0,
+    bytesPerSecondPerConnection: bytesPerSecond,
+    host: '127.0.0.1',
+    port: 0,
+    logger: new Logger({
+      format: 'json',
+      redactor: new Redactor(),
+      write: () => {},
+      interactive: false,
+    }),
+  });
+}
+
 const statusOf = (raw: Buffer) => Number(raw.toString('latin1').split(' ')[1]);
 
 describe('the artifact server', () => {
@@ -221,20 +239,7 @@ describe('the artifact server with odd files', () => {
     await using tmp = await makeTempDir('artifact-server-');
     execFileSync('mkfifo', [join(tmp.path, 'pipe.jar')]);
     await writeFile(join(tmp.path, 'app.jar'), artifact);
-    const server = await startArtifactServer({
-      folder: tmp.path,
-      keys: [key],
-      clockSkewSeconds: 0,
-      bytesPerSecondPerConnection: 256 * 1024,
-      host: '127.0.0.1',
-      port: 0,
-      logger: new Logger({
-        format: 'json',
-        redactor: new Redactor(),
-        write: () => {},
-        interactive: false,
-      }),
-    });
+    const server = await pacedServer(tmp.path, 256 * 1024);
     try {
       // Without O_NONBLOCK the open would wait for a writer, and this request would hang.
       assert.equal((await httpGet(`${server.origin}${signedTarget('/pipe.jar')}`)).status, 404);
@@ -258,20 +263,7 @@ describe('the artifact server under load and at shutdown', () => {
   it('caps each connection, still byte-exact, and finishes requests in flight when closed', async () => {
     await using tmp = await makeTempDir('artifact-server-');
     await writeFile(join(tmp.path, 'app.jar'), artifact);
-    const server = await startArtifactServer({
-      folder: tmp.path,
-      keys: [key],
-      clockSkewSeconds: 0,
-      bytesPerSecondPerConnection: 512 * 1024,
-      host: '127.0.0.1',
-      port: 0,
-      logger: new Logger({
-        format: 'json',
-        redactor: new Redactor(),
-        write: () => {},
-        interactive: false,
-      }),
-    });
+    const server = await pacedServer(tmp.path, 512 * 1024);
     // 256 KiB at 512 KiB/s takes about half a second: close while it is under way.
     const download = httpGet(`${server.origin}${signedTarget('/app.jar')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
