@@ -29,6 +29,8 @@ export interface AccessRecord {
   keyId?: string;
   range?: string;
   reason?: string;
+  /** Set once the whole answer was handed to the connection; false for a client gone mid-body. */
+  complete: boolean;
 }
 
 const streamChunkBytes = 1024 * 1024;
@@ -64,11 +66,11 @@ export function createHandler(options: HandlerOptions) {
     record.path = rawPath.slice(0, 256);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       record.reason = 'method not allowed';
-      return sendText(response, 405, 'Method not allowed', { allow: 'GET, HEAD' });
+      return reply(response, record, 405, 'Method not allowed', { allow: 'GET, HEAD' });
     }
     if (!rawPath.startsWith('/')) {
       record.reason = 'request target is not a path';
-      return sendText(response, 400, 'Bad request');
+      return reply(response, record, 400, 'Bad request');
     }
     const now = options.now();
     const verdict = verifySignature(
@@ -82,7 +84,7 @@ export function createHandler(options: HandlerOptions) {
     );
     if (!verdict.ok) {
       record.reason = verdict.reason;
-      return sendText(response, 403, verdict.message);
+      return reply(response, record, 403, verdict.message);
     }
     record.keyId = verdict.keyId;
 
@@ -90,7 +92,7 @@ export function createHandler(options: HandlerOptions) {
     if (!lookup.found) {
       record.reason = lookup.reason;
       const text = { 400: 'Bad request', 404: 'Not found', 500: 'Internal error' }[lookup.status];
-      return sendText(response, lookup.status, text);
+      return reply(response, record, lookup.status, text);
     }
     const { handle } = lookup;
     let streaming = false;
@@ -119,7 +121,7 @@ export function createHandler(options: HandlerOptions) {
       if (decision.kind === 'unsatisfiable') {
         record.reason = 'range not satisfiable';
         const { 'content-type': _type, 'cache-control': _cache, ...validatorHeaders } = headers;
-        return sendText(response, 416, 'Range not satisfiable', {
+        return reply(response, record, 416, 'Range not satisfiable', {
           ...stringValues(validatorHeaders),
           'content-range': `bytes */${sizeBytes}`,
         });
@@ -133,6 +135,7 @@ export function createHandler(options: HandlerOptions) {
       }
       response.writeHead(decision.kind === 'partial' ? 206 : 200, headers);
       if (request.method === 'HEAD' || lengthBytes === 0) {
+        record.complete = true;
         response.end();
         return;
       }
@@ -143,15 +146,23 @@ export function createHandler(options: HandlerOptions) {
         highWaterMark: rate === undefined ? streamChunkBytes : pacedChunkBytes(rate),
       });
       streaming = true;
+      const sending =
+        rate === undefined
+          ? pipeline(body, response, { end: false })
+          : pipeline(body, throttleFor(request.socket, rate).transform(record), response, {
+              end: false,
+            });
       if (rate === undefined) {
         body.on('data', (chunk: string | Buffer) => {
           // Always a Buffer: no encoding is set on the stream.
           record.bytes += chunk.length;
         });
-        await pipeline(body, response, { end: false });
-      } else {
-        const throttle = throttleFor(request.socket, rate);
-        await pipeline(body, throttle.transform(record), response, { end: false });
+      }
+      try {
+        await sending;
+      } catch (error) {
+        // A client that closes as soon as it has every byte can beat the pipeline's own end.
+        if (record.bytes < lengthBytes) throw error;
       }
       if (record.bytes < lengthBytes) {
         // The file shrank while it was sent: break the connection, so the client sees a
@@ -160,12 +171,23 @@ export function createHandler(options: HandlerOptions) {
         response.destroy();
         return;
       }
-      response.end();
+      record.complete = true;
+      if (!response.destroyed) response.end();
     } finally {
       // The read stream closes the handle itself once it was handed over.
       if (!streaming) await handle.close();
     }
   };
+}
+
+/** A short text answer, recorded as complete: it is a single write. */
+function reply(
+  response: ServerResponse,
+  record: AccessRecord,
+  ...rest: [status: number, text: string, headers?: Record<string, string>]
+): void {
+  record.complete = true;
+  sendText(response, ...rest);
 }
 
 function stringValues(headers: Record<string, string | number>): Record<string, string> {

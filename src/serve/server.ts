@@ -45,20 +45,16 @@ export async function startArtifactServer(
 
   const server: Server = createServer((request, response) => {
     const startedAt = performance.now();
-    const record: AccessRecord = { method: request.method ?? '', path: '', status: 0, bytes: 0 };
+    const record: AccessRecord = {
+      method: request.method ?? '',
+      path: '',
+      status: 0,
+      bytes: 0,
+      complete: false,
+    };
     if (closing) response.setHeader('connection', 'close');
-    response.on('close', () => {
-      record.status = response.statusCode;
-      logger.info('request', `${record.method} ${record.path} ${record.status}`, {
-        ...record,
-        complete: response.writableFinished,
-        durationMs: Math.round(performance.now() - startedAt),
-        remote: request.socket.remoteAddress,
-        userAgent: request.headers['user-agent']?.slice(0, 100),
-      });
-      if (closing) server.closeIdleConnections();
-    });
-    handle(request, response, record).catch((error: unknown) => {
+    const closed = new Promise((resolve) => response.once('close', resolve));
+    const handled = handle(request, response, record).catch((error: unknown) => {
       if (response.headersSent) {
         // Mostly the client going away mid-body; the access log shows it as incomplete.
         response.destroy();
@@ -66,7 +62,20 @@ export async function startArtifactServer(
       }
       record.reason = 'internal error';
       logger.error('internal-error', error instanceof Error ? error.message : String(error));
+      record.complete = true;
       sendText(response, 500, 'Internal error');
+    });
+    // One event once both the handler and the connection are done with the request: a
+    // client may close before the handler has recorded the end of a response it received.
+    Promise.all([handled, closed]).then(() => {
+      record.status = response.statusCode;
+      logger.info('request', `${record.method} ${record.path} ${record.status}`, {
+        ...record,
+        durationMs: Math.round(performance.now() - startedAt),
+        remote: request.socket.remoteAddress,
+        userAgent: request.headers['user-agent']?.slice(0, 100),
+      });
+      if (closing) server.closeIdleConnections();
     });
   });
 

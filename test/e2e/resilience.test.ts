@@ -62,22 +62,25 @@ describe('resilience: resume after a broken connection', () => {
       await assertPublished(s.target, s.server.artifact);
       assert.equal(s.server.requests.length, 2);
       assert.equal(header(s.server, 0, 'range'), undefined);
-      if (offset === 0) {
+      // An RST discards what the loader had not yet read, so on a loaded machine it may keep
+      // less than the server sent; everything below follows from what it did keep.
+      const [retry] = eventsNamed(run, 'retry');
+      const kept = Number(retry?.keptBytes);
+      assert.ok(kept >= 0 && kept <= offset, `kept ${kept} of the ${offset} bytes sent`);
+      if (kept === 0) {
         // Nothing kept: the second request is a plain GET again, not `bytes=0-`.
         assert.equal(header(s.server, 1, 'range'), undefined);
         assert.equal(s.server.requests[1]?.status, 200);
       } else {
-        assert.equal(header(s.server, 1, 'range'), `bytes=${offset}-`);
+        assert.equal(header(s.server, 1, 'range'), `bytes=${kept}-`);
         assert.equal(header(s.server, 1, 'if-range'), s.server.etag);
         assert.equal(s.server.requests[1]?.status, 206);
-        assert.equal(s.server.requests[1]?.bytesSent, artifactBytes - offset);
+        assert.equal(s.server.requests[1]?.bytesSent, artifactBytes - kept);
       }
-      const [retry] = eventsNamed(run, 'retry');
-      assert.equal(retry?.keptBytes, offset);
       const done = finalEvent(run);
       assert.equal(done.event, 'done');
       assert.equal(done.attempts, 2);
-      assert.equal(done.resumedBytes, offset);
+      assert.equal(done.resumedBytes, kept);
       assert.equal(done.sha256, sha256Hex(s.server.artifact));
     });
   }
