@@ -3,7 +3,7 @@ import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeErrorFor } from './write-errors.ts';
 
-/** Read-back chunk for hashFile: the write batch's size, so memory stays as flat. */
+/** Read-back chunk for hashThrough: the write batch's size, so memory stays as flat. */
 const readBackBytes = 1024 * 1024;
 
 /** Mode of the published file: readable by the main container's user, whatever its uid. */
@@ -31,7 +31,7 @@ export function isTempNameFor(targetPath: string, name: string): boolean {
  * The file being downloaded: created exclusively next to the target, so the
  * final rename is atomic (same file system). Every byte appended is hashed in
  * the same step, so the digest always describes exactly what is on disk; bytes
- * written out of order (writeAt) count only once hashFile() has read them back.
+ * written out of order (writeAt) count only once hashThrough() has read them back.
  */
 export class TempArtifact {
   readonly path: string;
@@ -57,7 +57,7 @@ export class TempArtifact {
     let handle: FileHandle;
     try {
       // 'wx+' = O_RDWR|O_CREAT|O_EXCL: never follows or reuses an existing file or
-      // symlink; readable so that hashFile can read back parts written out of order.
+      // symlink; readable so that hashThrough can read back parts written out of order.
       handle = await open(path, 'wx+', artifactMode);
     } catch (error) {
       throw writeErrorFor(error, 'creating a temporary file', folder);
@@ -94,7 +94,7 @@ export class TempArtifact {
 
   /**
    * Writes the chunks at `position` with one writev(2), neither hashed nor
-   * counted: for parts written out of order. hashFile() takes them in at the end.
+   * counted: for parts written out of order. hashThrough() takes them in, in order.
    */
   async writeAt(chunks: readonly Buffer[], position: number): Promise<number> {
     const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
@@ -163,13 +163,6 @@ export class TempArtifact {
       if (signal.aborted) throw signal.reason;
       throw writeErrorFor(error, 'reading back', this.folder);
     }
-  }
-
-  /** The digest of the file's first `sizeBytes`, read back from the start. */
-  async hashFile(sizeBytes: number, signal: AbortSignal): Promise<void> {
-    this.#hash = createHash('sha256');
-    this.#bytesWritten = 0;
-    await this.hashThrough(sizeBytes, signal);
   }
 
   /** Throws away everything written: the next bytes start the file again. */

@@ -6,7 +6,7 @@ import { TempArtifact } from '../../src/publish/temp-file.ts';
 import { makeTempDir, randomBytesBuffer, sha256Hex } from '../helpers/tmp.ts';
 
 describe('TempArtifact: parts written out of order', () => {
-  it('writeAt counts nothing until hashFile reads the file back in order', async () => {
+  it('writeAt counts nothing until hashThrough reads the file back in order, in steps', async () => {
     await using dir = await makeTempDir('temp-file-');
     // Over two read-back chunks (1 MiB each), so the read-ahead turns over.
     const body = randomBytesBuffer(2 * 1024 * 1024 + 12_345);
@@ -20,9 +20,14 @@ describe('TempArtifact: parts written out of order', () => {
     }
     assert.equal(temp.bytesWritten, 0, 'nothing hashed yet');
 
-    await temp.hashFile(body.length, new AbortController().signal);
+    // As the digest follows completed parts: up to the first cut, then the rest.
+    const signal = new AbortController().signal;
+    await temp.hashThrough(cuts[1] ?? 0, signal);
+    assert.equal(temp.bytesWritten, cuts[1]);
+    await temp.hashThrough(body.length, signal);
+    await temp.hashThrough(body.length, signal);
 
-    assert.equal(temp.bytesWritten, body.length);
+    assert.equal(temp.bytesWritten, body.length, 'a second call for the same end reads nothing');
     assert.equal(temp.digestHex(), sha256Hex(body));
     assert.deepEqual(await readFile(temp.path), body);
     await temp.discard();
@@ -33,21 +38,21 @@ describe('TempArtifact: parts written out of order', () => {
     const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
     await temp.writeAt([Buffer.from('hello world')], 0);
 
-    await temp.hashFile(100, new AbortController().signal);
+    await temp.hashThrough(100, new AbortController().signal);
 
     assert.equal(temp.bytesWritten, 11);
     assert.equal(temp.digestHex(), sha256Hex('hello world'));
     await temp.discard();
   });
 
-  it('hashFile stops with the reason of an abort', async () => {
+  it('hashThrough stops with the reason of an abort', async () => {
     await using dir = await makeTempDir('temp-file-');
     const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
     await temp.writeAt([randomBytesBuffer(3 * 1024 * 1024)], 0);
     const controller = new AbortController();
     controller.abort(new Error('stop'));
 
-    await assert.rejects(temp.hashFile(3 * 1024 * 1024, controller.signal), /stop/);
+    await assert.rejects(temp.hashThrough(3 * 1024 * 1024, controller.signal), /stop/);
     await temp.discard();
   });
 });
