@@ -75,7 +75,9 @@ const tools = {
 };
 const missing: string[] = [];
 if (!tools.curl)
-  missing.push('curl is not installed: no baseline (Debian: sudo apt-get install curl)');
+  missing.push(
+    'curl is not installed: no baseline, no server ceiling, and the resume scenario is skipped (Debian: sudo apt-get install curl)',
+  );
 if (!tools.aria2c)
   missing.push('aria2c is not installed: skipped (Debian: sudo apt-get install aria2)');
 if (!tools.gnuTime)

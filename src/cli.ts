@@ -29,12 +29,13 @@ const abortGraceMs = 750;
 
 async function main(): Promise<number> {
   const startedAt = performance.now();
-  const startupMs = watchStartupMs();
-  keepWebAssemblyOnBaseline();
   const argv = process.argv.slice(2);
   const env = process.env;
   const [command, ...commandArgs] = argv;
-  if (command === 'serve' || command === 'sign') return runTool(command, commandArgs, env);
+  // The tools make no HTTP requests: the loader's start-up watch and V8 flags are not theirs.
+  if (command === 'serve' || command === 'sign') return runTool(command, commandArgs);
+  const startupMs = watchStartupMs();
+  keepWebAssemblyOnBaseline();
   const stdoutIsTerminal = process.stdout.isTTY === true;
   const redactor = new Redactor();
   registerRawSecrets(redactor, argv, env);
@@ -160,11 +161,7 @@ async function main(): Promise<number> {
  * (signed URLs for it). Loaded only when asked for, so the loader's start-up
  * does not pay for them.
  */
-async function runTool(
-  command: 'serve' | 'sign',
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-): Promise<number> {
+async function runTool(command: 'serve' | 'sign', args: readonly string[]): Promise<number> {
   const controller = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -173,7 +170,6 @@ async function runTool(
     });
   }
   const io = {
-    env,
     stdout: (text: string) => process.stdout.write(text),
     stderr: (text: string) => process.stderr.write(text),
     stdoutIsTerminal: process.stdout.isTTY === true,

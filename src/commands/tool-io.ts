@@ -1,6 +1,5 @@
-/** What a subcommand gets from the edge (cli.ts): arguments, environment and outputs, read once. */
+/** What a subcommand gets from the edge (cli.ts): its outputs and the stop signal. */
 export interface ToolIo {
-  readonly env: NodeJS.ProcessEnv;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly stdoutIsTerminal: boolean;

@@ -51,8 +51,6 @@ export async function attemptDownload(
 ): Promise<void> {
   const headers = artifactHeaders(context.userAgent);
   const keptBytes = temp.bytesWritten;
-  // Every byte arrived before the answer broke off; `bytes=N-` would be unsatisfiable.
-  if (opened === undefined && keptBytes === context.expectedSizeBytes) return;
   if (keptBytes > 0 && state.validator === undefined) {
     // Nothing proves the server still has the same object: do not trust the kept bytes.
     await startOver(

@@ -81,6 +81,10 @@ export async function streamBody(
     if (!isTransportError(error)) throw error;
     await flush();
     await writing;
+    // Every byte arrived before the answer broke off (a chunked body cut before its last
+    // chunk, a reset right after the end): the body is whole. Retrying would ask for an
+    // empty range, which servers answer with 200 or 416.
+    if (target.writtenBytes() === limit) return;
     throw errorForNetworkFailure(error, where);
   } finally {
     signal.removeEventListener('abort', stop);

@@ -33,27 +33,28 @@ export async function serverReasonOf(response: Response): Promise<string | undef
   );
 }
 
+/** At most `maxErrorBodyBytes` of the body, or undefined when it is slower than `errorBodyWaitMs`. */
 async function readSome(body: Response['body']): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let length = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const reading = (async () => {
+  let late = false;
+  // Destroying the body ends the loop below: nothing goes on reading after this returns.
+  const timer = setTimeout(() => {
+    late = true;
+    body.destroy();
+  }, errorBodyWaitMs);
+  try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       chunks.push(chunk);
       length += chunk.byteLength;
       if (length >= maxErrorBodyBytes) break;
     }
-  })();
-  const gaveUp = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), errorBodyWaitMs);
-  });
-  try {
-    if ((await Promise.race([reading, gaveUp])) === 'late') return undefined;
   } catch {
     // A body cut short still holds its reason, if it arrived.
   } finally {
     clearTimeout(timer);
   }
+  if (late) return undefined;
   return Buffer.concat(chunks).subarray(0, maxErrorBodyBytes).toString('utf8');
 }
 

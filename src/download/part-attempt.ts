@@ -32,9 +32,6 @@ export async function attemptPart(
   opened?: Response,
 ): Promise<void> {
   const { part } = state;
-  // Every byte arrived before the answer broke off: asking for the rest would be an empty,
-  // unsatisfiable range, which a server answers with 200 or 416 and the parts would be lost.
-  if (opened === undefined && state.writtenBytes === partSizeBytes(part)) return;
   const fromByte = part.firstByte + state.writtenBytes;
   const response =
     opened ??

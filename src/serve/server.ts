@@ -23,7 +23,6 @@ export interface ArtifactServerOptions {
 export interface RunningArtifactServer {
   /** `http://host:port`, the base URL to sign against. */
   readonly origin: string;
-  readonly port: number;
   /**
    * Stops accepting connections, lets requests in flight finish for up to
    * `graceMs`, then cuts whatever is left. Resolves when every connection is closed.
@@ -93,7 +92,6 @@ export async function startArtifactServer(
 
   return {
     origin,
-    port,
     close: (graceMs) =>
       new Promise<void>((resolve) => {
         closing = true;

@@ -1,5 +1,5 @@
 // Runs the built `runtime-loader serve` as a child process and waits until it listens.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { loaderPath } from './run-loader.ts';
@@ -7,7 +7,6 @@ import { loaderPath } from './run-loader.ts';
 export interface ServeProcess extends AsyncDisposable {
   /** `http://127.0.0.1:port`. */
   readonly origin: string;
-  readonly child: ChildProcess;
   /** Every stdout line so far (JSON access-log events). */
   readonly lines: string[];
   /** Sends SIGTERM and resolves with the exit code once the process is gone. */
@@ -62,5 +61,5 @@ export async function startServeProcess(options: ServeOptions): Promise<ServePro
     const [code] = (await exited) as [number | null];
     return code;
   };
-  return { origin, child, lines, stop, [Symbol.asyncDispose]: async () => void (await stop()) };
+  return { origin, lines, stop, [Symbol.asyncDispose]: async () => void (await stop()) };
 }

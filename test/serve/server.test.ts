@@ -198,11 +198,7 @@ describe('the artifact server', () => {
       assert.doesNotMatch(response.raw.toString('latin1'), new RegExp(outsideSecret), path);
     }
     // Positive controls: the same machinery does serve what is inside.
-    for (const path of [
-      '/inside-link.jar',
-      '/sub/inner.jar',
-      '/sub/./inner.jar'.replace('/./', '/'),
-    ]) {
+    for (const path of ['/inside-link.jar', '/sub/inner.jar']) {
       assert.equal(statusOf((await rawGet(server.origin, signedTarget(path))).raw), 200, path);
     }
   });
@@ -260,7 +256,7 @@ describe('the artifact server with odd files', () => {
 });
 
 describe('the artifact server under load and at shutdown', () => {
-  it('caps each connection, still byte-exact, and finishes requests in flight when closed', async () => {
+  it('serves byte-exact under a per-connection cap, and finishes requests in flight when closed', async () => {
     await using tmp = await makeTempDir('artifact-server-');
     await writeFile(join(tmp.path, 'app.jar'), artifact);
     const server = await pacedServer(tmp.path, 512 * 1024);
