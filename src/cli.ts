@@ -27,6 +27,9 @@ import { loaderVersion, userAgent } from './version.ts';
 /** After an abort, cleanup gets this long before the process exits regardless. */
 const abortGraceMs = 750;
 
+/** Knows every secret of the run; everything written to stdout, stderr or the termination log passes it. */
+const redactor = new Redactor();
+
 async function main(): Promise<number> {
   const startedAt = performance.now();
   const argv = process.argv.slice(2);
@@ -37,7 +40,6 @@ async function main(): Promise<number> {
   const startupMs = watchStartupMs();
   keepWebAssemblyOnBaseline();
   const stdoutIsTerminal = process.stdout.isTTY === true;
-  const redactor = new Redactor();
   registerRawSecrets(redactor, argv, env);
 
   const write = (text: string) => process.stdout.write(text);
@@ -66,7 +68,7 @@ async function main(): Promise<number> {
     logger.error('failed', error.message, finalFields(error, startedAt, startupMs()));
     // Kubernetes shows this in `kubectl describe pod` even for a misconfigured pod.
     const terminationLog = env.LOADER_TERMINATION_LOG || defaults.terminationLogPath;
-    await writeTerminationMessage(terminationLog, redactor.scrub(terminationLine(error)));
+    await writeTerminationMessage(terminationLog, terminationLine(error));
     return error.exitCode;
   }
 
@@ -141,7 +143,7 @@ async function main(): Promise<number> {
       peakRssBytes: peakRssBytes(),
     });
     exitCode = ExitCode.ok;
-    terminationMessage = `ok: ${result.outcome} ${config.outputPath} sha256=${result.sha256} bytes=${result.bytes}`;
+    terminationMessage = `ok: ${result.outcome} ${redactor.scrub(config.outputPath)} sha256=${result.sha256} bytes=${result.bytes}`;
   } catch (caught) {
     const error = toLoaderError(controller.signal.aborted ? controller.signal.reason : caught);
     logger.error('failed', error.message, finalFields(error, startedAt, startupMs()));
@@ -152,7 +154,7 @@ async function main(): Promise<number> {
     clearTimeout(graceTimer);
     dispatcher.destroy().catch(() => {});
   }
-  await writeTerminationMessage(config.terminationLogPath, redactor.scrub(terminationMessage));
+  await writeTerminationMessage(config.terminationLogPath, terminationMessage);
   return exitCode;
 }
 
@@ -188,9 +190,10 @@ async function runTool(command: 'serve' | 'sign', args: readonly string[]): Prom
   }
 }
 
+/** The termination log's line for a failure: only the message is text to scrub, as in a log field. */
 function terminationLine(error: LoaderError): string {
   const digest = typeof error.details.sha256 === 'string' ? ` sha256=${error.details.sha256}` : '';
-  return `exit ${error.exitCode} ${error.code}: ${error.message}${digest}`;
+  return `exit ${error.exitCode} ${error.code}: ${redactor.scrub(error.message)}${digest}`;
 }
 
 function doneMessage(result: RunResult, config: LoaderConfig): string {
@@ -248,7 +251,7 @@ function exit(code: number): never {
 main().then(exit, (error: unknown) => {
   // A bug in main itself: still one message and the internal-error code.
   process.stderr.write(
-    `runtime-loader: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+    `runtime-loader: internal error: ${redactor.scrub(error instanceof Error ? error.message : String(error))}\n`,
   );
   exit(ExitCode.internal);
 });

@@ -138,7 +138,7 @@ async function acceptResponse(
     await startOver(context, temp, state, 'the server answered 416 Range Not Satisfiable');
     throw new FetchError(`resume refused: ${where} answered 416`, { transient: true });
   }
-  throw await unexpectedAnswerError(response, 200);
+  throw await unexpectedAnswerError(response, 200, context.redactor);
 }
 
 async function startOver(

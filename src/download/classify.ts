@@ -1,4 +1,5 @@
 import { FetchError, type LoaderError, RejectedError } from '../errors.ts';
+import { withoutCredentialShapes } from '../log/server-text.ts';
 import { parseRetryAfterMs } from './retry-after.ts';
 
 /** Status codes worth another attempt (RFC 9110 §15.5.9, RFC 8470 §5.2, RFC 6585 §4, §15.6). */
@@ -116,9 +117,18 @@ function isTlsVerificationCode(code: string): boolean {
   );
 }
 
+const maxLibraryMessageChars = 200;
+
+/**
+ * The first line of a library's message, which may quote a URL or what a
+ * server sent: redacted as server text, then cut at a word so no part of a
+ * word (of a secret the logger would know whole) is left.
+ */
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
+  const line = withoutCredentialShapes(message.split('\n')[0] ?? '');
+  if (line.length <= maxLibraryMessageChars) return line || 'unknown error';
+  return `${line.slice(0, maxLibraryMessageChars).replace(/\S*$/, '')}...`;
 }
 
 /**

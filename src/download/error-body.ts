@@ -1,3 +1,4 @@
+import type { Redactor } from '../log/redact.ts';
 import type { Response } from './request.ts';
 
 /** Enough for S3's or GCS's XML error, a JSON error or a line of text; no more is read. */
@@ -5,14 +6,21 @@ const maxErrorBodyBytes = 2048;
 /** An error body that is slow to come is not waited for. */
 const errorBodyWaitMs = 1000;
 
+/** A server's reason is cut to this many characters, after it is redacted. */
+const maxReasonChars = 160;
+
 /**
  * The server's own short reason for an error status, e.g. S3's
  * `AccessDenied: Request has expired`, so an operator sees why without
  * curl. Only the Code and Message of an XML error are taken, the `message`
  * of a JSON one, or the first line of plain text: never S3's StringToSign
  * or SignatureProvided, which echo the request. Undefined for anything else.
+ * It is server text: redacted as such, whole, before it is cut short.
  */
-export async function serverReasonOf(response: Response): Promise<string | undefined> {
+export async function serverReasonOf(
+  response: Response,
+  redactor: Redactor,
+): Promise<string | undefined> {
   const type = String(response.headers['content-type'] ?? '').toLowerCase();
   const kind = type.includes('xml')
     ? 'xml'
@@ -24,13 +32,13 @@ export async function serverReasonOf(response: Response): Promise<string | undef
   if (kind === undefined) return undefined;
   const text = await readSome(response.body);
   if (text === undefined) return undefined;
-  return clean(
+  const reason =
     kind === 'xml'
       ? fromXml(text)
       : kind === 'json'
         ? fromJson(text)
-        : text.split('\n').find((line) => line.trim() !== ''),
-  );
+        : text.split('\n').find((line) => line.trim() !== '');
+  return reason === undefined ? undefined : serverTextLine(reason, redactor, maxReasonChars);
 }
 
 /** At most `maxErrorBodyBytes` of the body, or undefined when it is slower than `errorBodyWaitMs`. */
@@ -80,12 +88,19 @@ function fromJson(text: string): string | undefined {
   return undefined;
 }
 
-/** One printable line of at most 160 characters. */
-function clean(reason: string | undefined): string | undefined {
-  const line = reason
-    ?.replace(/\p{Cc}+/gu, ' ')
+/**
+ * Text a server sent as one printable line of at most `maxChars` characters:
+ * redacted as server text first, so a cut can never leave part of a secret.
+ */
+export function serverTextLine(
+  text: string,
+  redactor: Redactor,
+  maxChars: number,
+): string | undefined {
+  const line = redactor
+    .scrubServerText(text.replace(/\p{Cc}+/gu, ' '))
     .replace(/\s+/g, ' ')
     .trim();
   if (!line) return undefined;
-  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+  return line.length > maxChars ? `${line.slice(0, maxChars - 3)}...` : line;
 }

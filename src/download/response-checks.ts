@@ -1,9 +1,12 @@
 import { FetchError, type LoaderError, SizeMismatchError } from '../errors.ts';
-import { redactUrl } from '../log/redact.ts';
+import { type Redactor, redactUrl } from '../log/redact.ts';
 import { errorForStatus } from './classify.ts';
-import { serverReasonOf } from './error-body.ts';
+import { serverReasonOf, serverTextLine } from './error-body.ts';
 import type { Response } from './request.ts';
 import { parseContentRange } from './resume.ts';
+
+/** A reason phrase longer than this is cut (after it is redacted). */
+const maxStatusTextChars = 60;
 
 /**
  * Refuses a 200 or 206 whose body is encoded. undici does not decode, and
@@ -15,9 +18,11 @@ export function encodedBodyError(response: Response): FetchError | undefined {
   if (response.status !== 200 && response.status !== 206) return undefined;
   if (typeof encoding !== 'string' || encoding.trim().toLowerCase() === 'identity')
     return undefined;
+  // A header is server text: shown only when it is what it should be, a short list of names.
+  const shown = /^[A-Za-z0-9 ,._-]{1,40}$/.test(encoding) ? encoding : '(a value not shown)';
   return new FetchError(
-    `server at ${redactUrl(response.url)} sent the artifact with Content-Encoding "${encoding.slice(0, 40)}" although identity was asked for; store the object without a Content-Encoding (S3: remove that metadata)`,
-    { details: { contentEncoding: encoding.slice(0, 40) } },
+    `server at ${redactUrl(response.url)} sent the artifact with Content-Encoding "${shown}" although identity was asked for; store the object without a Content-Encoding (S3: remove that metadata)`,
+    { details: { contentEncoding: shown } },
   );
 }
 
@@ -47,10 +52,12 @@ export function checkRangeTotal(response: Response, expected: number): void {
 /**
  * The error for an answer that is neither bytes nor a redirect: another 2xx,
  * or an error status with the server's own reason when it gives a short one.
+ * The reason phrase and the body are server text, redacted as such.
  */
 export async function unexpectedAnswerError(
   response: Response,
   expectedStatus: number,
+  redactor: Redactor,
 ): Promise<LoaderError> {
   const where = redactUrl(response.url);
   if (response.status >= 200 && response.status < 300) {
@@ -58,10 +65,11 @@ export async function unexpectedAnswerError(
       `server answered ${response.status} for ${where}, expected ${expectedStatus}`,
     );
   }
-  const serverReason = response.status >= 400 ? await serverReasonOf(response) : undefined;
+  const serverReason =
+    response.status >= 400 ? await serverReasonOf(response, redactor) : undefined;
   return errorForStatus(
     response.status,
-    response.statusText,
+    serverTextLine(response.statusText, redactor, maxStatusTextChars) ?? '',
     where,
     response.headers['retry-after'],
     serverReason,

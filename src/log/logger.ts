@@ -17,7 +17,9 @@ export interface LoggerOptions {
 
 /**
  * One event per line: JSON objects (`ts`, `level`, `event`, `msg`, fields) for
- * machines, readable text on a terminal. Every line passes the redactor.
+ * machines, readable text on a terminal. Every string value passes the
+ * redactor before the line is built; keys, numbers and the line's structure
+ * are never touched, so every JSON line parses.
  */
 export class Logger {
   readonly #options: LoggerOptions;
@@ -53,16 +55,26 @@ export class Logger {
   log(level: LogLevel, event: string, msg: string, fields: LogFields = {}): void {
     const { format, write, redactor } = this.#options;
     const ts = (this.#options.now?.() ?? new Date()).toISOString();
-    const record = { ts, level, event, msg, ...fields };
-    const line = format === 'json' ? JSON.stringify(record, jsonReplacer) : formatText(record);
+    const record = redactValues({ ts, level, event, msg, ...fields }, redactor) as LogFields;
+    const line = format === 'json' ? JSON.stringify(record) : formatText(record);
     const prefix = this.#progressShown ? '\n' : '';
     this.#progressShown = false;
-    write(`${prefix}${redactor.scrub(line)}\n`);
+    write(`${prefix}${line}\n`);
   }
 }
 
-function jsonReplacer(_key: string, value: unknown): unknown {
+/** A copy of `value` with every string scrubbed; a URL becomes `[url]`, an Error its name and message. */
+function redactValues(value: unknown, redactor: Redactor): unknown {
+  if (typeof value === 'string') return redactor.scrub(value);
   if (value instanceof URL) return '[url]';
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return { name: value.name, message: redactor.scrub(value.message) };
+  if (Array.isArray(value)) return value.map((item) => redactValues(item, redactor));
+  if (typeof value === 'object' && value !== null) {
+    const { toJSON } = value as { toJSON?: unknown };
+    if (typeof toJSON === 'function') return redactValues(toJSON.call(value), redactor);
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactValues(item, redactor)]),
+    );
+  }
   return value;
 }

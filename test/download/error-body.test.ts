@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { serverReasonOf } from '../../src/download/error-body.ts';
+import { Redactor } from '../../src/log/redact.ts';
 
 const signature = 'c2lnbmF0dXJlLXRoYXQtbXVzdC1uZXZlci1sZWFr';
 const s3Expired = `<?xml version="1.0" encoding="UTF-8"?>
@@ -46,16 +47,19 @@ describe('serverReasonOf', () => {
     server.close();
   });
 
-  const reasonFor = async (path: string) => {
+  const reasonFor = async (path: string, redactor = new Redactor()) => {
     const url = new URL(path, origin);
     const answer = await request(url);
-    return serverReasonOf({
-      status: answer.statusCode,
-      statusText: '',
-      headers: answer.headers,
-      body: answer.body,
-      url,
-    });
+    return serverReasonOf(
+      {
+        status: answer.statusCode,
+        statusText: '',
+        headers: answer.headers,
+        body: answer.body,
+        url,
+      },
+      redactor,
+    );
   };
 
   it('takes Code and Message of an S3 or GCS XML error, and never the request it echoes', async () => {
