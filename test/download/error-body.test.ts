@@ -23,6 +23,12 @@ const bodies: Record<string, [string, string]> = {
   '/html': ['text/html', '<html><body>Forbidden</body></html>'],
   '/long': ['text/plain', `${'x'.repeat(500)}\u0007`],
   '/binary': ['application/octet-stream', '\u0000\u0001'],
+  // The signature straddles the 160-character cut.
+  '/long-echo': ['text/plain', `${'x'.repeat(130)} provided ${signature} is wrong`],
+  '/xml-echo': [
+    'application/xml',
+    `<Error><Code>AccessDenied</Code><Message>Denied GET /a.jar?X-Amz-Signature=${signature}&amp;X-Amz-Expires=300</Message></Error>`,
+  ],
 };
 
 describe('serverReasonOf', () => {
@@ -80,6 +86,17 @@ describe('serverReasonOf', () => {
     const long = await reasonFor('/long');
     assert.equal(long?.length, 160);
     assert.ok(long?.endsWith('...'));
+  });
+
+  it('redacts a reason as server text before it is cut', async () => {
+    const redactor = new Redactor();
+    redactor.addRaw(`${origin}/a.jar?X-Amz-Signature=${signature}`);
+    const reason = await reasonFor('/long-echo', redactor);
+    assert.equal(reason, `${'x'.repeat(130)} provided [redacted] is wrong`);
+    assert.equal(
+      await reasonFor('/xml-echo', new Redactor()),
+      'AccessDenied: Denied GET /a.jar?[redacted]',
+    );
   });
 
   it('does not wait long for a body that does not come', async () => {

@@ -53,4 +53,58 @@ describe('Logger', () => {
     logger.progress('50%', { bytes: 5, totalBytes: 10 });
     assert.match(written[0] ?? '', /^10:11:12 INFO {2}progress: 50% {2}bytes=5 totalBytes=10\n$/);
   });
+
+  it('redacts string values only: numbers, booleans, keys and the line stay whole', () => {
+    const redactor = new Redactor();
+    // A credential-named value that is also a number in the line, and short common values.
+    redactor.addRaw(
+      'https://localhost/app.jar?token=1360000&X-Amz-Expires=3600&download=true&spr=https',
+    );
+    const written: string[] = [];
+    const logger = new Logger({
+      format: 'json',
+      redactor,
+      write: (text) => written.push(text),
+      interactive: false,
+      now: fixedNow,
+    });
+    logger.info('start', 'token 1360000 of https://localhost/app.jar', {
+      expectedBytes: 1_360_000,
+      verifyJar: true,
+      nested: { reason: 'echo 1360000', list: ['1360000', 3600] },
+      cause: new Error('saw 1360000'),
+    });
+    const record = JSON.parse(written[0] ?? '');
+    assert.deepEqual(record, {
+      ts: '2026-11-23T10:11:12.000Z',
+      level: 'info',
+      event: 'start',
+      msg: 'token [redacted] of https://localhost/app.jar',
+      expectedBytes: 1_360_000,
+      verifyJar: true,
+      nested: { reason: 'echo [redacted]', list: ['[redacted]', 3600] },
+      cause: { name: 'Error', message: 'saw [redacted]' },
+    });
+  });
+
+  it('redacts text lines the same way', () => {
+    const redactor = new Redactor();
+    redactor.addRaw('https://h.example/app.jar?sig=0123456789abcdef');
+    const written: string[] = [];
+    const logger = new Logger({
+      format: 'text',
+      redactor,
+      write: (text) => written.push(text),
+      interactive: false,
+      now: fixedNow,
+    });
+    logger.error('failed', 'server says 0123456789abcdef', {
+      bytes: 12,
+      reason: '0123456789abcdef',
+    });
+    assert.equal(
+      written[0],
+      '10:11:12 ERROR failed: server says [redacted]  bytes=12 reason=[redacted]\n',
+    );
+  });
 });

@@ -60,4 +60,55 @@ describe('Redactor', () => {
     assert.equal(record.level, 'error');
     assert.ok(typeof record.ts === 'string');
   });
+
+  it('matches the raw form sent on the wire as well as the decoded and re-encoded ones', () => {
+    const redactor = new Redactor();
+    redactor.addRaw('http://h.example/a.jar?token=AbC+dEf/9xQ=');
+    for (const form of ['AbC+dEf/9xQ=', 'AbC dEf/9xQ=', 'AbC%2BdEf%2F9xQ%3D', 'AbC%2bdEf%2f9xQ%3d'])
+      assert.equal(redactor.scrub(`invalid token ${form}.`), 'invalid token [redacted].', form);
+  });
+
+  it("leaves short and common values alone in the loader's own text", () => {
+    const redactor = new Redactor();
+    redactor.addRaw(
+      'https://localhost:8443/app.jar?X-Amz-SignedHeaders=host&spr=https&download=true&X-Amz-Expires=3600',
+    );
+    const text = 'fetching https://localhost:8443/app.jar: host true 3600 bytes=1360000';
+    assert.equal(redactor.scrub(text), text);
+  });
+
+  it('removes short values from server text, only as whole words', () => {
+    const redactor = new Redactor();
+    redactor.addRaw('http://127.0.0.1:8080/app.jar?X-Amz-SignedHeaders=host&X-Amz-Expires=3600');
+    assert.equal(
+      redactor.scrubServerText('bad host on localhost, expired after 3600 s (13600)'),
+      'bad [redacted] on localhost, expired after [redacted] s (13600)',
+    );
+  });
+
+  it('replaces a value of 8 to 15 characters as a whole word, a longer one anywhere', () => {
+    const redactor = new Redactor();
+    redactor.addRaw('http://h.example/a.jar?mode=downloads&key=0123456789abcdefXYZ');
+    assert.equal(redactor.scrub('downloaded 3 downloads'), 'downloaded 3 [redacted]');
+    assert.equal(redactor.scrub('sig0123456789abcdefXYZ!'), 'sig[redacted]!');
+  });
+
+  it('never hides what redactUrl shows of a registered URL', () => {
+    const redactor = new Redactor();
+    redactor.addRaw(
+      'http://h.example/artifacts/app.jar?file=artifacts/app.jar&sig=0123456789abcdef',
+    );
+    assert.equal(
+      redactor.scrub('fetching http://h.example/artifacts/app.jar'),
+      'fetching http://h.example/artifacts/app.jar',
+    );
+  });
+
+  it('cuts any URL with a query in text to what redactUrl shows', () => {
+    const redactor = new Redactor();
+    assert.equal(
+      redactor.scrub('connect to http://u:p@other.example/x?y=z failed'),
+      'connect to http://other.example/x failed',
+    );
+  });
 });
