@@ -52,7 +52,12 @@ export function secretFormsOfUrl(url: URL, rawQuery?: string): SecretForm[] {
   forms.push(...formsOf(url.hash.slice(1), true));
   forms.push(...formsOf(url.username, false));
   forms.push(...formsOf(url.password, true));
-  if (url.password !== '') forms.push(...formsOf(`${url.username}:${url.password}`, true));
+  if (url.password !== '') {
+    forms.push(...formsOf(`${url.username}:${url.password}`, true));
+    // As sent in the Authorization header, which a server may echo.
+    const basic = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
+    forms.push({ text: Buffer.from(basic).toString('base64'), strength: 'strong' });
+  }
   return forms;
 }
 

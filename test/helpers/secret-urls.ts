@@ -41,18 +41,17 @@ const base64Chars = [
   '%2F',
 ];
 
+/** A token as sent: base64 with `+`, `/` and `=`, some escaped. */
+export const tokenArbitrary: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.array(fc.constantFrom(...base64Chars), { minLength: 6, maxLength: 44, size: 'max' }),
+    fc.constantFrom('', '=', '==', '%3D'),
+  )
+  .map(([chars, padding]) => `${chars.join('')}${padding}`);
+
 const rawValue: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...words) },
-  // A token as sent: base64 with `+`, `/` and `=` left as they are, or escaped.
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(
-        fc.array(fc.constantFrom(...base64Chars), { minLength: 6, maxLength: 44, size: 'max' }),
-        fc.constantFrom('', '=', '==', '%3D'),
-      )
-      .map(([chars, padding]) => `${chars.join('')}${padding}`),
-  },
+  { weight: 2, arbitrary: tokenArbitrary },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 ** 10 }).map(String) },
   {
     weight: 4,
@@ -80,18 +79,26 @@ export function queryString(pairs: QueryPair[]): string {
   return pairs.map(({ name, raw }) => `${name}=${raw}`).join('&');
 }
 
-/** One way a server echoes what it got: its text given the request target as received. */
-export type Echo = (requestTarget: string) => string;
+/** One way a server echoes what it got: its text given the request target and Authorization. */
+export type Echo = (requestTarget: string, authorization?: string) => string;
 
 /** What a server may say back: the whole target or URL, one value raw or decoded, its pairs. */
 export const echoArbitrary: fc.Arbitrary<Echo> = fc
   .record({
-    shape: fc.constantFrom('target', 'url', 'raw-value', 'decoded-value', 'pairs', 'header'),
+    shape: fc.constantFrom(
+      'target',
+      'url',
+      'raw-value',
+      'decoded-value',
+      'pairs',
+      'header',
+      'authorization',
+    ),
     pick: fc.nat(),
     // Padding before the echo moves it across the 160-character cut of a reason.
     paddingChars: fc.integer({ min: 0, max: 200 }),
   })
-  .map(({ shape, pick, paddingChars }) => (target: string) => {
+  .map(({ shape, pick, paddingChars }) => (target: string, authorization?: string) => {
     const query = target.slice(target.indexOf('?') + 1);
     const pairs = query.split('&');
     const pair = pairs[pick % pairs.length] ?? '';
@@ -103,6 +110,7 @@ export const echoArbitrary: fc.Arbitrary<Echo> = fc
       'decoded-value': `invalid value ${safeDecode(value.replaceAll('+', ' '))}`,
       pairs: `canonical query ${query}`,
       header: `Authorization: Bearer ${value}`,
+      authorization: `credentials ${authorization?.split(' ')[1] ?? 'none'} refused`,
     }[shape];
     return `${'denied '.repeat(Math.ceil(paddingChars / 7)).slice(0, paddingChars)}${echoed} (request id 42)`;
   });

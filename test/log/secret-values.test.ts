@@ -38,7 +38,8 @@ describe('secretFormsOfUrl', () => {
     const forms = secretFormsOfUrl(url);
     const strong = textsOf(forms.filter((form) => form.strength === 'strong'));
     const weak = textsOf(forms.filter((form) => form.strength === 'weak'));
-    for (const text of ['xyzw', 'frag', 'pa%40ss', 'pa@ss', 'deploy:pa%40ss'])
+    const basic = Buffer.from('deploy:pa@ss').toString('base64');
+    for (const text of ['xyzw', 'frag', 'pa%40ss', 'pa@ss', 'deploy:pa%40ss', basic])
       assert.ok(strong.has(text), text);
     assert.ok(weak.has('host'));
     assert.ok(weak.has('deploy'));

@@ -1,0 +1,189 @@
+// Property test (issue 11) against the built loader: random signed URLs (query values of
+// short words, numbers, tokens with `+ / = %`, sometimes a password), a loopback server
+// that redirects to targets with new random queries (Location) and echoes what it got in
+// its error answers (403 final, 503 retried; text/plain, XML, JSON; the reason phrase),
+// then maybe serves the artifact. Several echoes per run. Every stdout line must be JSON
+// with the loader's own fields intact, and no form of a secret may be in stdout, stderr or
+// the termination log. test/log/redact-property.test.ts runs the in-process part in bulk.
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import fc from 'fast-check';
+import { describeRun, finalEvent, firstEventNamed } from '../helpers/events.ts';
+import { type ArtifactServer, startArtifactServer } from '../helpers/fault-server.ts';
+import { fastLoaderEnv } from '../helpers/loader-env.ts';
+import { runLoader } from '../helpers/run-loader.ts';
+import {
+  assertNoSecretIn,
+  type Echo,
+  echoArbitrary,
+  type QueryPair,
+  queryArbitrary,
+  queryString,
+  secretsOf,
+  stringsIn,
+  tokenArbitrary,
+} from '../helpers/secret-urls.ts';
+import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
+
+// REDACTION_E2E_RUNS=300 for a longer soak; PROPERTY_SEED (and PROPERTY_PATH) replay a failure.
+const numRuns = Number(process.env.REDACTION_E2E_RUNS ?? 40);
+const replay = {
+  ...(process.env.PROPERTY_SEED === undefined ? {} : { seed: Number(process.env.PROPERTY_SEED) }),
+  ...(process.env.PROPERTY_PATH === undefined ? {} : { path: process.env.PROPERTY_PATH }),
+};
+const maxAttempts = 4;
+const artifactPath = '/echo/app.jar';
+
+type Answer =
+  | {
+      kind: 'echo';
+      status: 403 | 503;
+      type: 'text/plain' | 'application/xml' | 'application/json';
+      echo: Echo;
+      inReasonPhrase: boolean;
+    }
+  /** A redirect to the artifact path with this query, which may carry the request's own. */
+  | { kind: 'redirect'; pairs: QueryPair[]; keepQuery: boolean }
+  | { kind: 'ok' };
+
+const answerArbitrary: fc.Arbitrary<Answer> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('echo' as const),
+      status: fc.constantFrom(403 as const, 503 as const),
+      type: fc.constantFrom(
+        'text/plain' as const,
+        'application/xml' as const,
+        'application/json' as const,
+      ),
+      echo: echoArbitrary,
+      inReasonPhrase: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('redirect' as const),
+      pairs: queryArbitrary,
+      keepQuery: fc.boolean(),
+    }),
+  },
+);
+
+interface Case {
+  pairs: QueryPair[];
+  password: string | undefined;
+  answers: Answer[];
+}
+
+const caseArbitrary: fc.Arbitrary<Case> = fc.record({
+  pairs: queryArbitrary,
+  password: fc.option(tokenArbitrary, { nil: undefined }),
+  answers: fc.array(answerArbitrary, { minLength: 1, maxLength: 5 }),
+});
+
+let server: ArtifactServer;
+let queue: Answer[] = [];
+/** The queries of the redirects sent in this run: secrets the loader was given. */
+let redirected: QueryPair[] = [];
+
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  const next = queue.shift() ?? { kind: 'ok' };
+  const target = req.url ?? '';
+  if (next.kind === 'ok') {
+    res.writeHead(200, { 'content-length': String(server.artifact.length) });
+    res.end(server.artifact);
+  } else if (next.kind === 'redirect') {
+    const kept = next.keepQuery ? `${target.slice(target.indexOf('?') + 1)}&` : '';
+    redirected.push(...next.pairs);
+    res.writeHead(302, { location: `${artifactPath}?${kept}${queryString(next.pairs)}` });
+    res.end();
+  } else {
+    const text = next.echo(target, req.headers.authorization);
+    const body =
+      next.type === 'application/xml'
+        ? `<Error><Code>AccessDenied</Code><Message>${text.replaceAll('&', '&amp;')}</Message></Error>`
+        : next.type === 'application/json'
+          ? JSON.stringify({ message: text })
+          : `${text}\n`;
+    res.writeHead(next.status, next.inReasonPhrase ? text : 'Denied', {
+      'content-type': next.type,
+    });
+    res.end(body);
+  }
+}
+
+before(async () => {
+  server = await startArtifactServer();
+  server.setArtifact(randomBytesBuffer(3333));
+  server.route(artifactPath, answer);
+});
+after(() => server.close());
+
+test('the built loader: no secret in any output, every stdout line JSON', {
+  timeout: 300_000,
+}, async (t) => {
+  const outcomes = new Map<string, number>();
+  await fc.assert(
+    fc.asyncProperty(caseArbitrary, async (input) => {
+      const exitCode = await checkCase(input);
+      outcomes.set(`exit ${exitCode}`, (outcomes.get(`exit ${exitCode}`) ?? 0) + 1);
+    }),
+    { numRuns, ...replay },
+  );
+  t.diagnostic(`outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
+});
+
+async function checkCase(input: Case): Promise<number | null> {
+  const port = new URL(server.origin).port;
+  const userinfo =
+    input.password === undefined ? '' : `deploy:${encodeURIComponent(input.password)}@`;
+  const url = `http://${userinfo}127.0.0.1:${port}${artifactPath}?${queryString(input.pairs)}`;
+  const shown = `http://127.0.0.1:${port}${artifactPath}`;
+  queue = [...input.answers];
+  redirected = [];
+  const dir = await makeTempDir('runtime-loader-redaction-');
+  try {
+    const terminationLogPath = join(dir.path, 'termination-log');
+    await writeFile(terminationLogPath, '');
+    const run = await runLoader({
+      env: fastLoaderEnv(
+        { server, target: join(dir.path, 'out', 'app.jar'), terminationLog: terminationLogPath },
+        {
+          ARTIFACT_URL: url,
+          LOADER_MAX_ATTEMPTS: String(maxAttempts),
+          LOADER_BACKOFF_MAX_SECONDS: '0.05',
+        },
+      ),
+    });
+    const terminationLog = await readFile(terminationLogPath, 'utf8');
+    const context = `\n${describeRun(run)}\ntermination: ${terminationLog}`;
+
+    const lines = run.stdout.split('\n').filter((line) => line !== '');
+    assert.equal(run.events.length, lines.length, `every stdout line is JSON${context}`);
+    const start = firstEventNamed(run, 'start');
+    assert.equal(start.url, shown, context);
+    assert.equal(start.expectedBytes, 3333, context);
+    assert.equal(start.verifyJar, false, context);
+    assert.equal(finalEvent(run).exitCode, run.code, context);
+
+    const secrets = secretsOf([...input.pairs, ...redirected]);
+    if (input.password !== undefined) {
+      secrets.push(encodeURIComponent(input.password));
+      secrets.push(Buffer.from(`deploy:${input.password}`).toString('base64'));
+    }
+    for (const event of run.events) {
+      for (const text of stringsIn(event))
+        assertNoSecretIn(text, secrets, shown, `stdout${context}`);
+    }
+    assertNoSecretIn(run.stderr, secrets, shown, `stderr${context}`);
+    assertNoSecretIn(terminationLog, secrets, shown, `termination log${context}`);
+    return run.code;
+  } finally {
+    await dir.cleanup();
+  }
+}
