@@ -27,9 +27,9 @@ const queryPattern = /\?[^\s"'<>`]*=[^\s"'<>`]*/g;
 const pairsPattern = /[^\s"'<>`&?=]+=[^\s"'<>`&]*(?:&(?:amp;)?[^\s"'<>`&=]+=[^\s"'<>`&]*)+/g;
 /** `//user:password@` left in something that did not parse as a URL. */
 const userinfoPattern = /\/\/[^\s/@"'<>`]+@/g;
-/** `X-Amz-Signature=...`, `sig: ...`, `token="..."`: a credential name, then its value. */
+/** `X-Amz-Signature=...`, `sig: ...`, `token="..."`, `"token":"..."`: a credential name, then its value. */
 const credentialPattern = new RegExp(
-  `\\b((?:[\\w.-]*[-_.])?(?:${credentialWords}))(\\s*[=:]\\s*)("?)[^\\s"'<>\`&,;]+\\3`,
+  `\\b((?:[\\w.-]*[-_.])?(?:${credentialWords}))("?\\s*[=:]\\s*)("?)[^\\s"'<>\`&,;]+\\3`,
   'gi',
 );
 /** An Authorization value: a scheme and its token. */

@@ -23,6 +23,7 @@ describe('withoutCredentialShapes (server text)', () => {
     ['sv=2022-11-02&ss=b&sig=AbCdEf%3D and more', '[redacted] and more'],
     ['invalid token: AbC+dEf/9xQ=', 'invalid token: [redacted]'],
     ['token="abc123456" given', 'token="[redacted]" given'],
+    ['{"token":"AbC+dEf\\/9xQ="}', '{"token":"[redacted]"}'],
     ['rl-signature=abc rl-expires=123', 'rl-signature=[redacted] rl-expires=123'],
     ['X-Goog-Signature=0a1b2c', 'X-Goog-Signature=[redacted]'],
     [
@@ -42,7 +43,7 @@ describe('withoutCredentialShapes (server text)', () => {
       'SignatureDoesNotMatch: The request signature we calculated does not match',
       'ExpiredToken: The provided token has expired.',
       'AccessDenied: Request has expired (at 2026-11-24T00:00:00.000Z)',
-      'The specified key does not exist.',
+      'NoSuchKey: The specified key does not exist.',
       'X-Amz-Expires=300 is too long',
       'why? nobody knows',
     ]) {
