@@ -133,7 +133,12 @@ function nextHop(
   const target = new URL(location, from);
   context.redactor.addUrl(target);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new FetchError(`refused a redirect from ${where} to the scheme ${target.protocol}`);
+    // The scheme is the server's text: named only when it is short, and redacted as such.
+    const scheme =
+      target.protocol.length <= 12
+        ? `the scheme ${context.redactor.scrubServerText(target.protocol)}`
+        : 'a scheme other than http(s)';
+    throw new FetchError(`refused a redirect from ${where} to ${scheme}`);
   }
   if (from.protocol === 'https:' && target.protocol === 'http:') {
     throw new FetchError(

@@ -4,6 +4,7 @@
 // secret may reach stdout, stderr or the termination log, whatever the server echoes.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { describeRun, finalEvent, firstEventNamed } from '../helpers/events.ts';
@@ -174,6 +175,32 @@ describe('what a server echoes never leaks', () => {
     );
     assertNowhere(outcome, [token, 'AbC dEf/9xQ=', 'AbC%2BdEf%2F9xQ%3D']);
   });
+
+  const headerToken = 'Zx9Kq2Lm7Np4Rs8T';
+  const headerEchoes: Record<string, (res: ServerResponse) => void> = {
+    'a redirect Location whose scheme is the token': (res) => {
+      res.writeHead(302, { location: `${headerToken}://elsewhere/app.jar?sig=${headerToken}` });
+      res.end();
+    },
+    'a Content-Encoding that echoes the token': (res) => {
+      res.writeHead(200, { 'content-encoding': `gzip, token=${headerToken}` });
+      res.end('not the artifact');
+    },
+    'a reason phrase that echoes the token': (res) => {
+      res.writeHead(403, `Forbidden for token ${headerToken} (expired)`);
+      res.end();
+    },
+  };
+  for (const [name, reply] of Object.entries(headerEchoes)) {
+    test(`${name} is never printed`, async () => {
+      const path = `/header-echo-${name.length}.jar`;
+      server.route(path, (_req, res) => reply(res));
+      const outcome = await runOn(server, `${server.origin}${path}?token=${headerToken}`);
+      assert.ok(outcome.run.code === 3 || outcome.run.code === 4, outcome.context);
+      assertAllJson(outcome);
+      assertNowhere(outcome, [headerToken, headerToken.toLowerCase()]);
+    });
+  }
 
   // On main the reason was cut at 157 characters before the redactor saw it: the signature,
   // straddling the cut, was no longer whole, and its first 24 characters were printed.
