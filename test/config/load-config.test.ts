@@ -139,7 +139,7 @@ describe('loadConfig', () => {
   for (const [label, url] of [
     ['password', 'http://deploy:pa%zzword9@host.example/app.jar?sig=TOPSECRETSIG'],
     ['user name', 'https://de%E0ploy:pass@host.example/app.jar'],
-  ]) {
+  ] as const) {
     it(`refuses a ${label} with an invalid percent-escape, naming ARTIFACT_URL and not the value`, () => {
       const error = configError({ ...base, ARTIFACT_URL: url });
       assert.match(error.message, new RegExp(`ARTIFACT_URL.*${label}.*percent-encoded`));

@@ -1,0 +1,75 @@
+// Faults that once ended with exit 1 or a crash, and HTTP corners (issue 11): the built
+// loader runs as a child process against real servers on loopback.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { fakeSignature } from '../helpers/fault-server.ts';
+import { fastLoaderEnv } from '../helpers/loader-env.ts';
+import { assertPublished } from '../helpers/published.ts';
+import { loaderPath } from '../helpers/run-loader.ts';
+import { scenario } from '../helpers/scenario.ts';
+
+interface ClosedStdoutRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdoutBytes: number;
+  stderr: string;
+}
+
+/** Runs the loader with its stdout on a real pipe that is closed after `keepBytes`, like `| head -c 50`. */
+async function runWithStdoutClosedEarly(
+  env: Record<string, string>,
+  keepBytes: number,
+): Promise<ClosedStdoutRun> {
+  const child = spawn(process.execPath, [loaderPath], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+  });
+  let stdoutBytes = 0;
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdoutBytes += chunk.length;
+    // Closes the read end: the loader's next write gets EPIPE.
+    if (stdoutBytes >= keepBytes) child.stdout.destroy();
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  return { code, signal, stdoutBytes, stderr };
+}
+
+describe('stdout closed by its reader', () => {
+  it('a download goes on to exit 0 and leaves only the artifact', async () => {
+    await using place = await scenario();
+    // About a second of body, so that most log lines come after the pipe is closed.
+    place.server.schedule({ kind: 'slow', bytesPerChunk: 16 * 1024, delayMs: 60 });
+    const run = await runWithStdoutClosedEarly(fastLoaderEnv(place), 50);
+    assert.equal(run.code, 0, `exit ${run.code} ${run.signal}\n${run.stderr}`);
+    assert.match(run.stderr, /stdout was closed by its reader \(EPIPE\)/);
+    assert.doesNotMatch(run.stderr, /Unhandled|at .*runtime-loader\.mjs/);
+    await assertPublished(place.target, place.server.artifact);
+  });
+
+  it('a failing download still exits with its own code and removes its temp file', async () => {
+    await using place = await scenario();
+    // Part of the body, then silence: the stall timeout (0.5 s) ends the only attempt.
+    place.server.schedule({ kind: 'stall', afterBytes: 100_000 });
+    const run = await runWithStdoutClosedEarly(
+      fastLoaderEnv(place, { LOADER_MAX_ATTEMPTS: '1' }),
+      50,
+    );
+    assert.equal(run.code, 4, `exit ${run.code} ${run.signal}\n${run.stderr}`);
+    assert.doesNotMatch(run.stderr, new RegExp(fakeSignature));
+    assert.deepEqual(await readdir(place.dir.path).then((names) => names.sort()), [
+      'out',
+      'termination-log',
+    ]);
+    assert.deepEqual(await readdir(`${place.dir.path}/out`), [], 'no temp file is left');
+  });
+});
