@@ -5,11 +5,14 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import { fakeSignature } from '../helpers/fault-server.ts';
+import { buildJar } from '../helpers/jar.ts';
 import { fastLoaderEnv } from '../helpers/loader-env.ts';
 import { assertPublished } from '../helpers/published.ts';
-import { loaderPath } from '../helpers/run-loader.ts';
+import { type LoaderRun, loaderPath } from '../helpers/run-loader.ts';
 import { scenario } from '../helpers/scenario.ts';
+import { sha256Hex } from '../helpers/tmp.ts';
 
 interface ClosedStdoutRun {
   code: number | null;
@@ -71,5 +74,32 @@ describe('stdout closed by its reader', () => {
       'termination-log',
     ]);
     assert.deepEqual(await readdir(`${place.dir.path}/out`), [], 'no temp file is left');
+  });
+});
+
+describe('two loaders on one target', () => {
+  it("a second run leaves the first one's live temp file alone, and both publish the artifact", async () => {
+    await using place = await scenario();
+    // A real JAR, checked as by default: the check reads the temp file back.
+    place.server.setArtifact(await buildJar({ payloadBytes: 256 * 1024 }));
+    const env = { LOADER_VERIFY_JAR: 'true', LOADER_DEADLINE_SECONDS: '30' };
+    // The first run's body is paced over about three seconds; the second is served at once.
+    place.server.schedule({ kind: 'slow', bytesPerChunk: 8 * 1024, delayMs: 90 });
+    let second: Promise<LoaderRun> | undefined;
+    const first = await place.run(env, {
+      onEvent: (event) => {
+        if (event.event === 'progress' && second === undefined) second = place.run(env);
+      },
+    });
+    assert.ok(second, `the first run never reported progress:\n${describeRun(first)}`);
+    const other = await second;
+    assert.equal(other.code, 0, describeRun(other));
+    assert.equal(first.code, 0, describeRun(first));
+    // The overlap really happened: the second run saw the first one's file and kept it.
+    const seen = firstEventNamed(other, 'temp-in-use');
+    assert.equal((seen.files as string[]).length, 1, describeRun(other));
+    assert.equal(eventsNamed(other, 'stale-temp-removed').length, 0);
+    assert.equal(finalEvent(first).sha256, sha256Hex(place.server.artifact));
+    await assertPublished(place.target, place.server.artifact);
   });
 });
