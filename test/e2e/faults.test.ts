@@ -2,8 +2,10 @@
 // loader runs as a child process against real servers on loopback.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import { fakeSignature } from '../helpers/fault-server.ts';
@@ -101,5 +103,70 @@ describe('two loaders on one target', () => {
     assert.equal(eventsNamed(other, 'stale-temp-removed').length, 0);
     assert.equal(finalEvent(first).sha256, sha256Hex(place.server.artifact));
     await assertPublished(place.target, place.server.artifact);
+  });
+});
+
+interface RawServer extends AsyncDisposable {
+  readonly port: number;
+  /** Requests received, counted by their request line. */
+  readonly requests: string[];
+}
+
+/** A TCP server on loopback that answers every request with exactly the bytes `respond` gives. */
+async function startRawServer(respond: () => Buffer): Promise<RawServer> {
+  const requests: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let head = '';
+    socket.on('data', (data: Buffer) => {
+      head += data.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      requests.push(head.split('\r\n')[0] ?? '');
+      head = '';
+      socket.end(respond());
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    requests,
+    [Symbol.asyncDispose]: async () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+describe('HTTP corners', () => {
+  it('a repeated Content-Length fails at once with the true reason, not as a short body', async () => {
+    await using place = await scenario();
+    const body = randomBytes(1000);
+    await using raw = await startRawServer(() =>
+      Buffer.concat([
+        Buffer.from(
+          'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Length: 1000\r\nETag: "v1"\r\nConnection: close\r\n\r\n',
+          'latin1',
+        ),
+        body,
+      ]),
+    );
+    const run = await place.run({
+      ARTIFACT_URL: `http://127.0.0.1:${raw.port}/app.jar?X-Amz-Signature=${fakeSignature}`,
+      ARTIFACT_EXPECTED_SIZE: '1000',
+    });
+    assert.equal(run.code, 4, describeRun(run));
+    const failed = finalEvent(run);
+    assert.match(String(failed.msg), /repeated or malformed Content-Length header \(RFC 9112/);
+    assert.doesNotMatch(run.stdout, /shorter than its Content-Length/);
+    assert.equal(failed.errorCode, 'INVALID_CONTENT_LENGTH');
+    assert.equal(eventsNamed(run, 'retry').length, 0, 'nothing to retry');
+    assert.equal(raw.requests.length, 1, raw.requests.join('\n'));
+    assert.deepEqual(await readdir(`${place.dir.path}/out`), [], 'nothing written');
   });
 });
