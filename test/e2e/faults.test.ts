@@ -144,6 +144,83 @@ async function startRawServer(respond: () => Buffer): Promise<RawServer> {
 }
 
 describe('HTTP corners', () => {
+  it('a chunked body that ends cleanly but short is a size mismatch at once, not fetched again', async () => {
+    await using place = await scenario();
+    const short = place.server.artifact.subarray(0, place.server.artifact.length - 1000);
+    place.server.route('/short', (_req, res) => {
+      // No Content-Length: chunked, and ended properly with the last (empty) chunk.
+      res.writeHead(200, { etag: '"short-v1"', 'accept-ranges': 'bytes' });
+      res.write(short.subarray(0, 100_000));
+      res.end(short.subarray(100_000));
+    });
+    const run = await place.run({
+      ARTIFACT_URL: place.server.url(`/short?X-Amz-Signature=${fakeSignature}`),
+    });
+    assert.equal(run.code, 5, describeRun(run));
+    const failed = finalEvent(run);
+    assert.equal(failed.code, 'ERR_SIZE_MISMATCH');
+    assert.match(
+      String(failed.msg),
+      new RegExp(
+        `complete answer that ends after ${short.length} of the expected ${place.server.artifact.length} bytes .*chunked body ended with the last chunk`,
+      ),
+    );
+    assert.equal(failed.receivedBytes, short.length);
+    assert.equal(eventsNamed(run, 'retry').length, 0, 'the same answer would come again');
+    assert.equal(place.server.requests.length, 1);
+    assert.deepEqual(await readdir(`${place.dir.path}/out`), [], 'nothing written');
+  });
+
+  it('a chunked body that breaks off before its last chunk is resumed from the kept bytes', async () => {
+    await using place = await scenario();
+    const artifact = place.server.artifact;
+    const ranges: (string | undefined)[] = [];
+    place.server.route('/broken', (req, res) => {
+      ranges.push(req.headers.range);
+      if (ranges.length === 1) {
+        res.writeHead(200, { etag: '"broken-v1"', 'accept-ranges': 'bytes' });
+        res.write(artifact.subarray(0, 100_000));
+        // No last chunk: the connection just goes away.
+        setTimeout(() => res.socket?.destroy(), 50);
+        return;
+      }
+      const rest = artifact.subarray(100_000);
+      res.writeHead(206, {
+        etag: '"broken-v1"',
+        'content-range': `bytes 100000-${artifact.length - 1}/${artifact.length}`,
+        'content-length': rest.length,
+      });
+      res.end(rest);
+    });
+    const run = await place.run({
+      ARTIFACT_URL: place.server.url(`/broken?X-Amz-Signature=${fakeSignature}`),
+    });
+    assert.equal(run.code, 0, describeRun(run));
+    assert.deepEqual(ranges, [undefined, 'bytes=100000-']);
+    assert.equal(finalEvent(run).resumedBytes, 100_000);
+    await assertPublished(place.target, artifact);
+  });
+
+  it('a body without a length that ends with a clean close, short, is a size mismatch too', async () => {
+    await using place = await scenario();
+    await using raw = await startRawServer(() =>
+      Buffer.concat([
+        Buffer.from('HTTP/1.1 200 OK\r\nETag: "v1"\r\nConnection: close\r\n\r\n', 'latin1'),
+        randomBytes(900),
+      ]),
+    );
+    const run = await place.run({
+      ARTIFACT_URL: `http://127.0.0.1:${raw.port}/app.jar?X-Amz-Signature=${fakeSignature}`,
+      ARTIFACT_EXPECTED_SIZE: '1000',
+    });
+    assert.equal(run.code, 5, describeRun(run));
+    assert.match(
+      String(finalEvent(run).msg),
+      /ends after 900 of the expected 1000 bytes .*closed the connection at the end of a body without a length/,
+    );
+    assert.equal(raw.requests.length, 1);
+  });
+
   it('a repeated Content-Length fails at once with the true reason, not as a short body', async () => {
     await using place = await scenario();
     const body = randomBytes(1000);
