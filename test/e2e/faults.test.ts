@@ -85,8 +85,9 @@ describe('two loaders on one target', () => {
     // A real JAR, checked as by default: the check reads the temp file back.
     place.server.setArtifact(await buildJar({ payloadBytes: 256 * 1024 }));
     const env = { LOADER_VERIFY_JAR: 'true', LOADER_DEADLINE_SECONDS: '30' };
-    // The first run's body is paced over about three seconds; the second is served at once.
-    place.server.schedule({ kind: 'slow', bytesPerChunk: 8 * 1024, delayMs: 90 });
+    // The first run's body is paced over about five seconds, so the second, served at
+    // once, starts and sweeps while the first one writes, even on a loaded machine.
+    place.server.schedule({ kind: 'slow', bytesPerChunk: 8 * 1024, delayMs: 150 });
     let second: Promise<LoaderRun> | undefined;
     const first = await place.run(env, {
       onEvent: (event) => {
