@@ -21,7 +21,8 @@ export type Plan =
 
 /**
  * The plan stage: make sure the folder exists, clear temp files a killed run
- * left behind (never one another run is writing), and decide whether the artifact already in place can be kept.
+ * left behind (never one that another run is writing), and decide whether the
+ * artifact already in place can be kept.
  *
  * Only a matching SHA-256 proves the file in place is the artifact: a file of
  * the right size may be a stale version or a proxy's error page. Without

@@ -27,11 +27,7 @@ export interface TempFileSweep {
  * than `abandonedAfterMs` is taken as abandoned. Only names this loader makes
  * are touched.
  */
-export async function removeAbandonedTempFiles(
-  targetPath: string,
-  nowMs: number = Date.now(),
-  olderThanMs: number = abandonedAfterMs,
-): Promise<TempFileSweep> {
+export async function removeAbandonedTempFiles(targetPath: string): Promise<TempFileSweep> {
   const folder = dirname(targetPath);
   const sweep: TempFileSweep = { removed: [], inUse: [] };
   let names: string[];
@@ -40,13 +36,14 @@ export async function removeAbandonedTempFiles(
   } catch {
     return sweep;
   }
-  const candidates = names.filter((name) => isTempNameFor(targetPath, name)).sort();
+  const candidates = names.filter((name) => isTempNameFor(targetPath, name));
+  const nowMs = Date.now();
   await Promise.all(
     candidates.map(async (name) => {
       const path = join(folder, name);
       const info = await lstat(path).catch(() => undefined);
       if (info === undefined) return; // published or discarded meanwhile by its owner
-      if (nowMs - info.mtimeMs < olderThanMs) {
+      if (nowMs - info.mtimeMs < abandonedAfterMs) {
         sweep.inUse.push(name);
         return;
       }
