@@ -17,6 +17,7 @@ import {
 } from './errors.ts';
 import { Logger } from './log/logger.ts';
 import { Redactor, redactUrl } from './log/redact.ts';
+import { closableWriter } from './process/closable-output.ts';
 import { peakRssBytes } from './process/peak-memory.ts';
 import { watchStartupMs } from './process/startup-time.ts';
 import { writeTerminationMessage } from './process/termination-log.ts';
@@ -35,14 +36,21 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const env = process.env;
   const [command, ...commandArgs] = argv;
+  const writeStderr = closableWriter(process.stderr);
+  const write = closableWriter(process.stdout, (error) => {
+    const code = (error as NodeJS.ErrnoException).code ?? error.message;
+    writeStderr(
+      `runtime-loader: stdout was closed by its reader (${code}); the run goes on without logging there, and its exit code still tells the outcome\n`,
+    );
+  });
   // The tools make no HTTP requests: the loader's start-up watch and V8 flags are not theirs.
-  if (command === 'serve' || command === 'sign') return runTool(command, commandArgs);
+  if (command === 'serve' || command === 'sign')
+    return runTool(command, commandArgs, { stdout: write, stderr: writeStderr });
   const startupMs = watchStartupMs();
   keepWebAssemblyOnBaseline();
   const stdoutIsTerminal = process.stdout.isTTY === true;
   registerRawSecrets(redactor, argv, env);
 
-  const write = (text: string) => process.stdout.write(text);
   // Until the configuration is valid, log in the format it asks for if it can be read at all.
   let logger = new Logger({
     format: logFormatFor(env.LOADER_LOG_FORMAT, stdoutIsTerminal),
@@ -163,7 +171,11 @@ async function main(): Promise<number> {
  * (signed URLs for it). Loaded only when asked for, so the loader's start-up
  * does not pay for them.
  */
-async function runTool(command: 'serve' | 'sign', args: readonly string[]): Promise<number> {
+async function runTool(
+  command: 'serve' | 'sign',
+  args: readonly string[],
+  output: { stdout: (text: string) => void; stderr: (text: string) => void },
+): Promise<number> {
   const controller = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -172,8 +184,7 @@ async function runTool(command: 'serve' | 'sign', args: readonly string[]): Prom
     });
   }
   const io = {
-    stdout: (text: string) => process.stdout.write(text),
-    stderr: (text: string) => process.stderr.write(text),
+    ...output,
     stdoutIsTerminal: process.stdout.isTTY === true,
     signal: controller.signal,
   };

@@ -5,6 +5,7 @@ import { LoaderError } from './errors.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
+import { abandonedAfterMs } from './publish/abandoned-temp-files.ts';
 import { publishAtomically } from './publish/publish.ts';
 import { TempArtifact } from './publish/temp-file.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
@@ -38,13 +39,19 @@ export async function run(
 ): Promise<RunResult> {
   const { logger } = deps;
   const planned = await plan(config, signal);
-  if (planned.removedTempFiles.length > 0) {
+  const { removed, inUse } = planned.tempFiles;
+  if (removed.length > 0) {
     logger.info(
       'stale-temp-removed',
-      `removed ${planned.removedTempFiles.length} temp file(s) left by an interrupted run`,
-      {
-        files: planned.removedTempFiles,
-      },
+      `removed ${removed.length} temp file(s) left by an interrupted run`,
+      { files: removed },
+    );
+  }
+  if (inUse.length > 0) {
+    logger.info(
+      'temp-in-use',
+      `left ${inUse.length} temp file(s) alone: another run may be writing them (changed within ${abandonedAfterMs / 1000} s)`,
+      { files: inUse },
     );
   }
   if (planned.action === 'download') {

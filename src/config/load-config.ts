@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { defaults } from './defaults.ts';
+import { credentialsProblem } from './parse-values.ts';
 import { type Setting, settings } from './settings.ts';
 import type { LoaderConfig, LogFormat, ProxySettings } from './types.ts';
 
@@ -164,6 +165,12 @@ function readProxySettings(env: Environment, problems: string[]): ProxySettings 
       problems.push(
         `${source}: expected a proxy URL such as http://proxy.internal:3128 (with its scheme); the value is not shown`,
       );
+      return undefined;
+    }
+    // undici decodes the proxy's credentials for Proxy-Authorization and would throw later.
+    const problem = credentialsProblem(url);
+    if (problem !== undefined) {
+      problems.push(`${source}: ${problem}`);
       return undefined;
     }
     return value;

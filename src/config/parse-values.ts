@@ -20,7 +20,30 @@ export function parseArtifactUrl(raw: string): URL {
       `expected an http:// or https:// URL, got the scheme "${url.protocol.slice(0, -1).slice(0, 16)}"`,
     );
   }
+  const problem = credentialsProblem(url);
+  if (problem !== undefined) throw new Error(problem);
   return url;
+}
+
+/**
+ * Why the user name or password of `url` cannot be sent as Basic
+ * authentication, or undefined when they can (or there are none). The WHATWG
+ * parser keeps a `%` that starts no valid escape, so `pa%zzword` parses, but
+ * it can only be decoded (RFC 3986 §2.1, as UTF-8 per RFC 7617 §2.1) when
+ * every `%` is followed by two hex digits forming UTF-8. Neither part is shown.
+ */
+export function credentialsProblem(url: URL): string | undefined {
+  for (const [part, value] of [
+    ['user name', url.username],
+    ['password', url.password],
+  ] as const) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      return `expected the ${part} in the URL to be percent-encoded correctly (every "%" followed by two hex digits, forming UTF-8; write a literal "%" as %25); the value is not shown`;
+    }
+  }
+  return undefined;
 }
 
 /** Decimal bytes: a positive safe integer, digits only (no units, signs, spaces or decimals). */

@@ -1,4 +1,4 @@
-import { FetchError, LoaderError, SizeMismatchError } from '../errors.ts';
+import { LoaderError, SizeMismatchError } from '../errors.ts';
 import { redactUrl } from '../log/redact.ts';
 import { errorForNetworkFailure } from './classify.ts';
 import { releaseChunks } from './release-chunks.ts';
@@ -89,10 +89,32 @@ export async function streamBody(
   } finally {
     signal.removeEventListener('abort', stop);
   }
-  if (target.writtenBytes() < limit) {
-    throw new FetchError(
-      `body ended early: ${target.writtenBytes()} of ${target.sizeLabel} from ${where}`,
-      { transient: true, details: { errorCode: 'TRUNCATED' } },
-    );
-  }
+  if (target.writtenBytes() < limit) throw completeButShortError(response, target, where);
+}
+
+/**
+ * The body ended the way a whole message ends, short of the target. That is
+ * not a truncation: a truncated body breaks off (a reset, a close before its
+ * Content-Length or its last chunk, a stall) and is retried above. A chunked
+ * body ended by its last (empty) chunk, or a body without a length ended by a
+ * clean close, is a complete message (RFC 9112 §6.3, §8), so the server has
+ * another size for the object than expected: the same answer again would not
+ * change that, as a differing Content-Length would not. Not retried.
+ */
+function completeButShortError(
+  response: Response,
+  target: BodyTarget,
+  where: string,
+): SizeMismatchError {
+  const received = target.writtenBytes();
+  const encoding = response.headers['transfer-encoding'];
+  const framing = /chunked/i.test(String(encoding ?? ''))
+    ? 'its chunked body ended with the last chunk'
+    : response.headers['content-length'] === undefined
+      ? 'the server closed the connection at the end of a body without a length'
+      : 'its Content-Length was reached';
+  return new SizeMismatchError(
+    `size mismatch: ${where} sent a complete answer that ends after ${received} of ${target.sizeLabel} (${framing}); the object there has another size, so it is not asked for again`,
+    { details: { expectedBytes: target.sizeBytes, receivedBytes: received } },
+  );
 }

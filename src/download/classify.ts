@@ -73,9 +73,20 @@ export function errorForStatus(
   });
 }
 
-/** Wraps an error from the HTTP client (socket, DNS, TLS, timeouts) as a FetchError. */
-export function errorForNetworkFailure(error: unknown, where: string): FetchError {
+/**
+ * Wraps an error from the HTTP client (socket, DNS, TLS, timeouts) as a
+ * FetchError. `beforeHeaders`: the request failed before any response header
+ * was delivered (otherwise the body broke off).
+ */
+export function errorForNetworkFailure(
+  error: unknown,
+  where: string,
+  beforeHeaders = false,
+): FetchError {
   const code = errorCode(error) ?? (isEarlyEof(error) ? 'UND_ERR_SOCKET' : undefined);
+  if (beforeHeaders && code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+    return invalidFramingError(error, where);
+  }
   const transient = code !== undefined && transientErrorCodes.has(code);
   const tlsHint =
     code !== undefined && isTlsVerificationCode(code)
@@ -89,6 +100,23 @@ export function errorForNetworkFailure(error: unknown, where: string): FetchErro
       transient,
       details: code === undefined ? {} : { errorCode: code },
     },
+  );
+}
+
+/**
+ * undici 8.12 reports a header block that its HTTP/1.1 parser refused after a
+ * Content-Length header as "body length does not match content-length": it
+ * adds up the digits of repeated Content-Length values (`1000`, `1000` ->
+ * 10001000) and checks that before the parser's own reason ("Duplicate
+ * Content-Length"). Before any header was delivered no body was read, so this
+ * is never a short body: the response's framing is invalid, and RFC 9112 §6.3
+ * makes that an unrecoverable error for the message. The same server would
+ * answer the same way, so it is not retried.
+ */
+function invalidFramingError(error: unknown, where: string): FetchError {
+  return new FetchError(
+    `server at ${where} sent response headers whose framing is invalid: a repeated or malformed Content-Length header (RFC 9112 §6.3), which the HTTP client refuses; not retried, fix the server or the proxy in front of it`,
+    { cause: error, details: { errorCode: 'INVALID_CONTENT_LENGTH' } },
   );
 }
 

@@ -60,7 +60,7 @@ export async function getFollowingRedirects(
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (!isTransportError(error)) throw error;
-      throw errorForNetworkFailure(error, redactUrl(current));
+      throw errorForNetworkFailure(error, redactUrl(current), true);
     }
     const location = answer.headers.location;
     if (!redirectStatuses.has(answer.statusCode) || typeof location !== 'string') {

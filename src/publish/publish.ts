@@ -1,4 +1,6 @@
-import { open, rename } from 'node:fs/promises';
+import { access, open, rename } from 'node:fs/promises';
+import type { WriteError } from '../errors.ts';
+import { tempFileRemovedError } from './abandoned-temp-files.ts';
 import type { TempArtifact } from './temp-file.ts';
 import { writeErrorFor } from './write-errors.ts';
 
@@ -18,7 +20,9 @@ export async function publishAtomically(
   try {
     await rename(temp.path, targetPath);
   } catch (error) {
-    throw writeErrorFor(error, 'renaming into place', temp.folder);
+    throw (
+      (await tempFileGone(error, temp)) ?? writeErrorFor(error, 'renaming into place', temp.folder)
+    );
   }
   // From here the verified artifact is in place: failing the run now would only
   // make the orchestrator restart a loader whose work is done. Some file systems
@@ -34,4 +38,14 @@ export async function publishAtomically(
   } catch {
     return { folderSynced: false };
   }
+}
+
+/** A rename that found no temp file, in a folder that is still there: someone removed the file. */
+async function tempFileGone(error: unknown, temp: TempArtifact): Promise<WriteError | undefined> {
+  if ((error as { code?: unknown }).code !== 'ENOENT') return undefined;
+  const folderExists = await access(temp.folder).then(
+    () => true,
+    () => false,
+  );
+  return folderExists ? tempFileRemovedError(temp.path, error) : undefined;
 }

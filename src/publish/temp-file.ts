@@ -1,5 +1,5 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto';
-import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeErrorFor } from './write-errors.ts';
 
@@ -17,6 +17,13 @@ export const artifactMode = 0o644;
  */
 const backgroundSyncBytes = 32 * 1024 * 1024;
 
+/**
+ * How often a live temp file's modification time is refreshed, even while no
+ * byte arrives (a stall, a backoff, a slow server). Another run takes the file
+ * as abandoned only once it is far older than this (see abandoned-temp-files.ts).
+ */
+export const heartbeatMs = 5_000;
+
 /** `.app.jar.<16 hex>.partial`: hidden, tied to the target's name, recognisable after a crash. */
 export function tempNameFor(targetPath: string): string {
   return `.${basename(targetPath)}.${randomBytes(8).toString('hex')}.partial`;
@@ -25,6 +32,11 @@ export function tempNameFor(targetPath: string): string {
 export function isTempNameFor(targetPath: string, name: string): boolean {
   const prefix = `.${basename(targetPath)}.`;
   return name.startsWith(prefix) && /^[0-9a-f]{16}\.partial$/.test(name.slice(prefix.length));
+}
+
+export interface TempArtifactOptions {
+  /** Refresh the file's modification time this often while it is open (default heartbeatMs). */
+  readonly heartbeatMs?: number;
 }
 
 /**
@@ -44,14 +56,38 @@ export class TempArtifact {
   #syncing: Promise<void> | undefined;
   /** A failed background sync: Linux reports a writeback error once, so it is kept for the final sync. */
   #syncError: unknown;
+  readonly #heartbeat: NodeJS.Timeout;
+  #beating: Promise<void> | undefined;
 
-  private constructor(path: string, handle: FileHandle) {
+  private constructor(path: string, handle: FileHandle, everyMs: number) {
     this.path = path;
     this.folder = dirname(path);
     this.#handle = handle;
+    // Unref'd: the heartbeat never keeps a finished run alive.
+    this.#heartbeat = setInterval(() => this.#beat(), everyMs).unref();
   }
 
-  static async create(targetPath: string): Promise<TempArtifact> {
+  /**
+   * Marks the file as in use: another loader on the same target (a second
+   * replica on a shared volume, an overlapping restart) leaves a temp file
+   * alone while its modification time is recent. Writes refresh it too; this
+   * covers the silences. A failure only means one beat fewer.
+   */
+  #beat(): void {
+    if (this.#beating !== undefined || this.#closed) return;
+    const now = new Date();
+    this.#beating = this.#handle
+      .utimes(now, now)
+      .catch(() => {})
+      .finally(() => {
+        this.#beating = undefined;
+      });
+  }
+
+  static async create(
+    targetPath: string,
+    options: TempArtifactOptions = {},
+  ): Promise<TempArtifact> {
     const folder = dirname(targetPath);
     const path = join(folder, tempNameFor(targetPath));
     let handle: FileHandle;
@@ -62,7 +98,7 @@ export class TempArtifact {
     } catch (error) {
       throw writeErrorFor(error, 'creating a temporary file', folder);
     }
-    const temp = new TempArtifact(path, handle);
+    const temp = new TempArtifact(path, handle, options.heartbeatMs ?? heartbeatMs);
     try {
       // The umask may have narrowed the mode; the main container may run as another user.
       await handle.chmod(artifactMode);
@@ -203,23 +239,8 @@ export class TempArtifact {
   private async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#heartbeat);
+    await this.#beating;
     await this.#handle.close();
   }
-}
-
-/**
- * Removes temp files that a killed earlier run left next to the target. Returns
- * their names. Only names this module makes are touched.
- */
-export async function removeStaleTempFiles(targetPath: string): Promise<string[]> {
-  const folder = dirname(targetPath);
-  let names: string[];
-  try {
-    names = await readdir(folder);
-  } catch {
-    return [];
-  }
-  const stale = names.filter((name) => isTempNameFor(targetPath, name));
-  await Promise.all(stale.map((name) => unlink(join(folder, name)).catch(() => {})));
-  return stale;
 }

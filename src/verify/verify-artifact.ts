@@ -1,6 +1,8 @@
 import type { LoaderConfig } from '../config/types.ts';
-import { IntegrityError, SizeMismatchError } from '../errors.ts';
+import { IntegrityError, LoaderError, SizeMismatchError } from '../errors.ts';
+import { tempFileRemovedError } from '../publish/abandoned-temp-files.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
+import { writeErrorFor } from '../publish/write-errors.ts';
 import { verifyZipStructure } from './zip.ts';
 
 /**
@@ -27,7 +29,13 @@ export async function verifyArtifact(
   }
   if (config.verifyJar) {
     signal.throwIfAborted();
-    await verifyZipStructure(temp.path, signal);
+    await verifyZipStructure(temp.path, signal).catch((error: unknown) => {
+      if (error instanceof LoaderError || signal.aborted) throw error;
+      // The file could not be read back (removed, an I/O error): not a bug of ours.
+      if ((error as { code?: unknown }).code === 'ENOENT')
+        throw tempFileRemovedError(temp.path, error);
+      throw writeErrorFor(error, 'reading the temp file back', temp.folder);
+    });
   }
   return actual;
 }

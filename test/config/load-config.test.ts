@@ -136,6 +136,29 @@ describe('loadConfig', () => {
     });
   }
 
+  for (const [label, url] of [
+    ['password', 'http://deploy:pa%zzword9@host.example/app.jar?sig=TOPSECRETSIG'],
+    ['user name', 'https://de%E0ploy:pass@host.example/app.jar'],
+  ] as const) {
+    it(`refuses a ${label} with an invalid percent-escape, naming ARTIFACT_URL and not the value`, () => {
+      const error = configError({ ...base, ARTIFACT_URL: url });
+      assert.match(error.message, new RegExp(`ARTIFACT_URL.*${label}.*percent-encoded`));
+      for (const piece of ['pa%zzword9', 'zzword', 'de%E0ploy', 'TOPSECRETSIG'])
+        assert.doesNotMatch(error.message, new RegExp(piece));
+    });
+  }
+
+  it('accepts valid escapes in the credentials, and refuses a proxy whose are not', () => {
+    assert.equal(
+      configOf({ ...base, ARTIFACT_URL: 'https://de%40ploy:p%25ss@host.example/a.jar' }).url
+        .password,
+      'p%25ss',
+    );
+    const error = configError({ ...base, HTTPS_PROXY: 'http://u:pa%zz@proxy.example:3128' });
+    assert.match(error.message, /HTTPS_PROXY.*password.*percent-encoded/);
+    assert.doesNotMatch(error.message, /pa%zz/);
+  });
+
   it('refuses a malformed digest, a bad boolean, a bad duration and an unknown flag', () => {
     assert.match(
       configError({ ...base, ARTIFACT_SHA256: 'abc' }).message,

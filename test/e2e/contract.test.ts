@@ -282,6 +282,22 @@ describe('contract: configuration', () => {
     assert.match(String(lastEvent(result).msg), /ARTIFACT_URL.*http/);
   });
 
+  it('exits 2 for a password with an invalid percent-escape, naming ARTIFACT_URL, with no stack', async () => {
+    const url = new URL(server.url());
+    const result = await run({
+      ARTIFACT_URL: `http://deploy:pa%zzword9@${url.host}${url.pathname}${url.search}`,
+    });
+    assert.equal(result.code, 2, result.stdout);
+    const failed = lastEvent(result);
+    assert.equal(failed.code, 'ERR_CONFIG');
+    assert.match(String(failed.msg), /ARTIFACT_URL.*password.*percent-encoded/);
+    assert.equal(failed.stack, undefined, 'a configuration error carries no stack');
+    assertNoSecret(result, ['pa%zzword9', 'zzword9']);
+    assert.equal(result.stderr, '');
+    assert.equal(server.requests.length, 0);
+    await assertNothingWritten();
+  });
+
   it('takes the same settings as flags', async () => {
     const result = await runLoader({
       env: { LOADER_TERMINATION_LOG: terminationLog },

@@ -4,10 +4,11 @@
 // final event and the termination message.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { abandonedAfterMs } from '../../src/publish/abandoned-temp-files.ts';
 import { firstEventNamed, lastEvent } from '../helpers/events.ts';
 import {
   type ArtifactServer,
@@ -23,6 +24,12 @@ import {
   runLoader,
 } from '../helpers/run-loader.ts';
 import { makeTempDir, sha256Hex, type TempDir } from '../helpers/tmp.ts';
+
+/** Ages a file past the bound after which a temp file counts as abandoned by its run. */
+async function makeOld(path: string): Promise<void> {
+  const then = new Date(Date.now() - abandonedAfterMs - 60_000);
+  await utimes(path, then, then);
+}
 
 /** A stored (uncompressed) payload entry, so a slowed download lasts long enough to be killed. */
 const PAYLOAD_BYTES = 256 * 1024;
@@ -397,6 +404,7 @@ describe('integrity (issue 4), end to end', () => {
       const foreign = ['.other.jar.0123456789abcdef.partial', '.app.jar.notours.partial'];
       await writeFile(join(dir.path, stale), 'half a download');
       for (const name of foreign) await writeFile(join(dir.path, name), 'not ours');
+      for (const name of [stale, ...foreign]) await makeOld(join(dir.path, name));
 
       const run = await load();
       assertExit(run, 0);
@@ -429,6 +437,14 @@ describe('integrity (issue 4), end to end', () => {
       // Its size is not asserted: bytes received may still sit in a write batch when killed.
       const [leftName = ''] = left;
 
+      // Just killed, it looks like another run's live file: nothing proves it abandoned yet.
+      const soon = await load({ ARTIFACT_SHA256: jarSha256 });
+      assertExit(soon, 0);
+      assert.deepEqual(firstEventNamed(soon, 'temp-in-use').files, [leftName]);
+      assert.deepEqual(await tempFiles(), [leftName]);
+
+      // Once unchanged for longer than any live run allows, the next run removes it.
+      await makeOld(join(dir.path, leftName));
       const again = await load({ ARTIFACT_SHA256: jarSha256 });
       assertExit(again, 0);
       assert.deepEqual(firstEventNamed(again, 'stale-temp-removed').files, [leftName]);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { WriteError } from '../../src/errors.ts';
 import { publishAtomically } from '../../src/publish/publish.ts';
-import { isTempNameFor, removeStaleTempFiles, TempArtifact } from '../../src/publish/temp-file.ts';
+import { isTempNameFor, TempArtifact } from '../../src/publish/temp-file.ts';
 
 describe('TempArtifact and publishAtomically', () => {
   let dir: string;
@@ -82,19 +83,29 @@ describe('TempArtifact and publishAtomically', () => {
     assert.equal(await readFile(target, 'utf8'), 'new');
   });
 
-  it('discard leaves nothing behind; stale temp files of this target alone are removed', async () => {
-    const sub = await mkdtemp(join(dir, 'stale-'));
+  it('a temp file removed by someone else while open fails as a write error that says so', async () => {
+    const sub = await mkdtemp(join(dir, 'removed-'));
     const target = join(sub, 'app.jar');
     const temp = await TempArtifact.create(target);
+    await temp.append([Buffer.from('bytes')]);
+    await unlink(temp.path);
+    await assert.rejects(publishAtomically(temp, target), (error: unknown) => {
+      assert.ok(error instanceof WriteError, String(error));
+      assert.match(
+        error.message,
+        /temp file .*\.partial was removed while this run was writing it/,
+      );
+      return true;
+    });
+    assert.deepEqual(await readdir(sub), []);
+  });
+
+  it('discard leaves nothing behind', async () => {
+    const sub = await mkdtemp(join(dir, 'discard-'));
+    const temp = await TempArtifact.create(join(sub, 'app.jar'));
+    await temp.append([Buffer.from('bytes')]);
+    await temp.discard();
     await temp.discard();
     assert.deepEqual(await readdir(sub), []);
-    await writeFile(join(sub, '.app.jar.0123456789abcdef.partial'), 'x');
-    await writeFile(join(sub, '.other.jar.0123456789abcdef.partial'), 'x');
-    await writeFile(join(sub, 'keep.txt'), 'x');
-    assert.deepEqual(await removeStaleTempFiles(target), ['.app.jar.0123456789abcdef.partial']);
-    assert.deepEqual((await readdir(sub)).sort(), [
-      '.other.jar.0123456789abcdef.partial',
-      'keep.txt',
-    ]);
   });
 });
