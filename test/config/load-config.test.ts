@@ -194,6 +194,14 @@ describe('loadConfig', () => {
       /LOADER_LOG_FORMAT.*json, text/,
     );
     assert.match(configError(base, ['--frobnicate']).message, /--frobnicate/);
+    assert.match(
+      configError(base, ['--deadline-second', '5']).message,
+      /Unknown option '--deadline-second': did you mean --deadline-seconds\?/,
+    );
+    assert.match(
+      configError(base, ['--verify-jar=maybe']).message,
+      /write --verify-jar or --no-verify-jar, without a value \(or set LOADER_VERIFY_JAR\)/,
+    );
     assert.match(configError(base, ['--output', '/app/jars/']).message, /ARTIFACT_PATH/);
   });
 });
