@@ -57,6 +57,9 @@ export function loadConfig(
     return value as T;
   };
 
+  const logFormat = logFormatFor(read('logFormat'), stdoutIsTerminal);
+  // A bar on a terminal (the Logger draws one for text on a terminal) is redrawn often; events are not.
+  const progressBar = logFormat === 'text' && stdoutIsTerminal;
   const config: LoaderConfig = {
     url: required('url', read('url') as URL | undefined),
     expectedSizeBytes: required(
@@ -66,7 +69,7 @@ export function loadConfig(
     outputPath: read('outputPath') as string,
     sha256: read('sha256') as string | undefined,
     verifyJar: read('verifyJar') as boolean,
-    logFormat: logFormatFor(read('logFormat'), stdoutIsTerminal),
+    logFormat,
     deadlineMs: read('deadlineMs') as number,
     connectTimeoutMs: read('connectTimeoutMs') as number,
     stallTimeoutMs: read('stallTimeoutMs') as number,
@@ -77,7 +80,8 @@ export function loadConfig(
     backoffMaxMs: read('backoffMaxMs') as number,
     maxRedirects: defaults.maxRedirects,
     terminationLogPath: read('terminationLogPath') as string,
-    progressIntervalMs: defaults.progressIntervalMs,
+    progressIntervalMs: progressBar ? defaults.progressBarIntervalMs : defaults.progressIntervalMs,
+    progressBar,
     proxy: readProxySettings(env, problems),
   };
   if (config.outputPath?.endsWith('/')) {

@@ -32,7 +32,7 @@ describe('Logger', () => {
     assert.equal(JSON.parse(written[0] ?? '').event, 'progress');
   });
 
-  it('draws a progress bar in place on a terminal, then ends the line before the next event', () => {
+  it('draws a progress bar in place on a terminal, clearing the rest of the line, then ends the line before the next event', () => {
     const { logger, written } = capture('text', true);
     logger.progress('50%', {
       bytes: 512,
@@ -43,7 +43,7 @@ describe('Logger', () => {
     logger.info('done', 'finished', { sha256: 'ab' });
     assert.match(
       written[0] ?? '',
-      /^\r\[#{15}-{15}\] {2}50\.0% 512 B\/1\.0 KiB 2\.0 KiB\/s eta 1s$/,
+      /^\r\[#{15}-{15}\] {2}50\.0% 512 B\/1\.0 KiB 2\.0 KiB\/s eta 1s\x1b\[K$/,
     );
     assert.equal(written[1], '\n10:11:12 INFO  done: finished  sha256=ab\n');
   });
