@@ -41,9 +41,11 @@ describe('Logger', () => {
       etaSeconds: 0.25,
     });
     logger.info('done', 'finished', { sha256: 'ab' });
+    const frame = written[0] ?? '';
+    assert.ok(frame.endsWith('\u001b[K'), `ends with erase-in-line: ${JSON.stringify(frame)}`);
     assert.match(
-      written[0] ?? '',
-      /^\r\[#{15}-{15}\] {2}50\.0% 512 B\/1\.0 KiB 2\.0 KiB\/s eta 1s\x1b\[K$/,
+      frame.slice(0, -'\u001b[K'.length),
+      /^\r\[#{15}-{15}\] {2}50\.0% 512 B\/1\.0 KiB 2\.0 KiB\/s eta 1s$/,
     );
     assert.equal(written[1], '\n10:11:12 INFO  done: finished  sha256=ab\n');
   });
