@@ -7,6 +7,7 @@ import { defaults } from './config/defaults.ts';
 import { helpText } from './config/help.ts';
 import { loadConfig, logFormatFor } from './config/load-config.ts';
 import type { LoaderConfig } from './config/types.ts';
+import { describeUnknownVariable, findUnknownVariables } from './config/unknown-variables.ts';
 import { createDispatcher } from './download/http-client.ts';
 import {
   DeadlineError,
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     config = invocation.config;
   } catch (caught) {
     const error = toLoaderError(caught);
+    warnUnknownVariables(logger, env);
     logger.error('failed', error.message, finalFields(error, startedAt, startupMs()));
     // Kubernetes shows this in `kubectl describe pod` even for a misconfigured pod.
     const terminationLog = env.LOADER_TERMINATION_LOG || defaults.terminationLogPath;
@@ -82,6 +84,7 @@ async function main(): Promise<number> {
 
   logger = new Logger({ format: config.logFormat, redactor, write, interactive: stdoutIsTerminal });
   redactor.addUrl(config.url);
+  warnUnknownVariables(logger, env);
   logger.info('start', `fetching ${redactUrl(config.url)} to ${config.outputPath}`, {
     version: loaderVersion,
     url: redactUrl(config.url),
@@ -198,6 +201,17 @@ async function runTool(
     const error = toLoaderError(caught);
     io.stderr(`runtime-loader ${command}: ${error.message}\n`);
     return error.exitCode;
+  }
+}
+
+/** One warning per `ARTIFACT_*`/`LOADER_*` variable that is no setting: a typo is otherwise silent. */
+function warnUnknownVariables(logger: Logger, env: NodeJS.ProcessEnv): void {
+  for (const variable of findUnknownVariables(env)) {
+    logger.warn('unknown-variable', describeUnknownVariable(variable), {
+      variable: variable.name,
+      nearest: variable.nearest,
+      likely: variable.likely,
+    });
   }
 }
 

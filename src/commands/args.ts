@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { nearestName } from '../config/nearest-name.ts';
 import { ConfigError } from '../errors.ts';
 
 export type FlagSpec = Record<string, { readonly type: 'string' | 'boolean' }>;
@@ -15,16 +16,24 @@ export function parseFlags(command: string, args: readonly string[], spec: FlagS
     });
     return values as ParsedFlags;
   } catch (error) {
-    throw new ConfigError(`${describeFlagError(error)} (see runtime-loader ${command} --help)`);
+    throw new ConfigError(
+      `${describeFlagError(error, Object.keys(spec))} (see runtime-loader ${command} --help)`,
+    );
   }
 }
 
-/** Node's first sentence, except that a stray value is not echoed: it could be a secret. */
-function describeFlagError(error: unknown): string {
+/**
+ * Node's first sentence, except that a stray value is not echoed (it could be
+ * a secret), and an unknown flag gets the known one it most likely means.
+ */
+function describeFlagError(error: unknown, flags: readonly string[]): string {
   const message = error instanceof Error ? error.message : String(error);
   if (message.startsWith('Unexpected argument'))
     return 'unexpected argument; this command takes flags only';
-  return message.split(/\.( |$)/)[0] ?? message;
+  const sentence = message.split(/\.( |$)/)[0] ?? message;
+  const unknown = /^Unknown option '--([^']+)'/.exec(sentence)?.[1];
+  const nearest = unknown === undefined ? undefined : nearestName(unknown, flags);
+  return nearest?.likely === true ? `${sentence}: did you mean --${nearest.name}?` : sentence;
 }
 
 export function requiredString(flags: ParsedFlags, name: string, command: string): string {

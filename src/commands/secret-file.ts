@@ -21,16 +21,16 @@ export async function readSecretFile(path: string): Promise<SecretFile> {
   let mode: number;
   try {
     const stats = await stat(path);
-    if (!stats.isFile()) throw new ConfigError(`secret file ${path} is not a regular file`);
+    if (!stats.isFile()) throw new ConfigError(`--secret-file ${path} is not a regular file`);
     if (stats.size > maxSecretFileBytes) {
-      throw new ConfigError(`secret file ${path} is ${stats.size} bytes; expected a few lines`);
+      throw new ConfigError(`--secret-file ${path} is ${stats.size} bytes; expected a few lines`);
     }
     mode = stats.mode;
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(`cannot read secret file ${path} (${code})`, { cause: error });
+    throw new ConfigError(`--secret-file ${path} cannot be read (${code})`, { cause: error });
   }
   const secrets = text
     .split(/\r?\n/)
@@ -41,14 +41,14 @@ export async function readSecretFile(path: string): Promise<SecretFile> {
       return signingKey(secret);
     } catch (error) {
       throw new ConfigError(
-        `secret file ${path}, secret ${index + 1}: ${(error as Error).message}`,
+        `--secret-file ${path}, secret ${index + 1}: ${(error as Error).message}`,
       );
     }
   });
   const [first, ...rest] = keys;
   if (first === undefined) {
     throw new ConfigError(
-      `secret file ${path} holds no secret; put one per line (e.g. openssl rand -base64 32 > ${path})`,
+      `--secret-file ${path} holds no secret; put one per line (e.g. openssl rand -base64 32 > ${path})`,
     );
   }
   return { keys: [first, ...rest], tooOpen: (mode & 0o077) !== 0 };

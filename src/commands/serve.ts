@@ -95,7 +95,9 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
-      throw new ConfigError(`cannot listen on ${host}:${port} (${code})`, { cause: error });
+      throw new ConfigError(`--host/--port: cannot listen on ${host}:${port} (${code})`, {
+        cause: error,
+      });
     }
     throw error;
   }

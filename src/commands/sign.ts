@@ -2,7 +2,9 @@ import { realpath } from 'node:fs/promises';
 import { ConfigError, ExitCode } from '../errors.ts';
 import { openPublishedFile, pathSegments } from '../serve/request-path.ts';
 import { signUrl } from '../signing/sign-url.ts';
+import { SignUrlError, type SignUrlOption } from '../signing/sign-url-error.ts';
 import { parseDurationSeconds, parseFlags, requiredString } from './args.ts';
+import { envFileLines, shellLines } from './env-lines.ts';
 import { readSecretFile } from './secret-file.ts';
 import type { ToolIo } from './tool-io.ts';
 
@@ -17,14 +19,28 @@ credential: whoever holds it can download the file until it expires.
   --ttl DURATION        valid for this long: 90s, 15m, 2h, at most 7d [default: 15m]
   --expires-at TIME     or until this ISO 8601 time (a past time makes an expired URL, for tests)
   --env                 print ARTIFACT_URL=... and ARTIFACT_EXPECTED_SIZE=... lines for
-                        \`docker run --env-file\`; the size comes from --dir or --size
+                        \`docker run --env-file\` (or podman's): unquoted, as env files take
+                        values literally. Not for a shell: the URL's "&" would split it there
+  --shell               print the same as export ARTIFACT_URL='...' lines for a POSIX shell
+                        (\`. FILE\`, or eval "$(runtime-loader sign ... --shell)"); not for
+                        --env-file, which would keep the quotes. Both take the size from
+                        --dir or --size
   --dir DIR             the served folder, to read the file's size
   --size BYTES          the file's size, when the folder is not at hand
 `;
 
 const maxTtlSeconds = 7 * 86_400;
 
-/** `runtime-loader sign`: one signed URL on stdout, or two env lines with --env. */
+/** The flag each option of signUrl comes from, so a refused option is reported as its flag. */
+const flagOf: Record<SignUrlOption, string> = {
+  baseUrl: '--base-url',
+  path: '--path',
+  secret: '--secret-file',
+  expiresAt: '--expires-at',
+  ttlSeconds: '--ttl',
+};
+
+/** `runtime-loader sign`: one signed URL on stdout, or two variable lines with --env or --shell. */
 export async function runSign(args: readonly string[], io: ToolIo): Promise<number> {
   const flags = parseFlags('sign', args, {
     'base-url': { type: 'string' },
@@ -33,6 +49,7 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     ttl: { type: 'string' },
     'expires-at': { type: 'string' },
     env: { type: 'boolean' },
+    shell: { type: 'boolean' },
     dir: { type: 'string' },
     size: { type: 'string' },
   });
@@ -46,6 +63,11 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
   if (flags.ttl !== undefined && flags['expires-at'] !== undefined) {
     throw new ConfigError('give --ttl or --expires-at, not both');
   }
+  if (flags.env === true && flags.shell === true) {
+    throw new ConfigError('give --env (for --env-file) or --shell (for a shell), not both');
+  }
+  const variableLines =
+    flags.env === true ? envFileLines : flags.shell === true ? shellLines : undefined;
   const expiry = expiryOf(flags['expires-at'], flags.ttl);
   // The server's own rules (no hidden or empty segments): refuse a URL that could never work.
   const segments = pathSegments(wirePath(path));
@@ -54,7 +76,8 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
       `--path ${JSON.stringify(path.slice(0, 80))} can never be served: ${segments.status === 400 ? segments.reason : 'the server refuses empty, hidden ("."-first), "." and ".." segments and encoded "/" or "\\"'}`,
     );
   }
-  const sizeBytes = flags.env === true ? await sizeOf(flags.dir, flags.size, path) : undefined;
+  const sizeBytes =
+    variableLines === undefined ? undefined : await sizeOf(flags.dir, flags.size, path);
   const { keys, tooOpen } = await readSecretFile(secretPath);
   if (tooOpen)
     io.stderr(
@@ -65,12 +88,13 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
   try {
     url = signUrl({ baseUrl, path, secret: keys[0].secretBytes, ...expiry });
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    if (!(error instanceof SignUrlError)) throw error;
+    throw new ConfigError(`${flagOf[error.option]} ${error.problem}`, { cause: error });
   }
   io.stdout(
-    sizeBytes === undefined
+    variableLines === undefined || sizeBytes === undefined
       ? `${url}\n`
-      : `ARTIFACT_URL=${url}\nARTIFACT_EXPECTED_SIZE=${sizeBytes}\n`,
+      : variableLines({ ARTIFACT_URL: url, ARTIFACT_EXPECTED_SIZE: String(sizeBytes) }),
   );
   return ExitCode.ok;
 }
@@ -114,7 +138,9 @@ async function sizeOf(
     return Number(size);
   }
   if (typeof dir !== 'string') {
-    throw new ConfigError('--env needs the file size: give --dir (the served folder) or --size');
+    throw new ConfigError(
+      '--env and --shell need the file size: give --dir (the served folder) or --size',
+    );
   }
   // The same lookup the server makes, so --env fails here for a path the server would refuse.
   const folderReal = await realpath(dir).catch(() => {
@@ -125,7 +151,9 @@ async function sizeOf(
     throw new ConfigError(`--dir ${dir} has no file at ${path} that the server would serve`);
   try {
     const { size: bytes } = await lookup.handle.stat();
-    if (bytes === 0) throw new ConfigError(`${path} is empty; the loader needs a positive size`);
+    if (bytes === 0) {
+      throw new ConfigError(`--path ${path} is an empty file; the loader needs a positive size`);
+    }
     return bytes;
   } finally {
     await lookup.handle.close();

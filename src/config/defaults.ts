@@ -12,5 +12,8 @@ export const defaults = {
   backoffMaxMs: 30_000,
   maxRedirects: 5,
   terminationLogPath: '/dev/termination-log',
+  /** Progress events (JSON, or text lines in a file): at most this often, or every tenth. */
   progressIntervalMs: 2_000,
+  /** The progress bar on a terminal: redrawn this often, data or not, as curl's meter is. */
+  progressBarIntervalMs: 500,
 } as const;

@@ -1,3 +1,4 @@
+import { booleanWords } from './parse-values.ts';
 import { type Setting, settings } from './settings.ts';
 
 /** The --help text, generated from the settings table so it cannot drift. */
@@ -23,9 +24,10 @@ export function helpText(version: string): string {
     ...rows,
     '  --help, -h  --version, -V',
     '',
-    'Durations are in seconds; decimals are allowed. Exit codes: 0 ok, 1 internal error,',
-    '2 configuration, 3 rejected by server, 4 fetch failed, 5 size mismatch, 6 integrity,',
-    '7 cannot write, 130/143 interrupted.',
+    `Durations are in seconds; decimals are allowed. BOOL: ${booleanWords.true.join('/')} or ${booleanWords.false.join('/')}.`,
+    'Other ARTIFACT_*/LOADER_* variables are reported with the setting they most likely mean.',
+    'Exit codes: 0 ok, 1 internal error, 2 configuration, 3 rejected by server, 4 fetch failed,',
+    '5 size mismatch, 6 integrity, 7 cannot write, 130/143 interrupted.',
     '',
   ].join('\n');
 }

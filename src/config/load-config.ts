@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { defaults } from './defaults.ts';
 import { credentialsProblem } from './parse-values.ts';
+import { nearestName } from './nearest-name.ts';
 import { type Setting, settings } from './settings.ts';
 import type { LoaderConfig, LogFormat, ProxySettings } from './types.ts';
+import { findUnknownVariables } from './unknown-variables.ts';
 
 export type Invocation =
   | { readonly kind: 'help' }
@@ -42,15 +44,23 @@ export function loadConfig(
       return undefined;
     }
   };
-  // A value that was given but invalid is already reported; only a missing one is reported here.
+  const unknownVariables = findUnknownVariables(env);
+  // A value that was given but invalid is already reported; only a missing one is reported here,
+  // with the mistyped variable that was probably meant for it.
   const required = <T>(key: SettingKey, value: T | undefined): T => {
     if (value === undefined && !invalid.has(key)) {
       const { env: name, flag } = settings[key];
-      problems.push(`${name} (or --${flag}) is required but not set`);
+      const typos = unknownVariables
+        .filter((variable) => variable.likely && variable.nearest === name)
+        .map((variable) => ` (found ${variable.name}: did you mean ${name}?)`);
+      problems.push(`${name} (or --${flag}) is required but not set${typos.join('')}`);
     }
     return value as T;
   };
 
+  const logFormat = logFormatFor(read('logFormat'), stdoutIsTerminal);
+  // A bar on a terminal (the Logger draws one for text on a terminal) is redrawn often; events are not.
+  const progressBar = logFormat === 'text' && stdoutIsTerminal;
   const config: LoaderConfig = {
     url: required('url', read('url') as URL | undefined),
     expectedSizeBytes: required(
@@ -60,7 +70,7 @@ export function loadConfig(
     outputPath: read('outputPath') as string,
     sha256: read('sha256') as string | undefined,
     verifyJar: read('verifyJar') as boolean,
-    logFormat: logFormatFor(read('logFormat'), stdoutIsTerminal),
+    logFormat,
     deadlineMs: read('deadlineMs') as number,
     connectTimeoutMs: read('connectTimeoutMs') as number,
     stallTimeoutMs: read('stallTimeoutMs') as number,
@@ -71,7 +81,8 @@ export function loadConfig(
     backoffMaxMs: read('backoffMaxMs') as number,
     maxRedirects: defaults.maxRedirects,
     terminationLogPath: read('terminationLogPath') as string,
-    progressIntervalMs: defaults.progressIntervalMs,
+    progressIntervalMs: progressBar ? defaults.progressBarIntervalMs : defaults.progressIntervalMs,
+    progressBar,
     proxy: readProxySettings(env, problems),
   };
   if (config.outputPath?.endsWith('/')) {
@@ -115,10 +126,32 @@ function parseFlags(argv: readonly string[]): Flags {
       );
     }
     const message = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`invalid command line: ${message.split('\n')[0]} (see --help)`, {
-      cause: error,
-    });
+    throw new ConfigError(
+      `invalid command line: ${message.split('\n')[0]}${flagHint(error, options)} (see --help)`,
+      { cause: error },
+    );
   }
+}
+
+/**
+ * What the parser's message leaves out: the flag an unknown one most likely
+ * means, and the two forms of a boolean flag given a value.
+ */
+function flagHint(error: unknown, options: Record<string, { type: string }>): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const option = /'--?([^']+)'/.exec(String(message))?.[1];
+  if (option === undefined) return '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const nearest = nearestName(option, Object.keys(options));
+    return nearest?.likely === true ? `: did you mean --${nearest.name}?` : '';
+  }
+  const spec = (Object.values(settings) as Setting<unknown>[]).find(
+    (candidate) => candidate.flag === option || candidate.negatedFlag === option,
+  );
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && spec?.negatedFlag !== undefined) {
+    return `: write --${spec.flag} or --${spec.negatedFlag}, without a value (or set ${spec.env})`;
+  }
+  return '';
 }
 
 function readSetting(spec: Setting<unknown>, flags: Flags, env: Environment): unknown {

@@ -94,11 +94,24 @@ export function parsePositiveIntUpTo(max: number): (raw: string) => number {
   };
 }
 
+/** The words a boolean setting accepts, in any case; its error message lists exactly these. */
+export const booleanWords = {
+  true: ['true', 'yes', 'on', '1'],
+  false: ['false', 'no', 'off', '0'],
+} as const;
+
 export function parseBoolean(raw: string): boolean {
   const value = raw.toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(value)) return true;
-  if (['false', '0', 'no', 'off'].includes(value)) return false;
-  throw new Error(`expected true or false, got ${quote(raw)}`);
+  if ((booleanWords.true as readonly string[]).includes(value)) return true;
+  if ((booleanWords.false as readonly string[]).includes(value)) return false;
+  throw new Error(
+    `expected ${alternatives(booleanWords.true)} to turn it on, or ${alternatives(booleanWords.false)} to turn it off, got ${quote(raw)}`,
+  );
+}
+
+/** `a, b, c or d` */
+function alternatives(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 }
 
 /** 64 hex characters, optionally prefixed `sha256:`; returned in lower case. */

@@ -29,6 +29,9 @@ export interface LoaderConfig {
   readonly backoffMaxMs: number;
   readonly maxRedirects: number;
   readonly terminationLogPath: string;
+  /** How often progress is reported: events every 2 s (or tenth), a terminal's bar more often. */
   readonly progressIntervalMs: number;
+  /** Progress is a bar redrawn in place on a terminal: redrawn on time even when no byte came. */
+  readonly progressBar: boolean;
   readonly proxy: ProxySettings;
 }

@@ -30,17 +30,25 @@ export async function download(
   signal: AbortSignal,
 ): Promise<DownloadReport> {
   const session = new DownloadSession(config, deps);
-  if (config.connections < 2 || config.expectedSizeBytes < config.parallelThresholdBytes) {
-    const resumedBytes = await downloadWhole(session, temp, signal);
-    return { attempts: session.attempts, resumedBytes };
-  }
+  // A bar on a terminal is redrawn on time, not only when bytes arrive, as curl's meter is.
+  const redraw = config.progressBar
+    ? setInterval(() => session.progress.tick(), config.progressIntervalMs).unref()
+    : undefined;
   try {
-    const resumedBytes = await downloadInPartsOrWhole(session, config, temp, signal);
-    return { attempts: session.attempts, resumedBytes };
-  } catch (error) {
-    // Each retry loop numbers its own attempts; the run's count is 1 plus all their retries.
-    if (error instanceof LoaderError) error.details.attempts = session.attempts;
-    throw error;
+    if (config.connections < 2 || config.expectedSizeBytes < config.parallelThresholdBytes) {
+      const resumedBytes = await downloadWhole(session, temp, signal);
+      return { attempts: session.attempts, resumedBytes };
+    }
+    try {
+      const resumedBytes = await downloadInPartsOrWhole(session, config, temp, signal);
+      return { attempts: session.attempts, resumedBytes };
+    } catch (error) {
+      // Each retry loop numbers its own attempts; the run's count is 1 plus all their retries.
+      if (error instanceof LoaderError) error.details.attempts = session.attempts;
+      throw error;
+    }
+  } finally {
+    clearInterval(redraw);
   }
 }
 

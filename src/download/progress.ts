@@ -19,6 +19,8 @@ export class ProgressTracker {
   #lastTenth = 0;
   #rateFromBytes = 0;
   #rateFromTime: number;
+  /** The latest count, once any byte has been counted: what `tick` redraws. */
+  #bytes: number | undefined;
 
   constructor(
     totalBytes: number,
@@ -39,14 +41,31 @@ export class ProgressTracker {
     this.#rateFromBytes = bytes;
     this.#rateFromTime = this.#now();
     this.#lastTenth = Math.floor((bytes / this.#totalBytes) * 10);
+    if (this.#bytes !== undefined) this.#bytes = bytes;
   }
 
   update(bytes: number): void {
+    this.#bytes = bytes;
     const now = this.#now();
     const tenth = Math.floor((bytes / this.#totalBytes) * 10);
     if (now - this.#lastReportAt < this.#intervalMs && tenth <= this.#lastTenth) return;
-    this.#lastReportAt = now;
     this.#lastTenth = tenth;
+    this.#emit(bytes, now);
+  }
+
+  /**
+   * Reports the latest count again when `intervalMs` has passed without a
+   * report, so a bar keeps moving (its rate and ETA) while no byte arrives.
+   * Nothing before the first byte: there is no count to show yet.
+   */
+  tick(): void {
+    const now = this.#now();
+    if (this.#bytes === undefined || now - this.#lastReportAt < this.#intervalMs) return;
+    this.#emit(this.#bytes, now);
+  }
+
+  #emit(bytes: number, now: number): void {
+    this.#lastReportAt = now;
     const seconds = (now - this.#rateFromTime) / 1000;
     const rate = seconds > 0 ? (bytes - this.#rateFromBytes) / seconds : 0;
     this.#report({

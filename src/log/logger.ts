@@ -2,6 +2,9 @@ import type { LogFormat } from '../config/types.ts';
 import { formatProgressBar, formatText } from './format-text.ts';
 import type { Redactor } from './redact.ts';
 
+/** ANSI "erase in line" from the cursor to the end, as curl and docker pull end each redraw. */
+const clearToEndOfLine = '\x1b[K';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -45,7 +48,8 @@ export class Logger {
   progress(msg: string, fields: LogFields & { bytes: number; totalBytes: number }): void {
     const { format, interactive, write, redactor } = this.#options;
     if (format === 'text' && interactive) {
-      write(`\r${redactor.scrub(formatProgressBar(fields))}`);
+      // Back to the line's start, the bar, then clear what a longer earlier bar left (EL, CSI K).
+      write(`\r${redactor.scrub(formatProgressBar(fields))}${clearToEndOfLine}`);
       this.#progressShown = true;
       return;
     }

@@ -1,5 +1,6 @@
 import { queryParameter } from './canonical.ts';
-import { type Secret, signatureBytes, signingKey } from './keys.ts';
+import { type Secret, type SigningKey, signatureBytes, signingKey } from './keys.ts';
+import { SignUrlError } from './sign-url-error.ts';
 
 interface SignUrlCommon {
   /** Origin the URL points at, e.g. `https://artifacts.example.com` (no path, query or credentials). */
@@ -24,7 +25,7 @@ export function signUrl(options: SignUrlOptions): string {
   const url = new URL(origin);
   url.pathname = checkedPath(options.path);
   const expiresUnixSeconds = expiryOf(options);
-  const key = signingKey(options.secret);
+  const key = keyOf(options.secret);
   const signature = signatureBytes(key, { path: url.pathname, expiresUnixSeconds });
   url.search = new URLSearchParams([
     [queryParameter.expires, String(expiresUnixSeconds)],
@@ -37,13 +38,15 @@ export function signUrl(options: SignUrlOptions): string {
 function originOf(baseUrl: string | URL): string {
   const url = typeof baseUrl === 'string' ? URL.parse(baseUrl) : baseUrl;
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new TypeError(
-      `baseUrl must be an http(s) origin such as https://artifacts.example.com, got ${JSON.stringify(String(baseUrl).slice(0, 80))}`,
+    throw new SignUrlError(
+      'baseUrl',
+      `must be an http(s) origin such as https://artifacts.example.com, got ${JSON.stringify(String(baseUrl).slice(0, 80))}`,
     );
   }
   if (url.username || url.password || url.search || url.hash || url.pathname !== '/') {
-    throw new TypeError(
-      'baseUrl must be an origin only (scheme, host, port): put the file in `path`, and no credentials, query or fragment',
+    throw new SignUrlError(
+      'baseUrl',
+      'must be an origin only (scheme, host, port): no path (the file has an option of its own), credentials, query or fragment',
     );
   }
   return url.origin;
@@ -52,11 +55,12 @@ function originOf(baseUrl: string | URL): string {
 /** Refuses what a server would refuse anyway, so a bad path fails here and not at download time. */
 function checkedPath(path: string): string {
   if (!path.startsWith('/'))
-    throw new TypeError(`path must start with "/", got ${JSON.stringify(path)}`);
-  if (/[?#\\\0]/.test(path)) throw new TypeError('path must not contain "?", "#", "\\" or NUL');
+    throw new SignUrlError('path', `must start with "/", got ${JSON.stringify(path.slice(0, 80))}`);
+  if (/[?#\\\0]/.test(path))
+    throw new SignUrlError('path', 'must not contain "?", "#", "\\" or NUL');
   const segments = path.split('/');
   if (segments.some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
-    throw new TypeError('path must not contain "." or ".." segments');
+    throw new SignUrlError('path', 'must not contain "." or ".." segments');
   }
   return path;
 }
@@ -65,12 +69,23 @@ function expiryOf(options: SignUrlOptions): number {
   const nowMs = (options.now ?? new Date()).getTime();
   if (options.expiresAt !== undefined) {
     const atMs = options.expiresAt.getTime();
-    if (Number.isNaN(atMs)) throw new TypeError('expiresAt is an invalid Date');
+    if (Number.isNaN(atMs)) throw new SignUrlError('expiresAt', 'is an invalid Date');
     return Math.floor(atMs / 1000);
   }
   const { ttlSeconds } = options;
   if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
-    throw new RangeError(`ttlSeconds must be a positive number, got ${ttlSeconds}`);
+    throw new SignUrlError('ttlSeconds', `must be a positive number, got ${ttlSeconds}`);
   }
   return Math.floor(nowMs / 1000 + ttlSeconds);
+}
+
+/** The signing key, or a SignUrlError naming the `secret` option when it is too short. */
+function keyOf(secret: Secret): SigningKey {
+  try {
+    return signingKey(secret);
+  } catch (error) {
+    throw new SignUrlError('secret', `is not usable: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }

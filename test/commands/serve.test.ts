@@ -61,14 +61,17 @@ describe('runtime-loader serve', () => {
           ['--dir', join(tmp.path, 'missing'), '--secret-file', secretFile],
           /--dir .*missing is not a folder/,
         ],
-        [['--dir', tmp.path, '--secret-file', emptySecretFile], /holds no secret/],
+        [
+          ['--dir', tmp.path, '--secret-file', emptySecretFile],
+          /--secret-file .*empty holds no secret/,
+        ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--port', '70000'],
           /--port: expected 0-65535/,
         ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--port', busyPort],
-          /cannot listen on 127\.0\.0\.1:[0-9]+ \(EADDRINUSE\)/,
+          /--host\/--port: cannot listen on 127\.0\.0\.1:[0-9]+ \(EADDRINUSE\)/,
         ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--rate-per-connection', 'fast'],

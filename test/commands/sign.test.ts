@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { queryParameter } from '../../src/signing/canonical.ts';
 import { verifySignedUrl } from '../../src/signing/verify-url.ts';
+import { parseDockerEnvFile } from '../helpers/docker-env-file.ts';
 import { runLoader } from '../helpers/run-loader.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
@@ -66,6 +68,53 @@ describe('runtime-loader sign', () => {
     );
   });
 
+  it('prints --env for an env file and --shell for a POSIX shell, each read back exactly', async () => {
+    const { tmp, secretFile } = await withSecretFile(secret);
+    await using _ = tmp;
+    // A name with a quote and an ampersand, which a URL path keeps as they are.
+    await writeFile(join(tmp.path, "it's&co.jar"), Buffer.alloc(4321, 1));
+    // A fixed expiry (in the past, which sign allows for tests) makes all three URLs equal.
+    const args = [
+      '--base-url',
+      'http://h:1',
+      '--path',
+      "/it's&co.jar",
+      '--secret-file',
+      secretFile,
+      '--expires-at',
+      '2020-01-01T00:00:00Z',
+    ];
+    const plain = await sign(args);
+    assert.equal(plain.code, 0, plain.stderr);
+    const url = plain.stdout.trim();
+    assert.ok(url.includes("'") && url.includes('&'), url);
+    const expected = { ARTIFACT_URL: url, ARTIFACT_EXPECTED_SIZE: '4321' };
+
+    const envFile = await sign([...args, '--env', '--dir', tmp.path]);
+    assert.equal(envFile.code, 0, envFile.stderr);
+    assert.deepEqual(Object.fromEntries(parseDockerEnvFile(envFile.stdout)), expected);
+
+    const shell = await sign([...args, '--shell', '--dir', tmp.path]);
+    assert.equal(shell.code, 0, shell.stderr);
+    const shellFile = join(tmp.path, 'loader.env');
+    await writeFile(shellFile, shell.stdout);
+    // As the issue sourced it (set -a), and as written (export): the shell prints nothing.
+    for (const script of ['set -a; . "$1"; exec env -0', '. "$1"; exec env -0']) {
+      const sourced = await runShell(script, shellFile);
+      assert.equal(sourced.stderr, '', script);
+      const env = Object.fromEntries(
+        sourced.stdout
+          .split('\0')
+          .filter((entry) => entry.startsWith('ARTIFACT_'))
+          .map((entry) => [
+            entry.slice(0, entry.indexOf('=')),
+            entry.slice(entry.indexOf('=') + 1),
+          ]),
+      );
+      assert.deepEqual(env, expected, script);
+    }
+  });
+
   it('makes an already expired URL with --expires-at in the past', async () => {
     const { tmp, secretFile } = await withSecretFile(secret);
     await using _ = tmp;
@@ -89,25 +138,36 @@ describe('runtime-loader sign', () => {
         /--ttl or --expires-at, not both/,
       ],
       [[...base, '--expires-at', 'tomorrow'], /--expires-at: expected an ISO 8601 time/],
-      [[...base, '--env'], /--env needs the file size/],
+      [[...base, '--env'], /--env and --shell need the file size/],
       [[...base, '--env', '--dir', tmp.path], /has no file at \/app\.jar/],
       [
         ['--base-url', 'http://h:1', '--path', '/a/../b.jar', '--secret-file', secretFile],
-        /"\." or "\.\." segments/,
+        /--path must not contain "\." or "\.\." segments/,
       ],
       [
         ['--base-url', 'http://h:1/x', '--path', '/b.jar', '--secret-file', secretFile],
-        /origin only/,
+        /--base-url must be an origin only/,
       ],
       [
+        ['--base-url', 'ftp://h', '--path', '/b.jar', '--secret-file', secretFile],
+        /--base-url must be an http\(s\) origin/,
+      ],
+      [
+        ['--base-url', 'http://u:p@h:1', '--path', '/b.jar', '--secret-file', secretFile],
+        /--base-url must be an origin only/,
+      ],
+      [[...base, '--env', '--shell', '--size', '5'], /give --env .* or --shell .*, not both/],
+      [[...base, '--shell'], /--env and --shell need the file size/],
+      [
         ['--base-url', 'http://h:1', '--path', '/b.jar', '--secret-file', join(tmp.path, 'nope')],
-        /cannot read secret file .*nope \(ENOENT\)/,
+        /--secret-file .*nope cannot be read \(ENOENT\)/,
       ],
       [
         ['--base-url', 'http://h:1', '--path', '/b.jar', '--secret-file', shortSecretFile],
-        /secret 1: signing secret is 22 bytes; at least 32/,
+        /--secret-file .*, secret 1: signing secret is 22 bytes; at least 32/,
       ],
-      [[...base, '--bogus'], /Unknown option '--bogus'/],
+      [[...base, '--bogus'], /Unknown option '--bogus' \(see/],
+      [[...base, '--base-ulr', 'x'], /Unknown option '--base-ulr': did you mean --base-url\?/],
       [[...base, '--expires-at', '2099-01-01T00:00:00Z'], /--expires-at: at most 7d from now/],
       [appJarArgs(secretFile, '--path', '//elsewhere/app.jar'), /can never be served/],
       [appJarArgs(secretFile, '--path', '/.git/config'), /can never be served/],
@@ -132,3 +192,25 @@ describe('runtime-loader sign', () => {
     assert.match(run.stderr, /readable by group or others; chmod 600/);
   });
 });
+
+/** Runs `script` with /bin/sh (dash on Debian, a strict POSIX shell) and `file` as $1. */
+function runShell(script: string, file: string): Promise<{ stdout: string; stderr: string }> {
+  const child = spawn('/bin/sh', ['-c', script, 'sh', file], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`sh exited ${code}: ${stderr}`)),
+    );
+  });
+}

@@ -28,6 +28,16 @@ function configError(env: Record<string, string>, argv: string[] = []): ConfigEr
   assert.fail('expected a ConfigError');
 }
 
+/** The configuration, or undefined when it is refused. */
+function loadConfigOrError(env: Record<string, string>): LoaderConfig | undefined {
+  try {
+    return configOf(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
+  }
+}
+
 describe('loadConfig', () => {
   it('reads the contract variables and applies documented defaults', () => {
     const config = configOf(base);
@@ -159,7 +169,32 @@ describe('loadConfig', () => {
     assert.doesNotMatch(error.message, /pa%zz/);
   });
 
-  it('refuses a malformed digest, a bad boolean, a bad duration and an unknown flag', () => {
+  it('refuses a bad boolean listing exactly the words the parser accepts', () => {
+    const message = configError({ ...base, LOADER_VERIFY_JAR: 'maybe' }).message;
+    const [, onWords = '', offWords = ''] =
+      /LOADER_VERIFY_JAR \(or --verify-jar\): expected (.*) to turn it on, or (.*) to turn it off, got "maybe"/.exec(
+        message,
+      ) ?? [];
+    const words = (list: string) => list.split(/, | or /).filter((word) => word !== '');
+    // Every word the message lists turns the setting on or off as it says, in any case ...
+    for (const [list, on] of [
+      [words(onWords), true],
+      [words(offWords), false],
+    ] as const) {
+      for (const word of list) {
+        assert.equal(configOf({ ...base, LOADER_VERIFY_JAR: word }).verifyJar, on, word);
+        assert.equal(configOf({ ...base, LOADER_VERIFY_JAR: word.toUpperCase() }).verifyJar, on);
+      }
+    }
+    // ... and every word it accepts is listed.
+    const candidates = ['true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f'];
+    const accepted = candidates.filter(
+      (word) => loadConfigOrError({ ...base, LOADER_VERIFY_JAR: word }) !== undefined,
+    );
+    assert.deepEqual([...words(onWords), ...words(offWords)].sort(), accepted.sort(), message);
+  });
+
+  it('refuses a malformed digest, a bad duration and an unknown flag', () => {
     assert.match(
       configError({ ...base, ARTIFACT_SHA256: 'abc' }).message,
       /ARTIFACT_SHA256.*64 hexadecimal/,
@@ -167,10 +202,6 @@ describe('loadConfig', () => {
     assert.match(
       configError({ ...base, ARTIFACT_SHA256: `${'g'.repeat(64)}` }).message,
       /ARTIFACT_SHA256/,
-    );
-    assert.match(
-      configError({ ...base, LOADER_VERIFY_JAR: 'maybe' }).message,
-      /LOADER_VERIFY_JAR.*true or false/,
     );
     assert.match(
       configError({ ...base, LOADER_STALL_TIMEOUT_SECONDS: '-3' }).message,
@@ -186,6 +217,14 @@ describe('loadConfig', () => {
       /LOADER_LOG_FORMAT.*json, text/,
     );
     assert.match(configError(base, ['--frobnicate']).message, /--frobnicate/);
+    assert.match(
+      configError(base, ['--deadline-second', '5']).message,
+      /Unknown option '--deadline-second': did you mean --deadline-seconds\?/,
+    );
+    assert.match(
+      configError(base, ['--verify-jar=maybe']).message,
+      /write --verify-jar or --no-verify-jar, without a value \(or set LOADER_VERIFY_JAR\)/,
+    );
     assert.match(configError(base, ['--output', '/app/jars/']).message, /ARTIFACT_PATH/);
   });
 });

@@ -32,7 +32,7 @@ describe('Logger', () => {
     assert.equal(JSON.parse(written[0] ?? '').event, 'progress');
   });
 
-  it('draws a progress bar in place on a terminal, then ends the line before the next event', () => {
+  it('draws a progress bar in place on a terminal, clearing the rest of the line, then ends the line before the next event', () => {
     const { logger, written } = capture('text', true);
     logger.progress('50%', {
       bytes: 512,
@@ -41,8 +41,10 @@ describe('Logger', () => {
       etaSeconds: 0.25,
     });
     logger.info('done', 'finished', { sha256: 'ab' });
+    const frame = written[0] ?? '';
+    assert.ok(frame.endsWith('\u001b[K'), `ends with erase-in-line: ${JSON.stringify(frame)}`);
     assert.match(
-      written[0] ?? '',
+      frame.slice(0, -'\u001b[K'.length),
       /^\r\[#{15}-{15}\] {2}50\.0% 512 B\/1\.0 KiB 2\.0 KiB\/s eta 1s$/,
     );
     assert.equal(written[1], '\n10:11:12 INFO  done: finished  sha256=ab\n');

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { canonicalString, queryParameter } from '../../src/signing/canonical.ts';
 import { signingKey } from '../../src/signing/keys.ts';
 import { signUrl } from '../../src/signing/sign-url.ts';
+import { SignUrlError } from '../../src/signing/sign-url-error.ts';
 
 const secret = 'k'.repeat(40);
 const now = new Date('2026-11-24T12:00:00Z');
@@ -63,20 +64,28 @@ describe('signUrl', () => {
   it('refuses what would make a bad URL, naming the problem', () => {
     const base = { baseUrl: 'http://h', path: '/app.jar', ttlSeconds: 60, secret, now };
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ secret: 'short' }, /at least 32/],
-      [{ baseUrl: 'ftp://h' }, /http\(s\) origin/],
-      [{ baseUrl: 'http://h/prefix' }, /origin only/],
-      [{ baseUrl: 'http://user:pw@h' }, /origin only/],
-      [{ path: 'app.jar' }, /must start with "\/"/],
-      [{ path: '/a/../app.jar' }, /"\." or "\.\."/],
-      [{ path: '/%2e%2e/app.jar' }, /"\." or "\.\."/],
-      [{ path: '/app.jar?x=1' }, /must not contain/],
-      [{ ttlSeconds: 0 }, /positive/],
+      [{ secret: 'short' }, /^secret is not usable: .*at least 32/],
+      [{ baseUrl: 'ftp://h' }, /^baseUrl must be an http\(s\) origin/],
+      [{ baseUrl: 'http://h/prefix' }, /^baseUrl must be an origin only/],
+      [{ baseUrl: 'http://user:pw@h' }, /^baseUrl must be an origin only/],
+      [{ path: 'app.jar' }, /^path must start with "\/"/],
+      [{ path: '/a/../app.jar' }, /^path must not contain "\." or "\.\."/],
+      [{ path: '/%2e%2e/app.jar' }, /^path must not contain "\." or "\.\."/],
+      [{ path: '/app.jar?x=1' }, /^path must not contain/],
+      [{ ttlSeconds: 0 }, /^ttlSeconds must be a positive/],
+      [{ expiresAt: new Date(Number.NaN), ttlSeconds: undefined }, /^expiresAt is an invalid Date/],
     ];
     for (const [override, message] of cases) {
+      // The option and the problem also come apart, for a caller that names the option otherwise.
+      const [option = ''] = Object.keys(override);
       assert.throws(
         () => signUrl({ ...base, ...override } as never),
-        message,
+        (error: unknown) =>
+          error instanceof SignUrlError &&
+          error instanceof TypeError &&
+          message.test(error.message) &&
+          error.option === option &&
+          error.message === `${option} ${error.problem}`,
         JSON.stringify(override),
       );
     }

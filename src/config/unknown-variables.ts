@@ -1,0 +1,42 @@
+import type { Environment } from './load-config.ts';
+import { nearestName } from './nearest-name.ts';
+import { type Setting, settings } from './settings.ts';
+
+/** A variable named like a setting (`ARTIFACT_*`, `LOADER_*`) that is none. */
+export interface UnknownVariable {
+  readonly name: string;
+  /** The setting whose name is fewest edits away. */
+  readonly nearest: string;
+  /** The nearest is close enough to be a likely typo of it. */
+  readonly likely: boolean;
+}
+
+/** The settings' prefixes, in any case: `loader_deadline_seconds` is a mistake too. */
+const settingPrefix = /^(ARTIFACT|LOADER)_/i;
+
+/** Every setting's variable name, from the settings table (so a new setting is known at once). */
+export const knownVariables: readonly string[] = (
+  Object.values(settings) as Setting<unknown>[]
+).map((spec) => spec.env);
+
+/**
+ * The variables that look like settings but are not, each with the nearest
+ * setting when it is a likely typo. Only names are read: a value may be a
+ * signed URL, so nothing here ever holds or prints one.
+ */
+export function findUnknownVariables(env: Environment): UnknownVariable[] {
+  return Object.keys(env)
+    .filter((name) => settingPrefix.test(name) && !knownVariables.includes(name))
+    .sort()
+    .flatMap((name) => {
+      const nearest = nearestName(name, knownVariables);
+      return nearest === undefined ? [] : [{ name, nearest: nearest.name, likely: nearest.likely }];
+    });
+}
+
+/** One sentence about an unknown variable, for a warning or a configuration error. */
+export function describeUnknownVariable({ name, nearest, likely }: UnknownVariable): string {
+  return likely
+    ? `${name} is not a setting and is ignored: did you mean ${nearest}?`
+    : `${name} is not a setting and is ignored (the closest is ${nearest}; --help lists them all)`;
+}
