@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { defaults } from './defaults.ts';
 import { type Setting, settings } from './settings.ts';
-import type { LoaderConfig, LogFormat, ProxySettings } from './types.ts';
+import type { LoaderConfig, LogFormat, ProxySettings, VerifyJar } from './types.ts';
 
 export type Invocation =
   | { readonly kind: 'help' }
@@ -58,7 +58,7 @@ export function loadConfig(
     ),
     outputPath: read('outputPath') as string,
     sha256: read('sha256') as string | undefined,
-    verifyJar: read('verifyJar') as boolean,
+    verifyJar: read('verifyJar') as VerifyJar,
     logFormat: logFormatFor(read('logFormat'), stdoutIsTerminal),
     deadlineMs: read('deadlineMs') as number,
     connectTimeoutMs: read('connectTimeoutMs') as number,

@@ -78,6 +78,16 @@ export function parseBoolean(raw: string): boolean {
   throw new Error(`expected true or false, got ${quote(raw)}`);
 }
 
+/** A boolean, or `auto`. */
+export function parseBooleanOrAuto(raw: string): boolean | 'auto' {
+  if (raw.toLowerCase() === 'auto') return 'auto';
+  try {
+    return parseBoolean(raw);
+  } catch {
+    throw new Error(`expected true, false or auto, got ${quote(raw)}`);
+  }
+}
+
 /** 64 hex characters, optionally prefixed `sha256:`; returned in lower case. */
 export function parseSha256(raw: string): string {
   const hex = raw.startsWith('sha256:') ? raw.slice('sha256:'.length) : raw;

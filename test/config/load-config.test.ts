@@ -34,11 +34,11 @@ describe('loadConfig', () => {
     assert.equal(config.url.href, signedUrl);
     assert.equal(config.expectedSizeBytes, 1024);
     assert.equal(config.outputPath, '/app/jars/app.jar');
-    assert.equal(config.verifyJar, true);
+    assert.equal(config.verifyJar, 'auto');
     assert.equal(config.sha256, undefined);
-    assert.equal(config.deadlineMs, 600_000);
+    assert.equal(config.deadlineMs, 100_000);
     assert.equal(config.connectTimeoutMs, 10_000);
-    assert.equal(config.stallTimeoutMs, 30_000);
+    assert.equal(config.stallTimeoutMs, 20_000);
     assert.equal(config.maxAttempts, 8);
     assert.equal(config.connections, 4);
     assert.equal(config.parallelThresholdBytes, 64 * 1024 * 1024);
@@ -76,6 +76,17 @@ describe('loadConfig', () => {
     });
     assert.equal(config.verifyJar, false);
     assert.equal(config.deadlineMs, 1500);
+  });
+
+  it('reads LOADER_VERIFY_JAR as true, false or auto; --verify-jar means true', () => {
+    assert.equal(configOf({ ...base, LOADER_VERIFY_JAR: 'true' }).verifyJar, true);
+    assert.equal(configOf({ ...base, LOADER_VERIFY_JAR: 'AUTO' }).verifyJar, 'auto');
+    assert.equal(configOf({ ...base, LOADER_VERIFY_JAR: 'no' }).verifyJar, false);
+    assert.equal(configOf(base, ['--verify-jar']).verifyJar, true);
+    assert.equal(
+      configOf({ ...base, LOADER_VERIFY_JAR: 'false' }, ['--verify-jar']).verifyJar,
+      true,
+    );
   });
 
   it('takes connections and the parallel threshold from the environment or flags', () => {
@@ -147,7 +158,7 @@ describe('loadConfig', () => {
     );
     assert.match(
       configError({ ...base, LOADER_VERIFY_JAR: 'maybe' }).message,
-      /LOADER_VERIFY_JAR.*true or false/,
+      /LOADER_VERIFY_JAR.*true, false or auto/,
     );
     assert.match(
       configError({ ...base, LOADER_STALL_TIMEOUT_SECONDS: '-3' }).message,
