@@ -10,31 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ConsumerServer, startConsumerServer } from './consumer-server.ts';
-import { detectEngine, type Engine, execCommand, findOnPath } from './engine.ts';
+import { type Engine, execCommand, findOnPath } from './engine.ts';
+import { forEnginePass, inCi } from './engine-pass.ts';
 import { repoRoot } from './image-build.ts';
 import { prepareImages, type TestImages } from './images.ts';
 import { appGreeting, buildJvmApp } from './jvm-app.ts';
 
-const detection = await detectEngine();
-const inCi = ['1', 'true', 'yes'].includes((process.env.CI ?? '').toLowerCase());
 const runScript = join(repoRoot, 'deploy/docker/run.sh');
 const composeFile = join(repoRoot, 'deploy/docker/compose.yaml');
 
-if (!detection.ok || detection.engine.name !== 'docker') {
-  const why = detection.ok
-    ? `the engine under test is ${detection.engine.name}; deploy/docker/ runs in the docker pass (CONTAINER_ENGINE=docker)`
-    : detection.reason;
-  if (detection.ok || !inCi) {
-    console.warn(
-      `\n${'!'.repeat(78)}\nNOT RUN HERE: deploy/docker examples: ${why}\n${'!'.repeat(78)}\n`,
-    );
-    test('deploy/docker examples', { skip: why }, () => {});
-  } else {
-    test('deploy/docker examples: a docker engine is required in CI', () => assert.fail(why));
-  }
-} else {
-  describeExamples(detection.engine);
-}
+await forEnginePass('docker', 'deploy/docker examples', describeExamples);
 
 function describeExamples(engine: Engine): void {
   describe('deploy/docker examples on Docker, with the JVM app', { timeout: 600_000 }, () => {

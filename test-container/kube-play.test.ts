@@ -8,32 +8,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ConsumerServer, startConsumerServer } from './consumer-server.ts';
-import { detectEngine, type Engine } from './engine.ts';
+import type { Engine } from './engine.ts';
+import { forEnginePass } from './engine-pass.ts';
 import { repoRoot } from './image-build.ts';
 import { prepareImages, publishedImageName, type TestImages } from './images.ts';
 import { appGreeting, buildJvmApp } from './jvm-app.ts';
 import { playManifest } from './kube-play.ts';
 
-const detection = await detectEngine();
-const inCi = ['1', 'true', 'yes'].includes((process.env.CI ?? '').toLowerCase());
 const manifestPath = join(repoRoot, 'deploy/kubernetes/deployment.yaml');
 const manifestSizeBytes = 52_428_800;
 
-if (!detection.ok || detection.engine.name !== 'podman') {
-  const why = detection.ok
-    ? `the engine under test is ${detection.engine.name}; kube play runs in the podman pass (CONTAINER_ENGINE=podman)`
-    : detection.reason;
-  if (detection.ok || !inCi) {
-    console.warn(
-      `\n${'!'.repeat(78)}\nNOT RUN HERE: podman kube play: ${why}\n${'!'.repeat(78)}\n`,
-    );
-    test('deploy/kubernetes under podman kube play', { skip: why }, () => {});
-  } else {
-    test('podman kube play: podman is required in CI', () => assert.fail(why));
-  }
-} else {
-  describeKubePlay(detection.engine);
-}
+await forEnginePass('podman', 'deploy/kubernetes under podman kube play', describeKubePlay);
 
 function describeKubePlay(engine: Engine): void {
   describe('deploy/kubernetes/deployment.yaml under podman kube play', { timeout: 600_000 }, () => {

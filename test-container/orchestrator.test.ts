@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { buildJar } from '../test/helpers/jar.ts';
 import { type ConsumerServer, closedPortUrl, startConsumerServer } from './consumer-server.ts';
 import { DockerApi } from './docker-api.ts';
-import { detectEngine } from './engine.ts';
+import type { Engine } from './engine.ts';
+import { forEnginePass } from './engine-pass.ts';
 import { prepareImages, type TestImages } from './images.ts';
 import { appGreeting, appMainClass, buildJvmApp } from './jvm-app.ts';
 import {
@@ -27,24 +28,8 @@ import {
 
 const runLabel = 'io.runtime-loader.test-run';
 const runId = `rl-api-${process.pid}-${randomBytes(3).toString('hex')}`;
-const detection = await detectEngine();
-const inCi = ['1', 'true', 'yes'].includes((process.env.CI ?? '').toLowerCase());
 
-if (!detection.ok || detection.engine.name !== 'docker') {
-  const why = detection.ok
-    ? `the engine under test is ${detection.engine.name}; the Engine API replay runs in the docker pass (CONTAINER_ENGINE=docker)`
-    : detection.reason;
-  if (detection.ok || !inCi) {
-    console.warn(
-      `\n${'!'.repeat(78)}\nNOT RUN HERE: Engine API replay: ${why}\n${'!'.repeat(78)}\n`,
-    );
-    test('Engine API replay of the orchestrator', { skip: why }, () => {});
-  } else {
-    test('Engine API replay: a docker engine is required in CI', () => assert.fail(why));
-  }
-} else {
-  describeReplay();
-}
+await forEnginePass('docker', 'Engine API replay of the orchestrator', describeReplay);
 
 interface Case {
   readonly name: string;
@@ -58,7 +43,7 @@ interface Case {
   readonly check?: (outcome: ReplicaOutcome) => void;
 }
 
-function describeReplay(): void {
+function describeReplay(engine: Engine): void {
   describe('the orchestrator, replayed through the Engine API', { timeout: 900_000 }, () => {
     let api: DockerApi;
     let images: TestImages;
@@ -72,8 +57,7 @@ function describeReplay(): void {
 
     before(async () => {
       api = await DockerApi.connect();
-      assert.ok(detection.ok);
-      images = await prepareImages(detection.engine);
+      images = await prepareImages(engine);
       security = await detectHostSecurity(api);
       app = await buildJvmApp();
       // The consumer's contract-test fixture: 1 KiB, content unknown. No zip signature.
