@@ -144,7 +144,7 @@ async function main(): Promise<number> {
     terminationMessage = `ok: ${result.outcome} ${config.outputPath} sha256=${result.sha256} bytes=${result.bytes}`;
   } catch (caught) {
     const error = toLoaderError(controller.signal.aborted ? controller.signal.reason : caught);
-    logger.error('failed', error.message, finalFields(error, startedAt, startupMs()));
+    logger.error('failed', failureMessage(error), finalFields(error, startedAt, startupMs()));
     exitCode = error.exitCode;
     terminationMessage = terminationLine(error);
   } finally {
@@ -190,7 +190,15 @@ async function runTool(command: 'serve' | 'sign', args: readonly string[]): Prom
 
 function terminationLine(error: LoaderError): string {
   const digest = typeof error.details.sha256 === 'string' ? ` sha256=${error.details.sha256}` : '';
-  return `exit ${error.exitCode} ${error.code}: ${error.message}${digest}`;
+  return `exit ${error.exitCode} ${error.code}: ${failureMessage(error)}${digest}`;
+}
+
+/** The error's message, and for a run cut short (deadline, signal) why its last attempt failed. */
+function failureMessage(error: LoaderError): string {
+  const last = error.details.lastFailure;
+  return typeof last === 'string'
+    ? `${error.message}; the last attempt failed: ${last}`
+    : error.message;
 }
 
 function doneMessage(result: RunResult, config: LoaderConfig): string {
