@@ -72,6 +72,8 @@ export interface LoaderOutcome {
   readonly durationMs: number;
   /** The last 50 lines, at most 4096 characters, as the consumer keeps them (failures only). */
   readonly capturedTail: string | undefined;
+  /** Characters in the last 50 lines before the 4096-character cut. */
+  readonly tailChars: number | undefined;
   readonly warnings: readonly string[];
 }
 
@@ -119,9 +121,14 @@ export async function deployReplica(
       const exitCode = await api.waitContainer(created.Id, loaderWaitMs);
       const durationMs = Math.round(performance.now() - started);
       loaderLogs = await api.logs(created.Id, 10_000);
-      const capturedTail =
-        exitCode === 0 ? undefined : captureTail(await api.logs(created.Id, capturedTailLines));
-      loader = { exitCode, durationMs, capturedTail, warnings: created.Warnings ?? [] };
+      const lastLines = exitCode === 0 ? undefined : await api.logs(created.Id, capturedTailLines);
+      loader = {
+        exitCode,
+        durationMs,
+        capturedTail: lastLines === undefined ? undefined : captureTail(lastLines),
+        tailChars: lastLines?.length,
+        warnings: created.Warnings ?? [],
+      };
     } finally {
       await api.removeContainer(created.Id);
     }
