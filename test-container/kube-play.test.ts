@@ -11,7 +11,7 @@ import { type ConsumerServer, startConsumerServer } from './consumer-server.ts';
 import type { Engine } from './engine.ts';
 import { forEnginePass } from './engine-pass.ts';
 import { repoRoot } from './image-build.ts';
-import { prepareImages, publishedImageName, type TestImages } from './images.ts';
+import { packageVersion, prepareImages, publishedImageName, type TestImages } from './images.ts';
 import { appGreeting, buildJvmApp } from './jvm-app.ts';
 import { playManifest } from './kube-play.ts';
 
@@ -24,9 +24,11 @@ function describeKubePlay(engine: Engine): void {
   describe('deploy/kubernetes/deployment.yaml under podman kube play', { timeout: 600_000 }, () => {
     let images: TestImages;
     let server: ConsumerServer;
+    let version = '';
 
     before(async () => {
       images = await prepareImages(engine);
+      version = await packageVersion();
       server = await startConsumerServer();
       server.put('app', await buildJvmApp({ sizeBytes: manifestSizeBytes }));
       console.log(`# ${images.log}`);
@@ -43,7 +45,7 @@ function describeKubePlay(engine: Engine): void {
       playManifest(engine, {
         manifestPath,
         images: {
-          [`${publishedImageName}:0.1.0`]: images.loaderImage,
+          [`${publishedImageName}:${version}`]: images.loaderImage,
           'registry.example.com/my-jvm-app:1.0': images.appImage,
         },
         restartPolicy: 'OnFailure',
