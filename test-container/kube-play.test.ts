@@ -5,6 +5,7 @@
 // ARTIFACT_EXPECTED_SIZE (52428800) is met by padding the app JAR to that size.
 // Runs in the podman pass.
 import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ConsumerServer, startConsumerServer } from './consumer-server.ts';
@@ -33,7 +34,7 @@ function describeKubePlay(engine: Engine): void {
       server.put('app', await buildJvmApp({ sizeBytes: manifestSizeBytes }));
       console.log(`# ${images.log}`);
       console.log(
-        '# podman is not the kubelet: (1) a Deployment is played as one Pod of its template with restartPolicy OnFailure, because podman 4.3 gives init containers the pod restart policy and restarts a finished loader under Always; (2) podman removes a finished init container, so its log is gone after success; (3) no /dev/termination-log: the loader skips the termination message, the reason is only in the log; (4) fsGroup: podman applies it to the emptyDir, but both containers of this manifest run as uid 1000, so it is not what lets the app read; (5) a failed init container is restarted (OnFailure) and the play reports its exit code; the kubelet would also restart it with back-off.',
+        '# podman is not the kubelet: (1) a Deployment is played as one Pod of its template with restartPolicy OnFailure, because podman 4.3 gives init containers the pod restart policy and restarts a finished loader under Always; (2) podman removes a finished init container, so its log is gone after success; (3) no /dev/termination-log: the loader skips the termination message, the reason is only in the log; (4) the podman emptyDir takes the owner of the image /app/jars and mode like a named volume, where the kubelet makes it root-owned with group fsGroup (see the observed line below); (5) a failed init container is restarted (OnFailure) without back-off, and the play reports its exit code; the kubelet restarts it with back-off.',
       );
     });
 
@@ -82,6 +83,18 @@ function describeKubePlay(engine: Engine): void {
         assert.notEqual(pod.play.exitCode, 0);
         assert.match(pod.play.stderr, /init container .* exited with code 3/);
         assert.equal(await pod.state('app'), 'created', 'the app container was never started');
+        // Where podman is not the kubelet, observed on the failed init container.
+        const facts = await pod.inspect('runtime-loader');
+        assert.ok(facts !== undefined, 'the failed init container is kept');
+        const jars = facts.mounts.find((mount) => mount.destination === '/app/jars');
+        const jarsStat =
+          jars === undefined ? undefined : await stat(jars.source).catch(() => undefined);
+        const hasTerminationLog = facts.mounts.some((mount) =>
+          mount.destination.startsWith('/dev/termination-log'),
+        );
+        console.log(
+          `# podman vs kubelet, observed: the failed init container was restarted ${facts.restartCount} time(s) before kube play gave up (the kubelet restarts it with back-off for as long as the pod lives); /dev/termination-log ${hasTerminationLog ? 'is' : 'is NOT'} mounted (the kubelet mounts it; without it the reason is only in the log); the emptyDir at /app/jars is ${jarsStat === undefined ? 'not visible from the host' : `owned by ${jarsStat.uid}:${jarsStat.gid}, mode ${(jarsStat.mode & 0o7777).toString(8)}`} (the kubelet: group fsGroup=1000, setgid, group-writable); supplementary groups ${JSON.stringify(facts.groups)}`,
+        );
         const loaderLog = await pod.logs('runtime-loader');
         assert.match(loaderLog, /"event":"failed".*401/, loaderLog);
         assert.doesNotMatch(loaderLog, /sig=/);

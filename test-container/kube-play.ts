@@ -33,8 +33,17 @@ export interface PlayedPod {
   logs(container: string): Promise<string>;
   /** `created`, `running`, `exited`, ... or `absent`. */
   state(container: string): Promise<string>;
+  /** `podman container inspect` of one container, or undefined when it is gone. */
+  inspect(container: string): Promise<ContainerFacts | undefined>;
   /** `podman kube down`, then removes the secrets and the temp folder. */
   down(): Promise<void>;
+}
+
+/** What the test reports of a played container, to show where podman is not the kubelet. */
+export interface ContainerFacts {
+  readonly restartCount: number;
+  readonly mounts: readonly { destination: string; source: string; type: string }[];
+  readonly groups: readonly string[];
 }
 
 type Manifest = {
@@ -98,6 +107,26 @@ export async function playManifest(engine: Engine, options: PlayOptions): Promis
         { timeoutMs: 30_000 },
       );
       return result.exitCode === 0 ? result.stdout.trim() : 'absent';
+    },
+    inspect: async (container) => {
+      const result = await engine.exec(['container', 'inspect', containerName(container)], {
+        timeoutMs: 30_000,
+      });
+      if (result.exitCode !== 0) return undefined;
+      const [facts] = JSON.parse(result.stdout) as {
+        RestartCount?: number;
+        Mounts?: { Destination: string; Source: string; Type: string }[];
+        HostConfig?: { GroupAdd?: string[] | null };
+      }[];
+      return {
+        restartCount: facts?.RestartCount ?? 0,
+        mounts: (facts?.Mounts ?? []).map((mount) => ({
+          destination: mount.Destination,
+          source: mount.Source,
+          type: mount.Type,
+        })),
+        groups: facts?.HostConfig?.GroupAdd ?? [],
+      };
     },
     down: async () => {
       await engine.exec(['kube', 'down', file], { timeoutMs: 120_000 });
