@@ -204,7 +204,7 @@ function describeReplay(engine: Engine): void {
           });
           const { loader } = outcome;
           timings.push(
-            `# case "${spec.name}": loader exit ${loader.exitCode ?? 'none (wait ran out)'} after ${loader.durationMs} ms${loader.tailChars === undefined ? '' : ` (last ${capturedTailLines} lines: ${loader.tailChars} characters)`}${outcome.app === undefined ? '' : `; app exit ${outcome.app.exitCode} after ${outcome.app.durationMs} ms`}`,
+            `# case "${spec.name}": loader exit ${loader.exitCode ?? 'none (wait ran out)'} after ${loader.durationMs} ms${loader.tailChars === undefined ? '' : ` (last ${capturedTailLines} lines: ${loader.tailChars} characters)`}${outcome.app === undefined ? '' : `; app exit ${outcome.app.exitCode} after ${outcome.app.durationMs} ms`}${loader.warnings.length === 0 ? '; no create warnings' : `; create warnings: ${loader.warnings.join(' | ')}`}`,
           );
           const diagnostics = `--- loader log ---\n${outcome.loaderLogs}`;
           assert.notEqual(
