@@ -26,10 +26,11 @@ RUN ["node", "-e", "require('node:fs').mkdirSync('/staging/jars', { recursive: t
 # ---- runtime: Node 24, no shell, no package manager ---------------------------
 FROM ${RUNTIME_IMAGE}
 ARG VERSION=0.0.0-dev
-ARG SOURCE_URL=https://example.com/runtime-loader.git
+# No org.opencontainers.image.source here: this file cannot know where its
+# repository is published, and a made-up URL would mislead. The release pipeline
+# adds it with `--label org.opencontainers.image.source=<repository URL>`.
 LABEL org.opencontainers.image.title="runtime-loader" \
       org.opencontainers.image.description="Init container that puts a verified JAR on a shared volume before the JVM container starts" \
-      org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0"
 # Owned by root: the loader cannot modify its own code. The glob also takes the

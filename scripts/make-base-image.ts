@@ -101,7 +101,7 @@ export async function makeBaseImages(engine: Engine): Promise<BaseImages> {
 }
 
 /** Returns true when the image had to be (re)built. */
-async function ensureImage(
+export async function ensureImage(
   engine: Engine,
   image: string,
   id: string,
@@ -148,7 +148,7 @@ async function ensureImage(
   }
 }
 
-interface ImageConfig {
+export interface ImageConfig {
   readonly env: Readonly<Record<string, string>>;
   readonly entrypoint: readonly string[];
   readonly standsInFor: string;
@@ -206,7 +206,7 @@ async function layOutBuild(
  * passwd/group like distroless (root, nobody, nonroot 65532), this machine's CA
  * bundle, a sticky /tmp. Returns whether there was a CA bundle to copy.
  */
-async function writeCommonFiles(root: string): Promise<boolean> {
+export async function writeCommonFiles(root: string): Promise<boolean> {
   await mkdir(join(root, 'etc/ssl/certs'), { recursive: true });
   await writeFile(
     join(root, 'etc/passwd'),
@@ -236,7 +236,7 @@ async function writeCommonFiles(root: string): Promise<boolean> {
   return hasCaBundle;
 }
 
-async function copyExecutable(root: string, source: string, target: string): Promise<void> {
+export async function copyExecutable(root: string, source: string, target: string): Promise<void> {
   await mkdir(join(root, dirname(target)), { recursive: true });
   await copyFile(await realpath(source), join(root, target));
   await chmod(join(root, target), 0o755);
@@ -247,7 +247,10 @@ async function copyExecutable(root: string, source: string, target: string): Pro
  * dynamic loader included) to the same absolute path inside the root, so the
  * ELF interpreter path and the loader's search paths work unchanged.
  */
-async function copySharedLibraries(root: string, binaries: readonly string[]): Promise<void> {
+export async function copySharedLibraries(
+  root: string,
+  binaries: readonly string[],
+): Promise<void> {
   const libraries = new Set<string>();
   for (const binary of binaries) {
     const { stdout } = await execFileAsync('ldd', [binary]);

@@ -157,7 +157,7 @@ async function main(): Promise<number> {
     terminationMessage = `ok: ${result.outcome} ${redactor.scrub(config.outputPath)} sha256=${result.sha256} bytes=${result.bytes}`;
   } catch (caught) {
     const error = toLoaderError(controller.signal.aborted ? controller.signal.reason : caught);
-    logger.error('failed', error.message, finalFields(error, startedAt, startupMs()));
+    logger.error('failed', failureMessage(error), finalFields(error, startedAt, startupMs()));
     exitCode = error.exitCode;
     terminationMessage = terminationLine(error);
   } finally {
@@ -218,7 +218,15 @@ function warnUnknownVariables(logger: Logger, env: NodeJS.ProcessEnv): void {
 /** The termination log's line for a failure: only the message is text to scrub, as in a log field. */
 function terminationLine(error: LoaderError): string {
   const digest = typeof error.details.sha256 === 'string' ? ` sha256=${error.details.sha256}` : '';
-  return `exit ${error.exitCode} ${error.code}: ${redactor.scrub(error.message)}${digest}`;
+  return `exit ${error.exitCode} ${error.code}: ${redactor.scrub(failureMessage(error))}${digest}`;
+}
+
+/** The error's message, and for a run cut short (deadline, signal) why its last attempt failed. */
+function failureMessage(error: LoaderError): string {
+  const last = error.details.lastFailure;
+  return typeof last === 'string'
+    ? `${error.message}; the last attempt failed: ${last}`
+    : error.message;
 }
 
 function doneMessage(result: RunResult, config: LoaderConfig): string {

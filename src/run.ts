@@ -80,7 +80,14 @@ export async function run(
   try {
     const report = await download(config, deps, temp, signal);
     attempts = report.attempts;
-    const sha256 = await verifyArtifact(config, temp, signal);
+    const { sha256, jarCheck } = await verifyArtifact(config, temp, signal);
+    if (jarCheck === 'not-a-zip') {
+      logger.warn(
+        'not-a-jar',
+        'the artifact is not a zip/JAR (no zip signature at its start, no end-of-central-directory record): published without the JAR check; set LOADER_VERIFY_JAR=true to refuse it',
+        { sha256, bytes: temp.bytesWritten },
+      );
+    }
     signal.throwIfAborted();
     const { folderSynced } = await publishAtomically(temp, config.outputPath);
     published = true;

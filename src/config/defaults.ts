@@ -1,10 +1,10 @@
 /** Production defaults. Units are in the names; tests override them with short values. */
 export const defaults = {
   outputPath: '/app/jars/app.jar',
-  verifyJar: true,
-  deadlineMs: 600_000,
+  verifyJar: 'auto',
+  deadlineMs: 100_000,
   connectTimeoutMs: 10_000,
-  stallTimeoutMs: 30_000,
+  stallTimeoutMs: 20_000,
   maxAttempts: 8,
   connections: 4,
   parallelThresholdBytes: 64 * 1024 * 1024,

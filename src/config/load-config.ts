@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { defaults } from './defaults.ts';
-import { credentialsProblem } from './parse-values.ts';
 import { nearestName } from './nearest-name.ts';
+import { credentialsProblem } from './parse-values.ts';
 import { type Setting, settings } from './settings.ts';
-import type { LoaderConfig, LogFormat, ProxySettings } from './types.ts';
+import type { LoaderConfig, LogFormat, ProxySettings, VerifyJar } from './types.ts';
 import { findUnknownVariables } from './unknown-variables.ts';
 
 export type Invocation =
@@ -69,7 +69,7 @@ export function loadConfig(
     ),
     outputPath: read('outputPath') as string,
     sha256: read('sha256') as string | undefined,
-    verifyJar: read('verifyJar') as boolean,
+    verifyJar: read('verifyJar') as VerifyJar,
     logFormat,
     deadlineMs: read('deadlineMs') as number,
     connectTimeoutMs: read('connectTimeoutMs') as number,

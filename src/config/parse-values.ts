@@ -114,6 +114,18 @@ function alternatives(words: readonly string[]): string {
   return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 }
 
+/** A boolean, or `auto`. */
+export function parseBooleanOrAuto(raw: string): boolean | 'auto' {
+  if (raw.toLowerCase() === 'auto') return 'auto';
+  try {
+    return parseBoolean(raw);
+  } catch {
+    throw new Error(
+      `expected auto, or ${alternatives(booleanWords.true)} to turn it on, or ${alternatives(booleanWords.false)} to turn it off, got ${quote(raw)}`,
+    );
+  }
+}
+
 /** 64 hex characters, optionally prefixed `sha256:`; returned in lower case. */
 export function parseSha256(raw: string): string {
   const hex = raw.startsWith('sha256:') ? raw.slice('sha256:'.length) : raw;

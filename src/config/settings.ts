@@ -1,7 +1,7 @@
 import { defaults } from './defaults.ts';
 import {
   parseArtifactUrl,
-  parseBoolean,
+  parseBooleanOrAuto,
   parseByteCount,
   parseOneOf,
   parsePath,
@@ -72,10 +72,11 @@ export const settings = {
     env: 'LOADER_VERIFY_JAR',
     flag: 'verify-jar',
     negatedFlag: 'no-verify-jar',
-    valueName: 'BOOL',
-    parse: parseBoolean,
-    defaultValue: defaults.verifyJar,
-    description: 'Check the zip/JAR structure before publishing.',
+    valueName: 'true|false|auto',
+    parse: parseBooleanOrAuto,
+    defaultValue: defaults.verifyJar as boolean | 'auto',
+    description:
+      'Check the zip/JAR structure before publishing. auto: bytes that look like a zip must be a sound one; other bytes pass with a warning. true: must be a JAR.',
   }),
   logFormat: setting({
     env: 'LOADER_LOG_FORMAT',

@@ -1,5 +1,8 @@
 export type LogFormat = 'json' | 'text';
 
+/** LOADER_VERIFY_JAR: `true`, `false` or `auto`. */
+export type VerifyJar = boolean | 'auto';
+
 /** Proxy settings from the conventional variables; undefined means none. */
 export interface ProxySettings {
   readonly httpProxy: string | undefined;
@@ -15,7 +18,8 @@ export interface LoaderConfig {
   readonly outputPath: string;
   /** Lower-case hex SHA-256 the artifact must have, when given. */
   readonly sha256: string | undefined;
-  readonly verifyJar: boolean;
+  /** true: must be a sound zip/JAR; 'auto': must be one if it claims to be a zip; false: not checked. */
+  readonly verifyJar: VerifyJar;
   readonly logFormat: LogFormat;
   readonly deadlineMs: number;
   readonly connectTimeoutMs: number;

@@ -38,13 +38,15 @@ export async function retry<T>(
   signal: AbortSignal,
   onRetry: (event: RetryEvent) => void,
 ): Promise<RetryOutcome<T>> {
+  let lastFailure: LoaderError | undefined;
   for (let attempt = policy.firstAttempt ?? 1; ; attempt += 1) {
     signal.throwIfAborted();
     try {
       return { value: await operation(attempt), attempts: attempt };
     } catch (caught) {
-      if (signal.aborted) throw withAttempts(signal.reason, attempt);
+      if (signal.aborted) throw withAttempts(signal.reason, attempt, lastFailure);
       const error = toLoaderError(caught);
+      lastFailure = error;
       error.details.attempts = attempt;
       if (!error.transient || attempt >= policy.maxAttempts) throw error;
       const delayMs = backoffDelayMs(attempt, policy, error.retryAfterMs, policy.random);
@@ -55,14 +57,21 @@ export async function retry<T>(
       }
       onRetry({ attempt, error, delayMs });
       await sleep(delayMs, undefined, { signal }).catch(() => {
-        throw withAttempts(signal.reason, attempt);
+        throw withAttempts(signal.reason, attempt, lastFailure);
       });
     }
   }
 }
 
-/** An abort (deadline, signal) still says how many attempts were made before it. */
-function withAttempts(reason: unknown, attempts: number): unknown {
-  if (reason instanceof LoaderError) reason.details.attempts = attempts;
+/**
+ * An abort (deadline, signal) still says how many attempts were made before it
+ * and why the last one failed: a run cut by the deadline after five stalled
+ * attempts should say "stalled", not only "deadline".
+ */
+function withAttempts(reason: unknown, attempts: number, lastFailure?: LoaderError): unknown {
+  if (reason instanceof LoaderError) {
+    reason.details.attempts = attempts;
+    if (lastFailure !== undefined) reason.details.lastFailure ??= lastFailure.message;
+  }
   return reason;
 }

@@ -3,39 +3,60 @@ import { IntegrityError, LoaderError, SizeMismatchError } from '../errors.ts';
 import { tempFileRemovedError } from '../publish/abandoned-temp-files.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
 import { writeErrorFor } from '../publish/write-errors.ts';
-import { verifyZipStructure } from './zip.ts';
+import { checkZipStructure } from './zip.ts';
+import { zipEvidence } from './zip-sniff.ts';
+import { withFileSource } from './zip-source.ts';
+
+/**
+ * What the JAR check did: `checked` (a sound zip), `not-a-zip` (LOADER_VERIFY_JAR
+ * auto and nothing in the bytes claims to be a zip: published, with a warning),
+ * or `off` (LOADER_VERIFY_JAR=false).
+ */
+export type JarCheckOutcome = 'checked' | 'not-a-zip' | 'off';
+
+export interface VerifiedArtifact {
+  readonly sha256: string;
+  readonly jarCheck: JarCheckOutcome;
+}
 
 /**
  * The verify stage, run on the finished temp file before it may be published:
  * exact size, then the expected digest (computed while streaming), then the
- * JAR's zip structure. Returns the SHA-256 of the bytes.
+ * JAR's zip structure. Returns the SHA-256 of the bytes and what the JAR check did.
  */
 export async function verifyArtifact(
   config: LoaderConfig,
   temp: TempArtifact,
   signal: AbortSignal,
-): Promise<string> {
+): Promise<VerifiedArtifact> {
   if (temp.bytesWritten !== config.expectedSizeBytes) {
     throw new SizeMismatchError(
       `size mismatch: received ${temp.bytesWritten} bytes, ARTIFACT_EXPECTED_SIZE is ${config.expectedSizeBytes}`,
     );
   }
-  const actual = temp.digestHex();
-  if (config.sha256 !== undefined && actual !== config.sha256) {
+  const sha256 = temp.digestHex();
+  if (config.sha256 !== undefined && sha256 !== config.sha256) {
     throw new IntegrityError(
-      `checksum mismatch: expected sha256 ${config.sha256} (ARTIFACT_SHA256), got ${actual}; the artifact was not published`,
-      { details: { expectedSha256: config.sha256, actualSha256: actual, sha256: actual } },
+      `checksum mismatch: expected sha256 ${config.sha256} (ARTIFACT_SHA256), got ${sha256}; the artifact was not published`,
+      { details: { expectedSha256: config.sha256, actualSha256: sha256, sha256 } },
     );
   }
-  if (config.verifyJar) {
+  if (config.verifyJar === false) return { sha256, jarCheck: 'off' };
+  signal.throwIfAborted();
+  const jarCheck = await withFileSource(temp.path, async (source) => {
+    // auto: bytes that claim to be a zip must be a sound one; others pass with a warning.
+    if (config.verifyJar === 'auto' && (await zipEvidence(source)) === undefined) {
+      return 'not-a-zip' as const;
+    }
     signal.throwIfAborted();
-    await verifyZipStructure(temp.path, signal).catch((error: unknown) => {
-      if (error instanceof LoaderError || signal.aborted) throw error;
-      // The file could not be read back (removed, an I/O error): not a bug of ours.
-      if ((error as { code?: unknown }).code === 'ENOENT')
-        throw tempFileRemovedError(temp.path, error);
-      throw writeErrorFor(error, 'reading the temp file back', temp.folder);
-    });
-  }
-  return actual;
+    await checkZipStructure(source, signal);
+    return 'checked' as const;
+  }).catch((error: unknown) => {
+    if (error instanceof LoaderError || signal.aborted) throw error;
+    // The file could not be read back (removed, an I/O error): not a bug of ours.
+    if ((error as { code?: unknown }).code === 'ENOENT')
+      throw tempFileRemovedError(temp.path, error);
+    throw writeErrorFor(error, 'reading the temp file back', temp.folder);
+  });
+  return { sha256, jarCheck };
 }

@@ -44,11 +44,11 @@ describe('loadConfig', () => {
     assert.equal(config.url.href, signedUrl);
     assert.equal(config.expectedSizeBytes, 1024);
     assert.equal(config.outputPath, '/app/jars/app.jar');
-    assert.equal(config.verifyJar, true);
+    assert.equal(config.verifyJar, 'auto');
     assert.equal(config.sha256, undefined);
-    assert.equal(config.deadlineMs, 600_000);
+    assert.equal(config.deadlineMs, 100_000);
     assert.equal(config.connectTimeoutMs, 10_000);
-    assert.equal(config.stallTimeoutMs, 30_000);
+    assert.equal(config.stallTimeoutMs, 20_000);
     assert.equal(config.maxAttempts, 8);
     assert.equal(config.connections, 4);
     assert.equal(config.parallelThresholdBytes, 64 * 1024 * 1024);
@@ -86,6 +86,17 @@ describe('loadConfig', () => {
     });
     assert.equal(config.verifyJar, false);
     assert.equal(config.deadlineMs, 1500);
+  });
+
+  it('reads LOADER_VERIFY_JAR as true, false or auto; --verify-jar means true', () => {
+    assert.equal(configOf({ ...base, LOADER_VERIFY_JAR: 'true' }).verifyJar, true);
+    assert.equal(configOf({ ...base, LOADER_VERIFY_JAR: 'AUTO' }).verifyJar, 'auto');
+    assert.equal(configOf({ ...base, LOADER_VERIFY_JAR: 'no' }).verifyJar, false);
+    assert.equal(configOf(base, ['--verify-jar']).verifyJar, true);
+    assert.equal(
+      configOf({ ...base, LOADER_VERIFY_JAR: 'false' }, ['--verify-jar']).verifyJar,
+      true,
+    );
   });
 
   it('takes connections and the parallel threshold from the environment or flags', () => {
@@ -172,7 +183,7 @@ describe('loadConfig', () => {
   it('refuses a bad boolean listing exactly the words the parser accepts', () => {
     const message = configError({ ...base, LOADER_VERIFY_JAR: 'maybe' }).message;
     const [, onWords = '', offWords = ''] =
-      /LOADER_VERIFY_JAR \(or --verify-jar\): expected (.*) to turn it on, or (.*) to turn it off, got "maybe"/.exec(
+      /LOADER_VERIFY_JAR \(or --verify-jar\): expected auto, or (.*) to turn it on, or (.*) to turn it off, got "maybe"/.exec(
         message,
       ) ?? [];
     const words = (list: string) => list.split(/, | or /).filter((word) => word !== '');

@@ -45,8 +45,13 @@ async function runLines(): Promise<RunLine[]> {
     const words = shellWords(line.trim().replace(/^exec /, '')).slice(2);
     const run: RunLine = { hardening: [], volumes: [], env: [], image: '', command: [] };
     let index = 0;
-    while (words[index]?.startsWith('-')) {
+    while (words[index]?.startsWith('-') || words[index]?.startsWith('${')) {
       const option = words[index] ?? '';
+      // "${network[@]}": optional plumbing (--network), not lock-down.
+      if (option.startsWith('${')) {
+        index += 1;
+        continue;
+      }
       const value = booleanOptions.has(option) ? [] : [words[index + 1] ?? ''];
       index += 1 + value.length;
       if (!plumbing.has(option)) run.hardening.push(option, ...value);

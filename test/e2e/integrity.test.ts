@@ -235,7 +235,7 @@ describe('integrity (issue 4), end to end', () => {
         process.umask(previousUmask);
       }
       assertExit(run, 0);
-      assert.equal(firstEventNamed(run, 'start').verifyJar, true);
+      assert.equal(firstEventNamed(run, 'start').verifyJar, 'auto');
       assert.equal(lastEvent(run).sha256, jarSha256);
       assert.deepEqual(await readFile(target), jar);
       assert.equal((await stat(target)).mode & 0o777, 0o644);
@@ -255,9 +255,9 @@ describe('integrity (issue 4), end to end', () => {
       assert.deepEqual(await readFile(target), zip64);
     });
 
-    it('random bytes of the right size exit 6 with "not a zip archive"', async () => {
+    it('LOADER_VERIFY_JAR=true: random bytes of the right size exit 6 with "not a zip archive"', async () => {
       server.setArtifact(randomBytes(jar.length));
-      const run = await load();
+      const run = await load({ LOADER_VERIFY_JAR: 'true' });
       assertExit(run, 6);
       const failed = lastEvent(run);
       assert.equal(failed.code, 'ERR_INTEGRITY');
@@ -306,11 +306,11 @@ describe('integrity (issue 4), end to end', () => {
       await assertNothingPublished();
     });
 
-    it('a gzip file exits 6', async () => {
+    it('--verify-jar: a gzip file exits 6', async () => {
       const gzip = gzipSync(jar);
       assert.equal(gzip.readUInt16BE(0), 0x1f8b);
       server.setArtifact(gzip);
-      const run = await load();
+      const run = await load({}, { args: ['--verify-jar'] });
       assertExit(run, 6);
       assert.match(String(lastEvent(run).msg), /not a zip archive/);
       await assertNothingPublished();

@@ -474,5 +474,8 @@ describe('resilience: outcome fields', () => {
     assert.equal(failed.code, 'ERR_DEADLINE');
     assert.equal(s.server.requests.length, 2);
     assert.equal(failed.attempts, 2);
+    // The reason of the attempt before the cut, in the one line a consumer may keep.
+    assert.match(String(failed.msg), /LOADER_DEADLINE_SECONDS\); the last attempt failed: .*503/);
+    assert.match(String(failed.lastFailure), /503/);
   });
 });

@@ -1,0 +1,140 @@
+// A reusable harness for running deploy/kubernetes/ manifests under
+// `podman kube play`: the Deployment's pod template becomes a Pod (podman 4.3
+// gives a Deployment's init containers the pod's `Always` restart policy, so a
+// finished loader is restarted and the play fails), images are substituted,
+// Secrets become podman secrets, and logs and states are read per container.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { type Engine, type ExecResult, expectSuccess } from './engine.ts';
+
+export interface PlayOptions {
+  /** The manifest: a Deployment whose pod template is played. */
+  readonly manifestPath: string;
+  /** Image names to replace (from -> to); nothing else of the template changes but restartPolicy. */
+  readonly images: Readonly<Record<string, string>>;
+  /**
+   * Set on the Pod: `OnFailure` gives the kubelet's init-container behaviour
+   * (a failed init container is restarted, a finished one is not).
+   */
+  readonly restartPolicy: 'OnFailure' | 'Never';
+  /** Secrets the template refers to: name -> key -> value. */
+  readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Pod name (the Deployment's name unless given). */
+  readonly podName?: string;
+}
+
+export interface PlayedPod {
+  readonly podName: string;
+  readonly play: ExecResult;
+  /** The Pod YAML that was played (no secret in it). */
+  readonly yaml: string;
+  logs(container: string): Promise<string>;
+  /** `created`, `running`, `exited`, ... or `absent`. */
+  state(container: string): Promise<string>;
+  /** `podman container inspect` of one container, or undefined when it is gone. */
+  inspect(container: string): Promise<ContainerFacts | undefined>;
+  /** `podman kube down`, then removes the secrets and the temp folder. */
+  down(): Promise<void>;
+}
+
+/** What the test reports of a played container, to show where podman is not the kubelet. */
+export interface ContainerFacts {
+  readonly restartCount: number;
+  readonly mounts: readonly { destination: string; source: string; type: string }[];
+  readonly groups: readonly string[];
+}
+
+type Manifest = {
+  metadata: { name: string };
+  spec: { template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } };
+};
+
+/** Builds the Pod YAML for a Deployment manifest with the given substitutions. */
+export async function podFromDeployment(
+  options: PlayOptions,
+): Promise<{ name: string; yaml: string }> {
+  let text = await readFile(options.manifestPath, 'utf8');
+  for (const [from, to] of Object.entries(options.images)) text = text.split(from).join(to);
+  const deployment = parse(text) as Manifest;
+  const name = options.podName ?? deployment.metadata.name;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...deployment.spec.template.metadata, name },
+    spec: { ...deployment.spec.template.spec, restartPolicy: options.restartPolicy },
+  };
+  return { name, yaml: stringify(pod) };
+}
+
+/** Plays the manifest's pod on the host network (to reach a server on 127.0.0.1). */
+export async function playManifest(engine: Engine, options: PlayOptions): Promise<PlayedPod> {
+  const { name, yaml } = await podFromDeployment(options);
+  const work = await mkdtemp(join(tmpdir(), 'runtime-loader-kube-'));
+  const file = join(work, 'pod.yaml');
+  await writeFile(file, yaml);
+  const secretNames = Object.keys(options.secrets);
+  for (const [secretName, data] of Object.entries(options.secrets)) {
+    // podman 4.3 reads a secretKeyRef from a podman secret holding {key: base64(value)}.
+    const encoded = Object.fromEntries(
+      Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+    );
+    const secretFile = join(work, `${secretName}.json`);
+    await writeFile(secretFile, JSON.stringify(encoded), { mode: 0o600 });
+    await engine.exec(['secret', 'rm', secretName], { timeoutMs: 30_000 });
+    expectSuccess(
+      await engine.exec(['secret', 'create', secretName, secretFile], { timeoutMs: 30_000 }),
+      `podman secret create ${secretName}`,
+    );
+    await rm(secretFile);
+  }
+  const play = await engine.exec(['kube', 'play', '--network', 'host', file], {
+    timeoutMs: 180_000,
+  });
+  const containerName = (container: string) => `${name}-${container}`;
+  return {
+    podName: name,
+    play,
+    yaml,
+    logs: async (container) => {
+      const result = await engine.exec(['logs', containerName(container)], { timeoutMs: 30_000 });
+      return `${result.stdout}${result.stderr}`;
+    },
+    state: async (container) => {
+      const result = await engine.exec(
+        ['container', 'inspect', '--format', '{{.State.Status}}', containerName(container)],
+        { timeoutMs: 30_000 },
+      );
+      return result.exitCode === 0 ? result.stdout.trim() : 'absent';
+    },
+    inspect: async (container) => {
+      const result = await engine.exec(['container', 'inspect', containerName(container)], {
+        timeoutMs: 30_000,
+      });
+      if (result.exitCode !== 0) return undefined;
+      const [facts] = JSON.parse(result.stdout) as {
+        RestartCount?: number;
+        Mounts?: { Destination: string; Source: string; Type: string }[];
+        HostConfig?: { GroupAdd?: string[] | null };
+      }[];
+      return {
+        restartCount: facts?.RestartCount ?? 0,
+        mounts: (facts?.Mounts ?? []).map((mount) => ({
+          destination: mount.Destination,
+          source: mount.Source,
+          type: mount.Type,
+        })),
+        groups: facts?.HostConfig?.GroupAdd ?? [],
+      };
+    },
+    down: async () => {
+      await engine.exec(['kube', 'down', file], { timeoutMs: 120_000 });
+      await engine.exec(['pod', 'rm', '--force', name], { timeoutMs: 60_000 });
+      for (const secretName of secretNames) {
+        await engine.exec(['secret', 'rm', secretName], { timeoutMs: 30_000 });
+      }
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
