@@ -141,7 +141,8 @@ async function main(): Promise<number> {
       peakRssBytes: peakRssBytes(),
     });
     exitCode = ExitCode.ok;
-    terminationMessage = `ok: ${result.outcome} ${config.outputPath} sha256=${result.sha256} bytes=${result.bytes}`;
+    const why = result.reason === undefined ? '' : ` (${result.reason})`;
+    terminationMessage = `ok: ${result.outcome} ${config.outputPath} sha256=${result.sha256} bytes=${result.bytes}${why}`;
   } catch (caught) {
     const error = toLoaderError(controller.signal.aborted ? controller.signal.reason : caught);
     logger.error('failed', error.message, finalFields(error, startedAt, startupMs()));
@@ -196,6 +197,10 @@ function terminationLine(error: LoaderError): string {
 function doneMessage(result: RunResult, config: LoaderConfig): string {
   if (result.outcome === 'already-present')
     return `${config.outputPath} already in place and verified`;
+  if (result.outcome === 'not-modified')
+    return `${config.outputPath} already in place, verified, and current (304 Not Modified)`;
+  if (result.outcome === 'kept-verified')
+    return `${config.outputPath} kept as verified earlier; the server could not confirm it (see the kept-verified warning)`;
   const resumed = result.resumedBytes > 0 ? `, ${result.resumedBytes} bytes resumed` : '';
   return `${config.outputPath} in place and verified (${result.attempts} attempt(s)${resumed})`;
 }

@@ -2,6 +2,7 @@
 export const defaults = {
   outputPath: '/app/jars/app.jar',
   verifyJar: true,
+  keepVerified: true,
   deadlineMs: 600_000,
   connectTimeoutMs: 10_000,
   stallTimeoutMs: 30_000,

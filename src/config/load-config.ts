@@ -59,6 +59,7 @@ export function loadConfig(
     outputPath: read('outputPath') as string,
     sha256: read('sha256') as string | undefined,
     verifyJar: read('verifyJar') as boolean,
+    keepVerified: read('keepVerified') as boolean,
     logFormat: logFormatFor(read('logFormat'), stdoutIsTerminal),
     deadlineMs: read('deadlineMs') as number,
     connectTimeoutMs: read('connectTimeoutMs') as number,

@@ -77,6 +77,16 @@ export const settings = {
     defaultValue: defaults.verifyJar,
     description: 'Check the zip/JAR structure before publishing.',
   }),
+  keepVerified: setting({
+    env: 'LOADER_KEEP_VERIFIED',
+    flag: 'keep-verified',
+    negatedFlag: 'no-keep-verified',
+    valueName: 'BOOL',
+    parse: parseBoolean,
+    defaultValue: defaults.keepVerified,
+    description:
+      'Keep the file an earlier run verified (its record matches) when the server answers 401/403 or cannot be reached; exit 0 with a warning.',
+  }),
   logFormat: setting({
     env: 'LOADER_LOG_FORMAT',
     flag: 'log-format',

@@ -16,6 +16,8 @@ export interface LoaderConfig {
   /** Lower-case hex SHA-256 the artifact must have, when given. */
   readonly sha256: string | undefined;
   readonly verifyJar: boolean;
+  /** Keep a file verified by an earlier run when the server refuses the URL (401/403) or is out of reach. */
+  readonly keepVerified: boolean;
   readonly logFormat: LogFormat;
   readonly deadlineMs: number;
   readonly connectTimeoutMs: number;

@@ -1,0 +1,68 @@
+import { DeadlineError, FetchError, type LoaderError, RejectedError } from '../errors.ts';
+import { conditionalHeaders, type ObjectVersion } from './object-version.ts';
+import { artifactHeaders, discardBody, getFollowingRedirects, type Response } from './request.ts';
+import { unexpectedAnswerError } from './response-checks.ts';
+import { retry } from './retry.ts';
+import type { DownloadSession } from './session.ts';
+
+/** What the server says of the verified file in place. */
+export type Revalidation =
+  /** 304: the object is the one on disk. */
+  | { readonly kind: 'not-modified'; readonly attempts: number }
+  /** A 200: the object to download, its body not yet read. */
+  | { readonly kind: 'changed'; readonly response: Response; readonly attempts: number }
+  /** No answer about the object: a refused signature, or the server out of reach. */
+  | { readonly kind: 'unanswered'; readonly error: LoaderError };
+
+/**
+ * The first request of a run that holds a verified file: a GET made
+ * conditional on the recorded validators (RFC 9110 §13.1), through the same
+ * retry policy as any attempt. A 304 ends the run with no body sent; a 200 is
+ * handed over to be downloaded. A 401/403 (an expired or invalid signature)
+ * or a failure to reach the server (network, timeouts, 5xx after every
+ * retry, the deadline) is returned, so the caller may keep the file. Anything
+ * else (404, 410, another 4xx) and a signal are thrown as usual.
+ */
+export async function revalidate(
+  session: DownloadSession,
+  recorded: ObjectVersion,
+  signal: AbortSignal,
+): Promise<Revalidation> {
+  const { context } = session;
+  const headers = { ...artifactHeaders(context.userAgent), ...conditionalHeaders(recorded) };
+  try {
+    const { value: response, attempts } = await retry(
+      async () => {
+        const answer = await getFollowingRedirects(context, context.url, headers, signal);
+        if (answer.status === 200 || answer.status === 304) return answer;
+        try {
+          throw await unexpectedAnswerError(answer, 200);
+        } finally {
+          discardBody(answer.body);
+        }
+      },
+      session.policy,
+      signal,
+      session.onRetry(() => 0),
+    );
+    if (response.status === 200) return { kind: 'changed', response, attempts };
+    discardBody(response.body);
+    return { kind: 'not-modified', attempts };
+  } catch (error) {
+    if (isUnanswered(error)) return { kind: 'unanswered', error };
+    throw error;
+  }
+}
+
+function isUnanswered(error: unknown): error is LoaderError {
+  if (error instanceof RejectedError) {
+    const { status } = error.details;
+    return status === 401 || status === 403;
+  }
+  if (error instanceof DeadlineError) return true;
+  // Network failures, and transient statuses (5xx, 429) that outlived their retries;
+  // not an answer such as an unexpected 2xx or 3xx, which did reach the server.
+  if (!(error instanceof FetchError)) return false;
+  const { status } = error.details;
+  return status === undefined || error.transient || (typeof status === 'number' && status >= 500);
+}
