@@ -79,6 +79,7 @@ async function main(): Promise<number> {
     expectedBytes: config.expectedSizeBytes,
     sha256Expected: config.sha256,
     verifyJar: config.verifyJar,
+    keepVerified: config.keepVerified,
     deadlineSeconds: config.deadlineMs / 1000,
     maxAttempts: config.maxAttempts,
   });

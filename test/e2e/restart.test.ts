@@ -131,6 +131,22 @@ describe('restarts (issue 14): the re-run of a verified file', () => {
     assert.deepEqual(await fileState(s.target), s.first);
   });
 
+  it('keeps the file when the server says nothing before the deadline', async () => {
+    await using s = await verifiedOnce();
+    // Accepts the request and never answers: only the deadline ends the wait.
+    s.server.route('/artifacts/app.jar', () => {});
+    const second = await s.run({
+      LOADER_DEADLINE_SECONDS: '1',
+      LOADER_STALL_TIMEOUT_SECONDS: '30',
+    });
+    assertExit(second, 0);
+    const warning = firstEventNamed(second, 'kept-verified');
+    assert.equal(warning.code, 'ERR_DEADLINE');
+    assert.match(String(warning.msg), /deadline/);
+    assert.equal(finalEvent(second).outcome, 'kept-verified');
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
   it('keeps the file when 503s outlast every retry', async () => {
     await using s = await verifiedOnce();
     s.server.schedule({ kind: 'status', status: 503 }, { kind: 'status', status: 503 });
