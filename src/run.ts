@@ -6,13 +6,13 @@ import type { WholeStart } from './download/whole.ts';
 import { LoaderError } from './errors.ts';
 import { keepOrRefetch } from './keep-verified.ts';
 import type { Logger } from './log/logger.ts';
-import { type Redactor, redactUrl } from './log/redact.ts';
+import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import { TempArtifact } from './publish/temp-file.ts';
+import { newRecord } from './publish/verification-record.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
-import { loaderVersion } from './version.ts';
 
 export interface RunDependencies {
   readonly logger: Logger;
@@ -93,16 +93,7 @@ export async function run(
     signal.throwIfAborted();
     const { folderSynced } = await publishAtomically(temp, config.outputPath, {
       modifiedAt: stableModifiedTime(version, sha256),
-      record: {
-        format: 1,
-        url: redactUrl(config.url),
-        sizeBytes: temp.bytesWritten,
-        sha256,
-        ...(version.etag === undefined ? {} : { etag: version.etag }),
-        ...(version.lastModified === undefined ? {} : { lastModified: version.lastModified }),
-        verifiedAt: new Date().toISOString(),
-        loaderVersion,
-      },
+      record: newRecord(config.url, temp.bytesWritten, sha256, version),
     });
     published = true;
     if (!folderSynced) {

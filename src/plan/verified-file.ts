@@ -10,7 +10,7 @@ export type VerifiedFile =
 
 /**
  * Whether the file in place is, provably, the artifact an earlier run
- * verified for this same request: its record names the same URL identity
+ * verified for this same request (asked when there is no ARTIFACT_SHA256): its record names the same URL identity
  * (scheme://host/path) and expected size, and the file still has that size and,
  * read again in full, that SHA-256. Anything else (no record, another path or
  * size, a byte changed in place) is never vouched for.
@@ -32,9 +32,6 @@ export async function findVerifiedFile(
   }
   if (record.sizeBytes !== config.expectedSizeBytes) {
     return unverified('the file in place was verified for another expected size');
-  }
-  if (config.sha256 !== undefined && config.sha256 !== record.sha256) {
-    return unverified('the file in place was verified with another SHA-256');
   }
   if (existing.size !== record.sizeBytes) {
     return unverified('the file in place changed since it was verified (another size)');

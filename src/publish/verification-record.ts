@@ -1,5 +1,8 @@
 import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { ObjectVersion } from '../download/object-version.ts';
+import { redactUrl } from '../log/redact.ts';
+import { loaderVersion } from '../version.ts';
 import { artifactMode, tempNameFor } from './temp-file.ts';
 import { writeErrorFor } from './write-errors.ts';
 
@@ -26,6 +29,25 @@ export interface VerificationRecord {
 
 /** A record is a few hundred bytes; anything much larger is not one. */
 const maxRecordBytes = 16 * 1024;
+
+/** The record of bytes just verified, fetched from `url` in the given version. */
+export function newRecord(
+  url: URL,
+  sizeBytes: number,
+  sha256: string,
+  version: ObjectVersion,
+): VerificationRecord {
+  return {
+    format: 1,
+    url: redactUrl(url),
+    sizeBytes,
+    sha256,
+    ...(version.etag === undefined ? {} : { etag: version.etag }),
+    ...(version.lastModified === undefined ? {} : { lastModified: version.lastModified }),
+    verifiedAt: new Date().toISOString(),
+    loaderVersion,
+  };
+}
 
 /** `.app.jar.verified.json` beside `app.jar`: hidden, and named after the file it vouches for. */
 export function recordPathFor(targetPath: string): string {
