@@ -18,7 +18,8 @@ export type Revalidation =
  * The first request of a run that holds a verified file: a GET made
  * conditional on the recorded validators (RFC 9110 §13.1), through the same
  * retry policy as any attempt. A 304 ends the run with no body sent; a 200 is
- * handed over to be downloaded. A 401/403 (an expired or invalid signature)
+ * handed over to be downloaded. A 401/403 (an expired or invalid signature;
+ * GCS's 400 ExpiredToken too)
  * or a failure to reach the server (network, timeouts, 5xx after every
  * retry, the deadline) is returned, so the caller may keep the file. Anything
  * else (404, 410, another 4xx) and a signal are thrown as usual.
@@ -56,8 +57,11 @@ export async function revalidate(
 
 function isUnanswered(error: unknown): error is LoaderError {
   if (error instanceof RejectedError) {
-    const { status } = error.details;
-    return status === 401 || status === 403;
+    const { status, serverReason } = error.details;
+    // GCS answers an expired V4 signature with 400 ExpiredToken, not 403.
+    const expiredToken =
+      typeof serverReason === 'string' && serverReason.startsWith('ExpiredToken');
+    return status === 401 || status === 403 || (status === 400 && expiredToken);
   }
   if (error instanceof DeadlineError) return true;
   // Network failures, and transient statuses (5xx, 429) that outlived their retries;

@@ -131,6 +131,22 @@ describe('restarts (issue 14): the re-run of a verified file', () => {
     assert.deepEqual(await fileState(s.target), s.first);
   });
 
+  it("keeps the file on GCS's 400 ExpiredToken, but not on another 400", async () => {
+    await using s = await verifiedOnce();
+    const xml = (code: string) => ({
+      kind: 'status' as const,
+      status: 400,
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>The provided token has expired.</Message></Error>`,
+    });
+    s.server.schedule(xml('ExpiredToken'), xml('InvalidArgument'));
+    const expired = await s.run();
+    assertExit(expired, 0);
+    assert.equal(firstEventNamed(expired, 'kept-verified').status, 400);
+    assertExit(await s.run(), 3);
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
   it('keeps the file when the server says nothing before the deadline', async () => {
     await using s = await verifiedOnce();
     // Accepts the request and never answers: only the deadline ends the wait.
