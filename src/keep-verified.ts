@@ -1,4 +1,5 @@
 import type { LoaderConfig } from './config/types.ts';
+import { firstPartOf } from './download/download.ts';
 import { revalidate } from './download/revalidate.ts';
 import { type DownloadDependencies, DownloadSession } from './download/session.ts';
 import type { WholeStart } from './download/whole.ts';
@@ -37,7 +38,8 @@ export async function keepOrRefetch(
     },
   );
   const recorded = { etag: record.etag, lastModified: record.lastModified };
-  const answer = await revalidate(new DownloadSession(config, deps), recorded, signal);
+  const session = new DownloadSession(config, deps);
+  const answer = await revalidate(session, recorded, firstPartOf(config), signal);
   if (answer.kind === 'not-modified') {
     logger.info('not-modified', 'the server says the verified file in place is current (304)', {
       path: config.outputPath,
@@ -46,7 +48,7 @@ export async function keepOrRefetch(
     return { outcome: 'not-modified', attempts: answer.attempts };
   }
   if (answer.kind === 'changed') {
-    const reason = 'the server sent the object (200) to a request conditional on the verified file';
+    const reason = `the object changed: the server answered ${answer.response.status} to a request conditional on the verified file`;
     logger.info('plan', `downloading: ${reason}`, { reason });
     return { outcome: 'download', start: { attempt: answer.attempts, response: answer.response } };
   }

@@ -1,11 +1,11 @@
 import type { LoaderConfig } from '../config/types.ts';
 import { LoaderError } from '../errors.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
-import { openFirstPart } from './first-part.ts';
+import { openFirstPart, openingOf } from './first-part.ts';
 import type { ObjectVersion } from './object-version.ts';
 import { downloadParts } from './parallel.ts';
 import { retry } from './retry.ts';
-import { partCountFor, planParts } from './segments.ts';
+import { type Part, partCountFor, planParts } from './segments.ts';
 import { type DownloadDependencies, DownloadSession } from './session.ts';
 import { downloadWhole, type WholeStart } from './whole.ts';
 
@@ -24,8 +24,10 @@ export interface DownloadReport {
  * The download stage, into one temp file: in parts over several connections
  * when the artifact is large enough and the server shows it can (see
  * openFirstPart), otherwise, or when a part does not come back as asked, on
- * one connection. Either way the file ends hashed, in order. `start` is a 200
- * already received (to a conditional request): it is streamed on one connection.
+ * one connection. Either way the file ends hashed, in order. `start` is an
+ * answer already received to a conditional request (see revalidate) made as
+ * this download's first request: with the Range of part 0 (firstPartOf) when
+ * the artifact comes in parts, without one otherwise.
  */
 export async function download(
   config: LoaderConfig,
@@ -35,46 +37,62 @@ export async function download(
   start?: WholeStart,
 ): Promise<DownloadReport> {
   const session = new DownloadSession(config, deps);
-  if (
-    start !== undefined ||
-    config.connections < 2 ||
-    config.expectedSizeBytes < config.parallelThresholdBytes
-  ) {
+  // Retries before a handed-over answer were counted where it was asked for.
+  const attempts = () => session.attempts + (start?.attempt ?? 1) - 1;
+  const parts = partsOf(config);
+  if (parts === undefined) {
     const resumedBytes = await downloadWhole(session, temp, signal, start);
-    // Retries before the handed-over answer were counted where it was asked for.
-    const attempts = session.attempts + (start?.attempt ?? 1) - 1;
-    return { attempts, resumedBytes, version: session.version };
+    return { attempts: attempts(), resumedBytes, version: session.version };
   }
   try {
-    const resumedBytes = await downloadInPartsOrWhole(session, config, temp, signal);
-    return { attempts: session.attempts, resumedBytes, version: session.version };
+    const resumedBytes = await downloadInPartsOrWhole(session, config, parts, temp, signal, start);
+    return { attempts: attempts(), resumedBytes, version: session.version };
   } catch (error) {
     // Each retry loop numbers its own attempts; the run's count is 1 plus all their retries.
-    if (error instanceof LoaderError) error.details.attempts = session.attempts;
+    if (error instanceof LoaderError) error.details.attempts = attempts();
     throw error;
   }
+}
+
+/** Part 0, when the artifact is to be fetched in parts; undefined for one connection. */
+export function firstPartOf(config: LoaderConfig): Part | undefined {
+  return partsOf(config)?.[0];
+}
+
+function partsOf(config: LoaderConfig): readonly [Part, ...Part[]] | undefined {
+  if (config.connections < 2 || config.expectedSizeBytes < config.parallelThresholdBytes)
+    return undefined;
+  const parts = planParts(
+    config.expectedSizeBytes,
+    partCountFor(config.expectedSizeBytes, config.connections),
+  );
+  const [first] = parts;
+  return first === undefined || parts.length < 2 ? undefined : [first, ...parts.slice(1)];
 }
 
 /** The first request (part 0) decides: the other parts, or one connection; a mismatch falls back. */
 async function downloadInPartsOrWhole(
   session: DownloadSession,
   config: LoaderConfig,
+  parts: readonly [Part, ...Part[]],
   temp: TempArtifact,
   signal: AbortSignal,
+  start: WholeStart | undefined,
 ): Promise<number> {
   const { logger } = session;
-  const parts = planParts(
-    config.expectedSizeBytes,
-    partCountFor(config.expectedSizeBytes, config.connections),
-  );
   const [firstPart] = parts;
-  if (firstPart === undefined || parts.length < 2) return downloadWhole(session, temp, signal);
-  const { value: opening, attempts } = await retry(
-    () => openFirstPart(session.context, firstPart, signal),
-    session.policy,
-    signal,
-    session.onRetry(() => 0, 0),
-  );
+  const { value: opening, attempts } =
+    start?.response === undefined
+      ? await retry(
+          () => openFirstPart(session.context, firstPart, signal),
+          session.policy,
+          signal,
+          session.onRetry(() => 0, 0),
+        )
+      : {
+          value: await openingOf(session.context, start.response, firstPart),
+          attempts: start.attempt,
+        };
   if (opening.kind !== 'parts') {
     logger.info('single-connection', `downloading on one connection: ${opening.reason}`, {
       reason: opening.reason,

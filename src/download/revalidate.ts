@@ -1,15 +1,17 @@
 import { DeadlineError, FetchError, type LoaderError, RejectedError } from '../errors.ts';
+import { firstPartRange } from './first-part.ts';
 import { conditionalHeaders, type ObjectVersion } from './object-version.ts';
 import { artifactHeaders, discardBody, getFollowingRedirects, type Response } from './request.ts';
 import { unexpectedAnswerError } from './response-checks.ts';
 import { retry } from './retry.ts';
+import type { Part } from './segments.ts';
 import type { DownloadSession } from './session.ts';
 
 /** What the server says of the verified file in place. */
 export type Revalidation =
   /** 304: the object is the one on disk. */
   | { readonly kind: 'not-modified'; readonly attempts: number }
-  /** A 200: the object to download, its body not yet read. */
+  /** A 200 (or, asked with Range, a 206 or 416): the download's first answer, its body not yet read. */
   | { readonly kind: 'changed'; readonly response: Response; readonly attempts: number }
   /** No answer about the object: a refused signature, or the server out of reach. */
   | { readonly kind: 'unanswered'; readonly error: LoaderError };
@@ -17,8 +19,10 @@ export type Revalidation =
 /**
  * The first request of a run that holds a verified file: a GET made
  * conditional on the recorded validators (RFC 9110 §13.1), through the same
- * retry policy as any attempt. A 304 ends the run with no body sent; a 200 is
- * handed over to be downloaded. A 401/403 (an expired or invalid signature;
+ * retry policy as any attempt. It is the download's first request: with the
+ * Range of part 0 when the artifact comes in parts (`firstPart`; RFC 9110
+ * §13.2.2 weighs the condition before the range). A 304 ends the run with no
+ * body sent; any other answer with bytes is handed over to be downloaded. A 401/403 (an expired or invalid signature;
  * GCS's 400 ExpiredToken too)
  * or a failure to reach the server (network, timeouts, 5xx after every
  * retry, the deadline) is returned, so the caller may keep the file. Anything
@@ -27,15 +31,22 @@ export type Revalidation =
 export async function revalidate(
   session: DownloadSession,
   recorded: ObjectVersion,
+  firstPart: Part | undefined,
   signal: AbortSignal,
 ): Promise<Revalidation> {
   const { context } = session;
-  const headers = { ...artifactHeaders(context.userAgent), ...conditionalHeaders(recorded) };
+  const headers = {
+    ...artifactHeaders(context.userAgent),
+    ...conditionalHeaders(recorded),
+    ...(firstPart === undefined ? {} : firstPartRange(firstPart)),
+  };
+  // What a request for part 0 may get besides the 304: openingOf takes it from there.
+  const handedOver = firstPart === undefined ? [200] : [200, 206, 416];
   try {
     const { value: response, attempts } = await retry(
       async () => {
         const answer = await getFollowingRedirects(context, context.url, headers, signal);
-        if (answer.status === 200 || answer.status === 304) return answer;
+        if (answer.status === 304 || handedOver.includes(answer.status)) return answer;
         try {
           throw await unexpectedAnswerError(answer, 200);
         } finally {
@@ -46,7 +57,7 @@ export async function revalidate(
       signal,
       session.onRetry(() => 0),
     );
-    if (response.status === 200) return { kind: 'changed', response, attempts };
+    if (response.status !== 304) return { kind: 'changed', response, attempts };
     discardBody(response.body);
     return { kind: 'not-modified', attempts };
   } catch (error) {

@@ -204,6 +204,38 @@ describe('restarts (issue 14): the re-run of a verified file', () => {
   });
 });
 
+describe('restarts (issue 14): an artifact fetched in parts', () => {
+  const inParts = { LOADER_PARALLEL_THRESHOLD_BYTES: '65536', LOADER_CONNECTIONS: '4' };
+
+  it('the conditional request is part 0: a 304 keeps the file, a change is fetched in parts', async () => {
+    await using s = await scenario();
+    assertExit(await s.run(inParts), 0);
+    const first = await fileState(s.target);
+    const requestsBefore = s.server.requests.length;
+    assert.ok(requestsBefore > 1, 'the first run came in parts');
+
+    const unchanged = await s.run(inParts);
+    assertExit(unchanged, 0);
+    assert.equal(finalEvent(unchanged).outcome, 'not-modified');
+    const [conditional, ...more] = s.server.requests.slice(requestsBefore);
+    assert.equal(more.length, 0, 'one request');
+    assert.equal(conditional?.headers['if-none-match'], s.server.etag);
+    assert.match(String(conditional?.headers.range), /^bytes=0-[0-9]+$/);
+    assert.equal(conditional?.status, 304);
+    assert.equal(conditional?.bytesSent, 0);
+    assert.deepEqual(await fileState(s.target), first);
+
+    const next = randomBytes(s.server.artifact.length);
+    s.server.setArtifact(next);
+    const changed = await s.run(inParts);
+    assertExit(changed, 0);
+    assert.equal(finalEvent(changed).outcome, 'downloaded');
+    assert.equal(firstEventNamed(changed, 'parts').parts, 4);
+    assert.deepEqual(await readFile(s.target), next);
+    assert.equal(finalEvent(changed).attempts, 1);
+  });
+});
+
 describe('restarts (issue 14): what is never kept', () => {
   it('a file changed in place (same size, other bytes): downloaded again, and exit 3 on a 403', async () => {
     await using s = await verifiedOnce();
