@@ -1,12 +1,13 @@
 // `npm run demo`: the whole pair working on loopback, in about five seconds.
 // Makes a real JAR, serves it with `runtime-loader serve` behind a random
 // secret, signs a URL with `runtime-loader sign`, runs the loader into
-// ./demo/jars/app.jar, then shows an expired URL refused with exit 3.
+// ./demo/jars/app.jar, then shows what an expired URL does: a restart keeps the
+// JAR it verified (exit 0, a warning); a new replica is refused with exit 3.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { buildJar } from '../test/helpers/jar.ts';
 import { loaderPath } from '../test/helpers/run-loader.ts';
 import { type ServeProcess, startServeProcess } from '../test/helpers/serve-process.ts';
@@ -18,6 +19,8 @@ const secretFile = join(demoDir, 'secret');
 const terminationLog = join(demoDir, 'termination-log');
 const servedJar = join(artifactsDir, 'app.jar');
 const loadedJar = join(jarsDir, 'app.jar');
+/** A second replica's empty volume. */
+const newReplicaJar = join(demoDir, 'jars-new-replica', 'app.jar');
 const payloadBytes = 16 * 1024 * 1024;
 /** Slow enough on loopback that the loader's progress is there to see. */
 const ratePerConnection = '8MiB';
@@ -80,11 +83,11 @@ async function sign(origin: string, extra: string[]): Promise<Record<string, str
   );
 }
 
-function loaderEnv(signed: Record<string, string>): Record<string, string> {
+function loaderEnv(signed: Record<string, string>, target = loadedJar): Record<string, string> {
   return {
     ARTIFACT_URL: signed.ARTIFACT_URL ?? '',
     ARTIFACT_EXPECTED_SIZE: signed.ARTIFACT_EXPECTED_SIZE ?? '',
-    ARTIFACT_PATH: loadedJar,
+    ARTIFACT_PATH: target,
     LOADER_LOG_FORMAT: 'text',
     LOADER_TERMINATION_LOG: terminationLog,
   };
@@ -99,9 +102,11 @@ async function main(): Promise<number> {
   if (!existsSync(loaderPath))
     throw new Error('the loader is not built: run `npm run build` (npm run demo does)');
   console.log(
-    bold('runtime-loader demo: a signed URL served, loaded, verified; an expired one refused'),
+    bold(
+      'runtime-loader demo: a signed URL served, loaded, verified; after it expired, a restart keeps the JAR and a new replica is refused',
+    ),
   );
-  for (const path of [artifactsDir, jarsDir, secretFile, terminationLog])
+  for (const path of [artifactsDir, jarsDir, dirname(newReplicaJar), secretFile, terminationLog])
     await rm(path, { recursive: true, force: true });
   await mkdir(artifactsDir, { recursive: true });
   await mkdir(jarsDir, { recursive: true });
@@ -156,19 +161,28 @@ async function main(): Promise<number> {
       `   termination message (what kubectl describe pod shows): ${(await readFile(terminationLog, 'utf8')).trim()}`,
     );
 
-    heading('An expired URL is refused (exit 3), and the JAR in place is untouched');
+    heading('The pod restarts after its URL expired: the verified JAR is kept (exit 0, a warning)');
     const expired = await sign(server.origin, [
       '--expires-at',
       new Date(Date.now() - 3600_000).toISOString(),
     ]);
-    const refused = await cli([], loaderEnv(expired), 'inherit');
-    if (refused.code !== 3)
-      throw new Error(`expected the loader to exit 3 for an expired URL, got ${refused.code}`);
+    const restarted = await cli([], loaderEnv(expired), 'inherit');
+    if (restarted.code !== 0)
+      throw new Error(
+        `expected a restart to keep the verified JAR (exit 0), got ${restarted.code}`,
+      );
     const stillThere = await sha256Of(loadedJar);
     console.log(
-      `   exit code ${refused.code}; ${show(loadedJar)} still has sha256 ${stillThere === loadedDigest ? 'as before' : 'CHANGED'}`,
+      `   exit code ${restarted.code}; ${show(loadedJar)} still has sha256 ${stillThere === loadedDigest ? 'as before' : 'CHANGED'}`,
     );
-    if (stillThere !== loadedDigest) throw new Error('the refused run changed the published JAR');
+    if (stillThere !== loadedDigest) throw new Error('the restart changed the published JAR');
+
+    heading('A new replica with the expired URL is refused (exit 3)');
+    const refused = await cli([], loaderEnv(expired, newReplicaJar), 'inherit');
+    if (refused.code !== 3)
+      throw new Error(`expected the loader to exit 3 for an expired URL, got ${refused.code}`);
+    console.log(`   exit code ${refused.code}; ${show(newReplicaJar)} was not created`);
+    if (existsSync(newReplicaJar)) throw new Error('the refused run published a JAR');
   } finally {
     if (server !== undefined) {
       heading('Stopping the server (SIGTERM, graceful)');

@@ -92,6 +92,7 @@ async function main(): Promise<number> {
     expectedBytes: config.expectedSizeBytes,
     sha256Expected: config.sha256,
     verifyJar: config.verifyJar,
+    keepVerified: config.keepVerified,
     deadlineSeconds: config.deadlineMs / 1000,
     maxAttempts: config.maxAttempts,
   });
@@ -154,7 +155,8 @@ async function main(): Promise<number> {
       peakRssBytes: peakRssBytes(),
     });
     exitCode = ExitCode.ok;
-    terminationMessage = `ok: ${result.outcome} ${redactor.scrub(config.outputPath)} sha256=${result.sha256} bytes=${result.bytes}`;
+    const why = result.reason === undefined ? '' : ` (${result.reason})`;
+    terminationMessage = `ok: ${result.outcome} ${redactor.scrub(config.outputPath)} sha256=${result.sha256} bytes=${result.bytes}${redactor.scrub(why)}`;
   } catch (caught) {
     const error = toLoaderError(controller.signal.aborted ? controller.signal.reason : caught);
     logger.error('failed', failureMessage(error), finalFields(error, startedAt, startupMs()));
@@ -232,6 +234,10 @@ function failureMessage(error: LoaderError): string {
 function doneMessage(result: RunResult, config: LoaderConfig): string {
   if (result.outcome === 'already-present')
     return `${config.outputPath} already in place and verified`;
+  if (result.outcome === 'not-modified')
+    return `${config.outputPath} already in place, verified, and current (304 Not Modified)`;
+  if (result.outcome === 'kept-verified')
+    return `${config.outputPath} kept as verified earlier; the server could not confirm it (see the kept-verified warning)`;
   const resumed = result.resumedBytes > 0 ? `, ${result.resumedBytes} bytes resumed` : '';
   return `${config.outputPath} in place and verified (${result.attempts} attempt(s)${resumed})`;
 }

@@ -1,13 +1,18 @@
 import type { Dispatcher } from 'undici';
 import type { LoaderConfig } from './config/types.ts';
 import { download } from './download/download.ts';
+import { discardBody } from './download/request.ts';
+import type { WholeStart } from './download/whole.ts';
 import { LoaderError } from './errors.ts';
+import { keepOrRefetch } from './keep-verified.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
 import { abandonedAfterMs } from './publish/abandoned-temp-files.ts';
+import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import { TempArtifact } from './publish/temp-file.ts';
+import { newRecord } from './publish/verification-record.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
 
 export interface RunDependencies {
@@ -20,15 +25,17 @@ export interface RunDependencies {
 }
 
 export interface RunResult {
-  readonly outcome: 'downloaded' | 'already-present';
+  readonly outcome: 'downloaded' | 'already-present' | 'not-modified' | 'kept-verified';
   readonly bytes: number;
   readonly sha256: string;
   readonly attempts: number;
   readonly resumedBytes: number;
+  /** For kept-verified: why the server could not confirm the file. */
+  readonly reason?: string;
 }
 
 /**
- * The whole job, stage by stage: plan -> download -> verify -> publish.
+ * The whole job, stage by stage: plan -> (revalidate) -> download -> verify -> publish.
  * Resolves when the verified artifact is in place; otherwise throws a
  * LoaderError and leaves the target as it was, with no temp file behind.
  */
@@ -54,8 +61,14 @@ export async function run(
       { files: inUse },
     );
   }
+  let start: WholeStart | undefined;
   if (planned.action === 'download') {
     logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
+  } else if (planned.action === 'revalidate') {
+    const { record } = planned;
+    const next = await keepOrRefetch(config, deps, record, signal);
+    if (next.outcome === 'download') start = next.start;
+    else return { ...next, bytes: record.sizeBytes, sha256: record.sha256, resumedBytes: 0 };
   } else {
     logger.info(
       'already-present',
@@ -74,11 +87,14 @@ export async function run(
     };
   }
 
-  const temp = await TempArtifact.create(config.outputPath);
+  const temp = await TempArtifact.create(config.outputPath).catch((error: unknown) => {
+    if (start?.response !== undefined) discardBody(start.response.body);
+    throw error;
+  });
   let published = false;
   let attempts: number | undefined;
   try {
-    const report = await download(config, deps, temp, signal);
+    const { version, ...report } = await download(config, deps, temp, signal, start);
     attempts = report.attempts;
     const { sha256, jarCheck } = await verifyArtifact(config, temp, signal);
     if (jarCheck === 'not-a-zip') {
@@ -89,7 +105,10 @@ export async function run(
       );
     }
     signal.throwIfAborted();
-    const { folderSynced } = await publishAtomically(temp, config.outputPath);
+    const { folderSynced } = await publishAtomically(temp, config.outputPath, {
+      modifiedAt: stableModifiedTime(version, sha256),
+      record: newRecord(config.url, temp.bytesWritten, sha256, version),
+    });
     published = true;
     if (!folderSynced) {
       logger.warn(

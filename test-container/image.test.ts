@@ -194,7 +194,11 @@ function describeImage(engine: Engine): void {
       });
 
       const view = await sandbox.readVolume(image, volume);
-      assert.deepEqual(view.entries, ['app.jar'], 'only app.jar: no temp file left behind');
+      assert.deepEqual(
+        view.entries,
+        ['.app.jar.verified.json', 'app.jar'],
+        'app.jar and its verification record: no temp file left behind',
+      );
       assert.ok(view.jar !== undefined);
       assert.equal(view.jar.sha256, artifactSha256, `sha256 as read by ${mainContainerUser}`);
       assert.equal(view.jar.sizeBytes, artifact.length);

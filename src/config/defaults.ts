@@ -2,6 +2,7 @@
 export const defaults = {
   outputPath: '/app/jars/app.jar',
   verifyJar: 'auto',
+  keepVerified: true,
   deadlineMs: 100_000,
   connectTimeoutMs: 10_000,
   stallTimeoutMs: 20_000,

@@ -70,6 +70,7 @@ export function loadConfig(
     outputPath: read('outputPath') as string,
     sha256: read('sha256') as string | undefined,
     verifyJar: read('verifyJar') as VerifyJar,
+    keepVerified: read('keepVerified') as boolean,
     logFormat,
     deadlineMs: read('deadlineMs') as number,
     connectTimeoutMs: read('connectTimeoutMs') as number,

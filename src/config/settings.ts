@@ -1,6 +1,7 @@
 import { defaults } from './defaults.ts';
 import {
   parseArtifactUrl,
+  parseBoolean,
   parseBooleanOrAuto,
   parseByteCount,
   parseOneOf,
@@ -77,6 +78,16 @@ export const settings = {
     defaultValue: defaults.verifyJar as boolean | 'auto',
     description:
       'Check the zip/JAR structure before publishing. auto: bytes that look like a zip must be a sound one; other bytes pass with a warning. true: must be a JAR.',
+  }),
+  keepVerified: setting({
+    env: 'LOADER_KEEP_VERIFIED',
+    flag: 'keep-verified',
+    negatedFlag: 'no-keep-verified',
+    valueName: 'BOOL',
+    parse: parseBoolean,
+    defaultValue: defaults.keepVerified,
+    description:
+      'Keep the file an earlier run verified (its record matches) when the server answers 401/403 or cannot be reached; exit 0 with a warning.',
   }),
   logFormat: setting({
     env: 'LOADER_LOG_FORMAT',

@@ -20,6 +20,8 @@ export interface LoaderConfig {
   readonly sha256: string | undefined;
   /** true: must be a sound zip/JAR; 'auto': must be one if it claims to be a zip; false: not checked. */
   readonly verifyJar: VerifyJar;
+  /** Keep a file verified by an earlier run when the server refuses the URL (401/403) or is out of reach. */
+  readonly keepVerified: boolean;
   readonly logFormat: LogFormat;
   readonly deadlineMs: number;
   readonly connectTimeoutMs: number;

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { FetchError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { redactUrl } from '../log/redact.ts';
@@ -25,6 +26,8 @@ export interface AttemptContext extends RequestContext {
   readonly logger: Logger;
   /** Hears the bytes received so far of what the attempt fetches (the file, or its part). */
   readonly onBytes: (bytes: number) => void;
+  /** Hears the headers of a 200 that begins the file: the version being downloaded. */
+  readonly onWholeObject: (headers: IncomingHttpHeaders) => void;
 }
 
 /** What survives between attempts: the version of the object the kept bytes belong to. */
@@ -114,6 +117,7 @@ async function acceptResponse(
       );
     }
     state.validator = validatorOf(response.headers);
+    context.onWholeObject(response.headers);
     return;
   }
   if (response.status === 206 && askedForRange) {

@@ -27,11 +27,22 @@ export async function openFirstPart(
   firstPart: Part,
   signal: AbortSignal,
 ): Promise<Opening> {
-  const headers = {
-    ...artifactHeaders(context.userAgent),
-    range: `bytes=${firstPart.firstByte}-${firstPart.lastByte}`,
-  };
+  const headers = { ...artifactHeaders(context.userAgent), ...firstPartRange(firstPart) };
   const response = await getFollowingRedirects(context, context.url, headers, signal);
+  return openingOf(context, response, firstPart);
+}
+
+/** The Range header of the first request: part 0 alone. */
+export function firstPartRange(firstPart: Part): { range: string } {
+  return { range: `bytes=${firstPart.firstByte}-${firstPart.lastByte}` };
+}
+
+/** What an answer to a request for part 0 allows (see openFirstPart); it may come from elsewhere. */
+export async function openingOf(
+  context: AttemptContext,
+  response: Response,
+  firstPart: Part,
+): Promise<Opening> {
   if (response.status === 200) {
     return { kind: 'whole', response, reason: 'the server answered a Range request with 200' };
   }

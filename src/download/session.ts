@@ -3,6 +3,7 @@ import type { LoaderConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import type { AttemptContext } from './attempt.ts';
+import { type ObjectVersion, objectVersionOf, unknownVersion } from './object-version.ts';
 import { ProgressTracker } from './progress.ts';
 import type { RetryEvent, RetryPolicy } from './retry.ts';
 
@@ -25,6 +26,8 @@ export class DownloadSession {
   readonly policy: RetryPolicy;
   readonly progress: ProgressTracker;
   readonly logger: Logger;
+  /** Validators of the response that began the file (the 200, or part 0's 206). */
+  version: ObjectVersion = unknownVersion;
   #retries = 0;
 
   constructor(config: LoaderConfig, deps: DownloadDependencies) {
@@ -48,6 +51,9 @@ export class DownloadSession {
       userAgent: deps.userAgent,
       logger: deps.logger,
       onBytes: (bytes: number) => progress.update(bytes),
+      onWholeObject: (headers) => {
+        this.version = objectVersionOf(headers);
+      },
     };
     this.policy = {
       maxAttempts: config.maxAttempts,

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { LoaderConfig } from '../config/types.ts';
 import { removeAbandonedTempFiles, type TempFileSweep } from '../publish/abandoned-temp-files.ts';
+import type { VerificationRecord } from '../publish/verification-record.ts';
 import { writeErrorFor } from '../publish/write-errors.ts';
+import { sha256OfFile } from './file-digest.ts';
+import { findVerifiedFile } from './verified-file.ts';
 
 export type Plan =
   | {
@@ -17,6 +17,12 @@ export type Plan =
       readonly action: 'skip';
       readonly tempFiles: TempFileSweep;
       readonly sha256: string;
+    }
+  | {
+      /** A file verified by an earlier run for this request: ask the server whether it changed. */
+      readonly action: 'revalidate';
+      readonly tempFiles: TempFileSweep;
+      readonly record: VerificationRecord;
     };
 
 /**
@@ -25,8 +31,10 @@ export type Plan =
  * artifact already in place can be kept.
  *
  * Only a matching SHA-256 proves the file in place is the artifact: a file of
- * the right size may be a stale version or a proxy's error page. Without
- * ARTIFACT_SHA256 the loader always downloads.
+ * the right size may be a stale version or a proxy's error page. With
+ * ARTIFACT_SHA256 a match is kept without a request; without it, a file whose
+ * verification record still holds (see findVerifiedFile) is revalidated with
+ * the server, and anything else is downloaded.
  */
 export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<Plan> {
   const folder = dirname(config.outputPath);
@@ -46,11 +54,10 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
     );
   }
   if (config.sha256 === undefined) {
-    return {
-      action: 'download',
-      tempFiles,
-      reason: 'no ARTIFACT_SHA256 to prove a file in place',
-    };
+    const verified = await findVerifiedFile(config, existing, signal);
+    if (verified.kind === 'verified')
+      return { action: 'revalidate', tempFiles, record: verified.record };
+    return { action: 'download', tempFiles, reason: verified.reason };
   }
   if (existing === undefined) return { action: 'download', tempFiles, reason: 'no file in place' };
   if (!existing.isFile())
@@ -58,12 +65,8 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
   if (existing.size !== config.expectedSizeBytes) {
     return { action: 'download', tempFiles, reason: 'the file in place has another size' };
   }
-  const digest = await sha256OfFile(config.outputPath, signal).catch(() => {
-    // An unreadable file only means downloading again; the deadline or a signal must still stop us.
-    if (signal.aborted) throw signal.reason;
-    return undefined;
-  });
-  if (digest !== config.sha256) {
+  const digest = await sha256OfFile(config.outputPath, signal);
+  if (digest === undefined || digest !== config.sha256) {
     return {
       action: 'download',
       tempFiles,
@@ -71,11 +74,4 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
     };
   }
   return { action: 'skip', tempFiles, sha256: digest };
-}
-
-async function sha256OfFile(path: string, signal: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  // O_NOFOLLOW-like safety comes from the lstat above; a race would only cause a re-download.
-  await pipeline(createReadStream(path), hash, { signal });
-  return hash.digest('hex');
 }

@@ -2,24 +2,41 @@ import { access, open, rename } from 'node:fs/promises';
 import type { WriteError } from '../errors.ts';
 import { tempFileRemovedError } from './abandoned-temp-files.ts';
 import type { TempArtifact } from './temp-file.ts';
+import { removeRecord, type VerificationRecord, writeRecord } from './verification-record.ts';
 import { writeErrorFor } from './write-errors.ts';
+
+/** What is published with the artifact: its modification time and its verification record. */
+export interface PublishOptions {
+  readonly modifiedAt: Date;
+  readonly record: VerificationRecord;
+}
 
 /**
  * Makes the verified temp file the target, atomically:
- * 1. fsync the file, so its data is durable before any name points to it;
- * 2. rename(2) over the target: readers see the old file or the new one, never
+ * 1. set its modification time (futimes) and fsync it, so its data is durable
+ *    before any name points to it;
+ * 2. replace the verification record (temp file, fsync, rename) before the
+ *    artifact: a crash between the two leaves the new record beside the old
+ *    file, whose bytes do not hash to it, so it vouches for nothing; a record
+ *    is never older than the file it sits beside;
+ * 3. rename(2) over the target: readers see the old file or the new one, never
  *    a mix; a symlink at the target is replaced as a directory entry, not followed;
- * 3. fsync the folder, so the rename itself survives a crash (POSIX leaves
+ * 4. fsync the folder, so both renames survive a crash (POSIX leaves
  *    directory-entry durability to an fsync of the directory).
  */
 export async function publishAtomically(
   temp: TempArtifact,
   targetPath: string,
+  options?: PublishOptions,
 ): Promise<{ folderSynced: boolean }> {
+  if (options !== undefined) await temp.setModifiedTime(options.modifiedAt);
   await temp.syncAndClose();
+  if (options !== undefined) await writeRecord(targetPath, options.record);
   try {
     await rename(temp.path, targetPath);
   } catch (error) {
+    // The record now describes bytes that are not in place: take it away.
+    if (options !== undefined) await removeRecord(targetPath);
     throw (
       (await tempFileGone(error, temp)) ?? writeErrorFor(error, 'renaming into place', temp.folder)
     );

@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { SigningKey } from '../signing/keys.ts';
 import { verifySignature } from '../signing/verify-url.ts';
-import { decideRange } from './range.ts';
+import { isNotModified } from './conditional.ts';
+import { decideRange, type FileValidators } from './range.ts';
 import { openPublishedFile } from './request-path.ts';
 import { contentTypeFor, sendText } from './responses.ts';
 import { ConnectionThrottle } from './throttle.ts';
@@ -100,6 +101,14 @@ export function createHandler(options: HandlerOptions) {
       const stats = await handle.stat({ bigint: true });
       const sizeBytes = Number(stats.size);
       const validators = validatorsFor(stats, now);
+      if (isNotModified(request.method, request.headers, validators, now)) {
+        // Before Range (RFC 9110 §13.2.2); the validators and Cache-Control, no body (§15.4.5).
+        record.reason = 'not modified';
+        record.complete = true;
+        response.writeHead(304, notModifiedHeaders(validators));
+        response.end();
+        return;
+      }
       // Range applies to GET only (RFC 9110 §14.2): a HEAD gets the whole file's headers.
       const rangeHeader = request.method === 'GET' ? request.headers.range : undefined;
       if (rangeHeader !== undefined) record.range = rangeHeader.slice(0, 64);
@@ -112,11 +121,8 @@ export function createHandler(options: HandlerOptions) {
       );
       const headers: Record<string, string | number> = {
         'accept-ranges': 'bytes',
-        etag: validators.etag,
-        'last-modified': validators.lastModified,
+        ...notModifiedHeaders(validators),
         'content-type': contentTypeFor(rawPath),
-        // Proxies must not compress or cache what a signature grants to one holder.
-        'cache-control': 'private, no-transform',
       };
       if (decision.kind === 'unsatisfiable') {
         record.reason = 'range not satisfiable';
@@ -177,6 +183,16 @@ export function createHandler(options: HandlerOptions) {
       // The read stream closes the handle itself once it was handed over.
       if (!streaming) await handle.close();
     }
+  };
+}
+
+/** What a 304 carries, and every 200/206 too (RFC 9110 §15.4.5). */
+function notModifiedHeaders(validators: FileValidators): Record<string, string> {
+  return {
+    etag: validators.etag,
+    'last-modified': validators.lastModified,
+    // Proxies must not compress or cache what a signature grants to one holder.
+    'cache-control': 'private, no-transform',
   };
 }
 

@@ -12,6 +12,7 @@ import {
   startArtifactServer,
 } from '../helpers/fault-server.ts';
 import { type EnvOverrides, loaderEnv } from '../helpers/loader-env.ts';
+import { publishedNames } from '../helpers/published.ts';
 import {
   assertNoSecret,
   type LoaderEvent,
@@ -91,7 +92,7 @@ describe('contract: success', () => {
     assert.equal(result.code, 0, result.stdout);
     assert.equal(sha256Hex(await readFile(target)), sha256Hex(artifact));
     assert.equal((await stat(target)).mode & 0o777, 0o644);
-    assert.deepEqual(await readdir(outDir), ['app.jar']);
+    assert.deepEqual((await readdir(outDir)).sort(), publishedNames(target));
 
     const [start] = result.events;
     assert.equal(start?.event, 'start');

@@ -17,6 +17,7 @@ import {
   startArtifactServer,
 } from '../helpers/fault-server.ts';
 import { fastLoaderEnv } from '../helpers/loader-env.ts';
+import { publishedNames } from '../helpers/published.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
 import { makeTempDir, randomBytesBuffer, sha256Hex } from '../helpers/tmp.ts';
 
@@ -155,8 +156,10 @@ async function checkCase(input: Case, server: ArtifactServer, target: string): P
       await assert.rejects(lstat(target), { code: 'ENOENT' }, `no file at the target${context}`);
     }
   }
-  const names = await readdir(dirname(target)).catch(() => []);
-  const expectedNames = run.code === 0 || input.previousFile ? ['app.jar'] : [];
+  const names = (await readdir(dirname(target)).catch(() => [])).sort();
+  // Success publishes the file and its verification record; a failure leaves the old file alone.
+  const expectedNames =
+    run.code === 0 ? publishedNames(target) : input.previousFile ? ['app.jar'] : [];
   assert.deepEqual(names, expectedNames, `no temp file left${context}`);
   assert.ok((final.durationMs as number) < deadlineMs + 1000, `past the deadline${context}`);
   assert.ok(run.durationMs < deadlineMs + 3000, `the process outlived the deadline${context}`);

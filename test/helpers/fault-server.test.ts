@@ -112,6 +112,40 @@ describe('fault server: normal answers', () => {
   });
 });
 
+describe('fault server: conditional requests', () => {
+  test('304 with the validators and no body for a matching If-None-Match or If-Modified-Since', async () => {
+    await using server = await serverWithArtifact();
+    const etag = server.etag ?? '';
+    const lastModified = server.lastModified ?? '';
+    const notModified = [
+      { 'if-none-match': etag },
+      { 'if-none-match': `"other", W/${etag}` },
+      { 'if-none-match': '*' },
+      { 'if-modified-since': lastModified },
+      { 'if-none-match': etag, range: 'bytes=0-9' },
+    ];
+    for (const headers of notModified) {
+      const exchange = await rawGet(server.origin, defaultArtifactPath, headers);
+      const head = exchange.raw.toString('latin1');
+      assert.match(head, /^HTTP\/1\.1 304 /, JSON.stringify(headers));
+      assert.ok(head.toLowerCase().includes(`etag: ${etag}`.toLowerCase()));
+      assert.equal(exchange.body.length, 0);
+      assert.equal(server.requests.at(-1)?.bytesSent, 0);
+    }
+    const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
+    const changed = [
+      { 'if-none-match': '"other"' },
+      { 'if-none-match': '"other"', 'if-modified-since': lastModified },
+      { 'if-modified-since': earlier },
+    ];
+    for (const headers of changed) {
+      const res = await httpGet(server.url(), { headers });
+      assert.equal(res.status, 200, JSON.stringify(headers));
+      assert.deepEqual(res.body, artifact);
+    }
+  });
+});
+
 describe('fault server: faults', () => {
   test('scheduled faults apply in order, then every request is ok', async () => {
     await using server = await serverWithArtifact();

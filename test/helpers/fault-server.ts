@@ -16,7 +16,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 export type Fault =
-  /** Serve normally: Range + If-Range (RFC 9110 §13.1.5, §14), 416 when unsatisfiable. */
+  /** Serve normally: If-None-Match/If-Modified-Since (304), Range + If-Range (RFC 9110 §13, §14), 416. */
   | { kind: 'ok' }
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   /** Headers with the full Content-Length, `afterBytes` of body, then a TCP RST. */
@@ -306,7 +306,10 @@ function planResponse(req: IncomingMessage, artifact: Artifact, honourRange: boo
     headers: { ...common, 'content-length': String(size) },
     body: artifact.body,
   };
-  if (!honourRange || req.method !== 'GET') return full;
+  if (!honourRange) return full;
+  if (notModified(req.headers, artifact))
+    return { status: 304, headers: validators, body: Buffer.alloc(0) };
+  if (req.method !== 'GET') return full;
   const range = parseRange(req.headers.range, size);
   // Node joins a repeated unknown header into one string, so this is never really an array.
   const ifRange = req.headers['if-range']?.toString();
@@ -328,6 +331,25 @@ function planResponse(req: IncomingMessage, artifact: Artifact, honourRange: boo
     },
     body,
   };
+}
+
+/**
+ * RFC 9110 §13.2.2, before Range: If-None-Match by weak comparison (a list, or `*`);
+ * If-Modified-Since only without it, true when Last-Modified is not later.
+ */
+function notModified(headers: IncomingHttpHeaders, artifact: Artifact): boolean {
+  const ifNoneMatch = headers['if-none-match'];
+  const opaque = (tag: string) => tag.replace(/^W\//, '');
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() === '*') return true;
+    const tags = ifNoneMatch.match(/(?:W\/)?"[^"]*"/g) ?? [];
+    return (
+      artifact.etag !== null && tags.some((tag) => opaque(tag) === opaque(artifact.etag ?? ''))
+    );
+  }
+  const since = Date.parse(headers['if-modified-since'] ?? '');
+  const modified = Date.parse(artifact.lastModified ?? '');
+  return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since;
 }
 
 type ByteRange = { start: number; end: number };
@@ -424,7 +446,8 @@ async function sendPartial(
   afterBytes: number,
 ): Promise<void> {
   const { req, res, record, signal } = exchange;
-  if (req.method === 'HEAD' || plan.status === 416) return sendBody(exchange, plan);
+  if (req.method === 'HEAD' || plan.status === 416 || plan.status === 304)
+    return sendBody(exchange, plan);
   res.writeHead(plan.status, plan.headers);
   record.status = plan.status;
   res.flushHeaders();

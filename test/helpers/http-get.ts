@@ -72,14 +72,15 @@ export interface RawExchange {
   ending: string;
 }
 
-/** Sends one GET over a plain socket and reads until the server ends or breaks the connection. */
+/** Sends one GET (or `method`) over a plain socket and reads until the server ends or breaks the connection. */
 export function rawGet(
   origin: string,
   path: string,
   headers: Record<string, string> = {},
+  method = 'GET',
 ): Promise<RawExchange> {
   const { hostname, port } = new URL(origin);
-  const lines = [`GET ${path} HTTP/1.1`, `host: ${hostname}:${port}`, 'connection: close'];
+  const lines = [`${method} ${path} HTTP/1.1`, `host: ${hostname}:${port}`, 'connection: close'];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   return new Promise((resolve) => {
     const socket = net.connect(Number(port), hostname);

@@ -11,7 +11,7 @@ const run = promisify(execFile);
 const demoScript = resolve(import.meta.dirname, '../../scripts/demo.ts');
 
 describe('the demo', () => {
-  it('loads a signed JAR into ./demo/jars, refuses an expired URL with exit 3, and stops the server', async () => {
+  it('loads a signed JAR into ./demo/jars; after expiry a restart keeps it, a new replica exits 3', async () => {
     await using tmp = await makeTempDir('demo-');
     const { stdout, stderr } = await run(process.execPath, [demoScript], {
       cwd: tmp.path,
@@ -23,10 +23,12 @@ describe('the demo', () => {
     assert.ok(loaded.equals(served), 'the loaded JAR differs from the served one');
     assert.match(stdout, /INFO {2}progress: /, 'the loader showed its progress');
     assert.match(stdout, /identical to the served JAR/);
+    assert.match(stdout, /WARN {2}kept-verified: keeping .*403 Forbidden/);
+    assert.match(stdout, /exit code 0; demo\/jars\/app\.jar still has sha256 as before/);
     assert.match(stdout, /ERROR failed: server rejected the request with 403/);
-    assert.match(stdout, /exit code 3; demo\/jars\/app\.jar still has sha256 as before/);
+    assert.match(stdout, /exit code 3; demo\/jars-new-replica\/app\.jar was not created/);
     assert.match(stdout, /exited 0; its access log/);
-    assert.match(stdout, /GET \/app\.jar 403 0 bytes \(expired\)/);
+    assert.equal(stdout.match(/GET \/app\.jar 403 0 bytes \(expired\)/g)?.length, 2);
     assert.doesNotMatch(stdout + stderr, /rl-signature|rl-key-id=/);
     const secret = (await readFile(join(tmp.path, 'demo/secret'), 'utf8')).trim();
     assert.ok(!stdout.includes(secret), 'the secret was printed');

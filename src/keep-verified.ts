@@ -1,0 +1,76 @@
+import type { LoaderConfig } from './config/types.ts';
+import { firstPartOf } from './download/download.ts';
+import { revalidate } from './download/revalidate.ts';
+import { type DownloadDependencies, DownloadSession } from './download/session.ts';
+import type { WholeStart } from './download/whole.ts';
+import type { VerificationRecord } from './publish/verification-record.ts';
+
+/** A run that ends with the verified file in place, untouched. */
+export interface KeptFile {
+  readonly outcome: 'not-modified' | 'kept-verified';
+  readonly attempts: number;
+  /** For kept-verified: why the server's word could not be had. */
+  readonly reason?: string;
+}
+
+/**
+ * The stage for a file an earlier run verified (plan's `revalidate`): ask the
+ * server whether it changed. A 304 keeps it. A 401/403 or a server out of
+ * reach keeps it too, with a warning, unless LOADER_KEEP_VERIFIED is off: this
+ * is a pod restarted after its signed URL expired, and the file is still the
+ * one that URL granted. A 200 is returned to be downloaded as any other.
+ */
+export async function keepOrRefetch(
+  config: LoaderConfig,
+  deps: DownloadDependencies,
+  record: VerificationRecord,
+  signal: AbortSignal,
+): Promise<KeptFile | { readonly outcome: 'download'; readonly start: WholeStart }> {
+  const { logger } = deps;
+  logger.info(
+    'revalidate',
+    `${config.outputPath} was verified at ${record.verifiedAt}; asking the server whether it changed`,
+    {
+      path: config.outputPath,
+      verifiedAt: record.verifiedAt,
+      etag: record.etag,
+      lastModified: record.lastModified,
+    },
+  );
+  const recorded = { etag: record.etag, lastModified: record.lastModified };
+  const session = new DownloadSession(config, deps);
+  const answer = await revalidate(session, recorded, firstPartOf(config), signal);
+  if (answer.kind === 'not-modified') {
+    logger.info('not-modified', 'the server says the verified file in place is current (304)', {
+      path: config.outputPath,
+      sha256: record.sha256,
+    });
+    return { outcome: 'not-modified', attempts: answer.attempts };
+  }
+  if (answer.kind === 'changed') {
+    const reason = `the object changed: the server answered ${answer.response.status} to a request conditional on the verified file`;
+    logger.info('plan', `downloading: ${reason}`, { reason });
+    return { outcome: 'download', start: { attempt: answer.attempts, response: answer.response } };
+  }
+  const { error } = answer;
+  if (!config.keepVerified) throw error;
+  logger.warn(
+    'kept-verified',
+    `keeping ${config.outputPath}, verified at ${record.verifiedAt}, without the server's confirmation: ${error.message}`,
+    {
+      path: config.outputPath,
+      sha256: record.sha256,
+      verifiedAt: record.verifiedAt,
+      reason: error.message,
+      code: error.code,
+      status: error.details.status,
+      errorCode: error.details.errorCode,
+      setting: 'LOADER_KEEP_VERIFIED',
+    },
+  );
+  return {
+    outcome: 'kept-verified',
+    attempts: typeof error.details.attempts === 'number' ? error.details.attempts : 1,
+    reason: error.message,
+  };
+}

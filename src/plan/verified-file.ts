@@ -1,0 +1,43 @@
+import type { Stats } from 'node:fs';
+import type { LoaderConfig } from '../config/types.ts';
+import { redactUrl } from '../log/redact.ts';
+import { readRecord, type VerificationRecord } from '../publish/verification-record.ts';
+import { sha256OfFile } from './file-digest.ts';
+
+export type VerifiedFile =
+  | { readonly kind: 'verified'; readonly record: VerificationRecord }
+  | { readonly kind: 'unverified'; readonly reason: string };
+
+/**
+ * Whether the file in place is, provably, the artifact an earlier run
+ * verified for this same request (asked when there is no ARTIFACT_SHA256): its record names the same URL identity
+ * (scheme://host/path) and expected size, and the file still has that size and,
+ * read again in full, that SHA-256. Anything else (no record, another path or
+ * size, a byte changed in place) is never vouched for.
+ */
+export async function findVerifiedFile(
+  config: LoaderConfig,
+  existing: Stats | undefined,
+  signal: AbortSignal,
+): Promise<VerifiedFile> {
+  const unverified = (reason: string): VerifiedFile => ({ kind: 'unverified', reason });
+  if (existing === undefined) return unverified('no file in place');
+  if (!existing.isFile()) return unverified('the target is not a regular file');
+  const record = await readRecord(config.outputPath);
+  if (record === undefined) {
+    return unverified('no ARTIFACT_SHA256 and no verification record to prove the file in place');
+  }
+  if (record.url !== redactUrl(config.url)) {
+    return unverified('the file in place was verified for another URL (scheme://host/path)');
+  }
+  if (record.sizeBytes !== config.expectedSizeBytes) {
+    return unverified('the file in place was verified for another expected size');
+  }
+  if (existing.size !== record.sizeBytes) {
+    return unverified('the file in place changed since it was verified (another size)');
+  }
+  if ((await sha256OfFile(config.outputPath, signal)) !== record.sha256) {
+    return unverified('the file in place changed since it was verified (another SHA-256)');
+  }
+  return { kind: 'verified', record };
+}

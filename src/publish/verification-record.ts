@@ -1,0 +1,112 @@
+import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { ObjectVersion } from '../download/object-version.ts';
+import { redactUrl } from '../log/redact.ts';
+import { loaderVersion } from '../version.ts';
+import { artifactMode, tempNameFor } from './temp-file.ts';
+import { writeErrorFor } from './write-errors.ts';
+
+/**
+ * What the loader knew of the artifact it published, kept beside it
+ * (`.app.jar.verified.json`) so a later run can tell whether the file in place
+ * is still that artifact. It holds no secret: the URL without its query,
+ * userinfo or fragment (redactUrl), and the server's validators.
+ */
+export interface VerificationRecord {
+  readonly format: 1;
+  /** scheme://host/path of the URL it came from. */
+  readonly url: string;
+  readonly sizeBytes: number;
+  /** Lower-case hex SHA-256 of the published bytes. */
+  readonly sha256: string;
+  /** The response's ETag and Last-Modified, when it had them. */
+  readonly etag?: string;
+  readonly lastModified?: string;
+  /** When it was verified and published (ISO 8601). */
+  readonly verifiedAt: string;
+  readonly loaderVersion: string;
+}
+
+/** A record is a few hundred bytes; anything much larger is not one. */
+const maxRecordBytes = 16 * 1024;
+
+/** The record of bytes just verified, fetched from `url` in the given version. */
+export function newRecord(
+  url: URL,
+  sizeBytes: number,
+  sha256: string,
+  version: ObjectVersion,
+): VerificationRecord {
+  return {
+    format: 1,
+    url: redactUrl(url),
+    sizeBytes,
+    sha256,
+    ...(version.etag === undefined ? {} : { etag: version.etag }),
+    ...(version.lastModified === undefined ? {} : { lastModified: version.lastModified }),
+    verifiedAt: new Date().toISOString(),
+    loaderVersion,
+  };
+}
+
+/** `.app.jar.verified.json` beside `app.jar`: hidden, and named after the file it vouches for. */
+export function recordPathFor(targetPath: string): string {
+  return join(dirname(targetPath), `.${basename(targetPath)}.verified.json`);
+}
+
+/** The record beside the target, or undefined when there is none or it is not a valid one. */
+export async function readRecord(targetPath: string): Promise<VerificationRecord | undefined> {
+  const path = recordPathFor(targetPath);
+  try {
+    const stats = await lstat(path);
+    if (!stats.isFile() || stats.size > maxRecordBytes) return undefined;
+    return asRecord(JSON.parse(await readFile(path, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Replaces the record atomically: written to a temp file of the target's own
+ * temp-name pattern (so a crash leaves nothing the next run does not remove),
+ * fsynced, then renamed over the old record. The caller fsyncs the folder.
+ */
+export async function writeRecord(targetPath: string, record: VerificationRecord): Promise<void> {
+  const folder = dirname(targetPath);
+  const tempPath = join(folder, tempNameFor(targetPath));
+  try {
+    const handle = await open(tempPath, 'wx', artifactMode);
+    try {
+      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tempPath, recordPathFor(targetPath));
+  } catch (error) {
+    await unlink(tempPath).catch(() => {});
+    throw writeErrorFor(error, 'writing the verification record', folder);
+  }
+}
+
+/** Removes the record, if any: nothing is then vouched for. */
+export async function removeRecord(targetPath: string): Promise<void> {
+  await unlink(recordPathFor(targetPath)).catch(() => {});
+}
+
+function asRecord(value: unknown): VerificationRecord | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const optionalString = (field: unknown) => field === undefined || typeof field === 'string';
+  const valid =
+    record.format === 1 &&
+    typeof record.url === 'string' &&
+    Number.isSafeInteger(record.sizeBytes) &&
+    typeof record.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(record.sha256) &&
+    optionalString(record.etag) &&
+    optionalString(record.lastModified) &&
+    typeof record.verifiedAt === 'string' &&
+    typeof record.loaderVersion === 'string';
+  return valid ? (record as unknown as VerificationRecord) : undefined;
+}

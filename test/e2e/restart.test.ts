@@ -1,0 +1,381 @@
+// End-to-end tests of issue 14 (restarts): the built loader re-run against a file it verified
+// earlier, as Kubernetes re-runs an init container on a pod restart. The verification record,
+// the conditional request (304: no body), keeping the file on 401/403 or an unreachable server,
+// never keeping a file that does not match its record, and the published file's mtime.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { recordPathFor } from '../../src/publish/verification-record.ts';
+import { queryParameter } from '../../src/signing/canonical.ts';
+import { signUrl } from '../../src/signing/sign-url.ts';
+import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
+import { fakeSignature } from '../helpers/fault-server.ts';
+import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
+import { type Scenario, scenario } from '../helpers/scenario.ts';
+import { startServeProcess } from '../helpers/serve-process.ts';
+import { makeTempDir, sha256Hex } from '../helpers/tmp.ts';
+
+function assertExit(run: LoaderRun, code: number): void {
+  assert.equal(run.code, code, `wanted exit ${code}\n${describeRun(run)}`);
+}
+
+interface FileState {
+  ino: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+async function fileState(path: string): Promise<FileState> {
+  const stats = await stat(path);
+  return { ino: stats.ino, mtimeMs: stats.mtimeMs, sha256: sha256Hex(await readFile(path)) };
+}
+
+/** A scenario whose first run has published the server's artifact without a digest. */
+async function verifiedOnce(): Promise<Scenario & { first: FileState }> {
+  const s = await scenario();
+  const run = await s.run();
+  assertExit(run, 0);
+  return Object.assign(s, { first: await fileState(s.target) });
+}
+
+const expiredAnswer = {
+  kind: 'status',
+  status: 403,
+  headers: { 'content-type': 'text/plain' },
+  body: 'Request has expired',
+} as const;
+
+describe('restarts (issue 14): the verification record', () => {
+  it('is written beside the JAR: size, SHA-256, redacted URL, validators, time, version; no secret', async () => {
+    await using s = await verifiedOnce();
+    const text = await readFile(recordPathFor(s.target), 'utf8');
+    assert.ok(!text.includes(fakeSignature), `the record holds the signature: ${text}`);
+    const record = JSON.parse(text);
+    assert.equal(record.format, 1);
+    assert.equal(record.url, `${s.server.origin}/artifacts/app.jar`);
+    assert.equal(record.sizeBytes, s.server.artifact.length);
+    assert.equal(record.sha256, sha256Hex(s.server.artifact));
+    assert.equal(record.etag, s.server.etag);
+    assert.equal(record.lastModified, s.server.lastModified);
+    assert.ok(Math.abs(Date.parse(record.verifiedAt) - Date.now()) < 60_000, record.verifiedAt);
+    assert.equal(typeof record.loaderVersion, 'string');
+    assert.equal((await stat(recordPathFor(s.target))).mode & 0o777, 0o644);
+  });
+});
+
+describe('restarts (issue 14): the re-run of a verified file', () => {
+  it('sends If-None-Match / If-Modified-Since; a 304 keeps the file and no body byte is sent', async () => {
+    await using s = await verifiedOnce();
+    const second = await s.run();
+    assertExit(second, 0);
+    const [, request] = s.server.requests;
+    assert.equal(s.server.requests.length, 2, 'one request on the re-run');
+    assert.equal(request?.headers['if-none-match'], s.server.etag);
+    assert.equal(request?.headers['if-modified-since'], s.server.lastModified);
+    assert.equal(request?.status, 304);
+    assert.equal(request?.bytesSent, 0, 'no body bytes on the re-run');
+    const done = finalEvent(second);
+    assert.equal(done.outcome, 'not-modified');
+    assert.equal(done.sha256, sha256Hex(s.server.artifact));
+    firstEventNamed(second, 'not-modified');
+    assert.deepEqual(await fileState(s.target), s.first, 'same inode, mtime and bytes');
+  });
+
+  it('without an ETag, asks with If-Modified-Since alone and keeps the file on its 304', async () => {
+    await using s = await scenario();
+    s.server.setArtifact(randomBytes(100_000), { etag: null });
+    assertExit(await s.run(), 0);
+    const first = await fileState(s.target);
+    const second = await s.run();
+    assertExit(second, 0);
+    const request = s.server.requests.at(-1);
+    assert.equal(request?.headers['if-none-match'], undefined);
+    assert.equal(request?.headers['if-modified-since'], s.server.lastModified);
+    assert.equal(request?.bytesSent, 0);
+    assert.equal(finalEvent(second).outcome, 'not-modified');
+    assert.deepEqual(await fileState(s.target), first);
+  });
+
+  it('the restart case: the URL now answers 403, the verified file is kept, exit 0, a warning', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule(expiredAnswer);
+    const second = await s.run();
+    assertExit(second, 0);
+    const warning = firstEventNamed(second, 'kept-verified');
+    assert.equal(warning.level, 'warn');
+    assert.equal(warning.status, 403);
+    assert.match(String(warning.msg), /403/);
+    assert.match(String(warning.msg), /Request has expired/);
+    const done = finalEvent(second);
+    assert.equal(done.outcome, 'kept-verified');
+    assert.equal(done.exitCode, 0);
+    assert.deepEqual(await fileState(s.target), s.first, 'the file is untouched');
+  });
+
+  it('keeps the file on a 401 too, and when the server cannot be reached at all', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule({ kind: 'status', status: 401 });
+    const unauthorized = await s.run();
+    assertExit(unauthorized, 0);
+    assert.equal(firstEventNamed(unauthorized, 'kept-verified').status, 401);
+
+    await s.server.close();
+    const unreachable = await s.run({ LOADER_MAX_ATTEMPTS: '2' });
+    assertExit(unreachable, 0);
+    const warning = firstEventNamed(unreachable, 'kept-verified');
+    assert.equal(warning.errorCode, 'ECONNREFUSED');
+    assert.equal(eventsNamed(unreachable, 'retry').length, 1, 'retried first, as any attempt');
+    assert.equal(finalEvent(unreachable).outcome, 'kept-verified');
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
+  it("keeps the file on GCS's 400 ExpiredToken, but not on another 400", async () => {
+    await using s = await verifiedOnce();
+    const xml = (code: string) => ({
+      kind: 'status' as const,
+      status: 400,
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>The provided token has expired.</Message></Error>`,
+    });
+    s.server.schedule(xml('ExpiredToken'), xml('InvalidArgument'));
+    const expired = await s.run();
+    assertExit(expired, 0);
+    assert.equal(firstEventNamed(expired, 'kept-verified').status, 400);
+    assertExit(await s.run(), 3);
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
+  it('keeps the file when the server says nothing before the deadline', async () => {
+    await using s = await verifiedOnce();
+    // Accepts the request and never answers: only the deadline ends the wait.
+    s.server.route('/artifacts/app.jar', () => {});
+    const second = await s.run({
+      LOADER_DEADLINE_SECONDS: '1',
+      LOADER_STALL_TIMEOUT_SECONDS: '30',
+    });
+    assertExit(second, 0);
+    const warning = firstEventNamed(second, 'kept-verified');
+    assert.equal(warning.code, 'ERR_DEADLINE');
+    assert.match(String(warning.msg), /deadline/);
+    assert.equal(finalEvent(second).outcome, 'kept-verified');
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
+  it('keeps the file when 503s outlast every retry', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule({ kind: 'status', status: 503 }, { kind: 'status', status: 503 });
+    const second = await s.run({ LOADER_MAX_ATTEMPTS: '2' });
+    assertExit(second, 0);
+    assert.equal(firstEventNamed(second, 'kept-verified').status, 503);
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
+  it('LOADER_KEEP_VERIFIED=false (or --no-keep-verified): the 403 fails with exit 3, file untouched', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule(expiredAnswer, expiredAnswer);
+    const byEnv = await s.run({ LOADER_KEEP_VERIFIED: 'false' });
+    assertExit(byEnv, 3);
+    assert.equal(eventsNamed(byEnv, 'kept-verified').length, 0);
+    const byFlag = await s.run({}, { args: ['--no-keep-verified'] });
+    assertExit(byFlag, 3);
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
+  it('a 404 is not a reason to keep: exit 3 as before', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule({ kind: 'status', status: 404 });
+    assertExit(await s.run(), 3);
+  });
+
+  it('a 200 (a new version) is downloaded and published with a new record', async () => {
+    await using s = await verifiedOnce();
+    const next = randomBytes(s.server.artifact.length);
+    s.server.setArtifact(next);
+    const second = await s.run();
+    assertExit(second, 0);
+    assert.equal(finalEvent(second).outcome, 'downloaded');
+    assert.equal(s.server.requests.length, 2, 'the conditional request brought the body itself');
+    assert.equal(sha256Hex(await readFile(s.target)), sha256Hex(next));
+    const record = JSON.parse(await readFile(recordPathFor(s.target), 'utf8'));
+    assert.equal(record.sha256, sha256Hex(next));
+    assert.equal(record.etag, s.server.etag);
+  });
+});
+
+describe('restarts (issue 14): an artifact fetched in parts', () => {
+  const inParts = { LOADER_PARALLEL_THRESHOLD_BYTES: '65536', LOADER_CONNECTIONS: '4' };
+
+  it('the conditional request is part 0: a 304 keeps the file, a change is fetched in parts', async () => {
+    await using s = await scenario();
+    assertExit(await s.run(inParts), 0);
+    const first = await fileState(s.target);
+    const requestsBefore = s.server.requests.length;
+    assert.ok(requestsBefore > 1, 'the first run came in parts');
+
+    const unchanged = await s.run(inParts);
+    assertExit(unchanged, 0);
+    assert.equal(finalEvent(unchanged).outcome, 'not-modified');
+    const [conditional, ...more] = s.server.requests.slice(requestsBefore);
+    assert.equal(more.length, 0, 'one request');
+    assert.equal(conditional?.headers['if-none-match'], s.server.etag);
+    assert.match(String(conditional?.headers.range), /^bytes=0-[0-9]+$/);
+    assert.equal(conditional?.status, 304);
+    assert.equal(conditional?.bytesSent, 0);
+    assert.deepEqual(await fileState(s.target), first);
+
+    const next = randomBytes(s.server.artifact.length);
+    s.server.setArtifact(next);
+    const changed = await s.run(inParts);
+    assertExit(changed, 0);
+    assert.equal(finalEvent(changed).outcome, 'downloaded');
+    assert.equal(firstEventNamed(changed, 'parts').parts, 4);
+    assert.deepEqual(await readFile(s.target), next);
+    assert.equal(finalEvent(changed).attempts, 1);
+  });
+});
+
+describe('restarts (issue 14): what is never kept', () => {
+  it('a file changed in place (same size, other bytes): downloaded again, and exit 3 on a 403', async () => {
+    await using s = await verifiedOnce();
+    const tampered = await readFile(s.target);
+    tampered[1000] = (tampered[1000] ?? 0) ^ 0xff;
+    await writeFile(s.target, tampered);
+    s.server.schedule(expiredAnswer);
+    const second = await s.run();
+    assertExit(second, 3);
+    assert.match(String(firstEventNamed(second, 'plan').reason), /changed since it was verified/);
+    assert.equal(s.server.requests.at(-1)?.headers['if-none-match'], undefined, 'unconditional');
+    assert.deepEqual(await readFile(s.target), tampered, 'a failed run leaves the file as it was');
+
+    const third = await s.run();
+    assertExit(third, 0);
+    assert.equal(finalEvent(third).outcome, 'downloaded');
+    assert.deepEqual(await readFile(s.target), s.server.artifact);
+  });
+
+  it('another expected size: not kept (exit 3 on a 403)', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule(expiredAnswer);
+    const second = await s.run({ ARTIFACT_EXPECTED_SIZE: String(s.server.artifact.length + 1) });
+    assertExit(second, 3);
+    assert.match(String(firstEventNamed(second, 'plan').reason), /another expected size/);
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
+  it('another URL path: not kept (exit 3 on a 403)', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule(expiredAnswer);
+    const second = await s.run({
+      ARTIFACT_URL: s.server.url(`/artifacts/v2/app.jar?X-Amz-Signature=${fakeSignature}`),
+    });
+    assertExit(second, 3);
+    assert.match(String(firstEventNamed(second, 'plan').reason), /another URL/);
+  });
+
+  it('a record whose file grew or was truncated: not kept', async () => {
+    await using s = await verifiedOnce();
+    await writeFile(s.target, Buffer.concat([await readFile(s.target), Buffer.from('x')]));
+    s.server.schedule(expiredAnswer);
+    const second = await s.run();
+    assertExit(second, 3);
+    assert.match(String(firstEventNamed(second, 'plan').reason), /another size/);
+  });
+
+  it('with ARTIFACT_SHA256 a matching file is still kept without any request', async () => {
+    await using s = await verifiedOnce();
+    const second = await s.run({ ARTIFACT_SHA256: sha256Hex(s.server.artifact) });
+    assertExit(second, 0);
+    assert.equal(finalEvent(second).outcome, 'already-present');
+    assert.equal(s.server.requests.length, 1);
+  });
+});
+
+describe('restarts (issue 14): a stable modification time', () => {
+  it("the published file takes the server's Last-Modified; a 304 or a kept file leaves it", async () => {
+    await using s = await verifiedOnce();
+    assert.equal(s.first.mtimeMs, Date.parse(s.server.lastModified ?? ''));
+    assertExit(await s.run(), 0);
+    s.server.schedule(expiredAnswer);
+    assertExit(await s.run(), 0);
+    assert.equal((await stat(s.target)).mtimeMs, s.first.mtimeMs);
+  });
+
+  it('without Last-Modified: a time derived from the SHA-256, equal on every replica', async () => {
+    const body = randomBytes(50_000);
+    const mtimes: number[] = [];
+    for (const replica of [1, 2]) {
+      await using s = await scenario();
+      s.server.setArtifact(body, { lastModified: null });
+      const run = await s.run();
+      assertExit(run, 0);
+      mtimes.push((await stat(s.target)).mtimeMs);
+      assert.ok(replica > 0);
+    }
+    assert.equal(mtimes[0], mtimes[1], 'two replicas, one modification time');
+    const [mtime = 0] = mtimes;
+    assert.ok(mtime >= Date.UTC(2000, 0, 1) && mtime < Date.UTC(2020, 0, 1), String(mtime));
+    assert.equal(mtime % 1000, 0, 'whole seconds');
+
+    await using other = await scenario();
+    other.server.setArtifact(randomBytes(50_000), { lastModified: null });
+    assertExit(await other.run(), 0);
+    assert.notEqual((await stat(other.target)).mtimeMs, mtime, 'another JAR, another time');
+  });
+});
+
+describe('restarts (issue 14): against runtime-loader serve with real signed URLs', () => {
+  it('a fresh URL gets a 304 with no body; an expired one a 403, and the file is kept', async () => {
+    await using tmp = await makeTempDir('runtime-loader-restart-');
+    const files = join(tmp.path, 'files');
+    const secretFile = join(tmp.path, 'secret');
+    const secret = 'r'.repeat(44);
+    await writeFile(secretFile, `${secret}\n`);
+    await chmod(secretFile, 0o600);
+    await mkdir(files);
+    const artifact = randomBytes(200_000);
+    await writeFile(join(files, 'app.jar'), artifact);
+    await using server = await startServeProcess({ dir: files, secretFile });
+    const target = join(tmp.path, 'out', 'app.jar');
+    const base = { baseUrl: server.origin, path: '/app.jar', secret };
+    const fresh = () => signUrl({ ...base, ttlSeconds: 300 });
+    const expiredUrl = () => signUrl({ ...base, expiresAt: new Date(Date.now() - 3_600_000) });
+    const load = async (url: string) => {
+      const run = await runLoader({
+        env: {
+          ARTIFACT_URL: url,
+          ARTIFACT_PATH: target,
+          ARTIFACT_EXPECTED_SIZE: String(artifact.length),
+          LOADER_VERIFY_JAR: 'false',
+          LOADER_LOG_FORMAT: 'json',
+          LOADER_DEADLINE_SECONDS: '10',
+        },
+      });
+      assertNoSecret(run, [new URL(url).searchParams.get(queryParameter.signature) ?? 'unset']);
+      return run;
+    };
+    const accessLog = () =>
+      server.lines
+        .map((line) => JSON.parse(line))
+        .filter((event: { event?: string }) => event.event === 'request');
+
+    assertExit(await load(fresh()), 0);
+    const first = await fileState(target);
+    assert.equal(first.sha256, sha256Hex(artifact));
+
+    const again = await load(fresh());
+    assertExit(again, 0);
+    assert.equal(finalEvent(again).outcome, 'not-modified');
+    const notModified = accessLog().at(-1);
+    assert.equal(notModified?.status, 304, JSON.stringify(notModified));
+    assert.equal(notModified?.bytes, 0);
+
+    const expired = await load(expiredUrl());
+    assertExit(expired, 0);
+    assert.equal(finalEvent(expired).outcome, 'kept-verified');
+    assert.match(String(firstEventNamed(expired, 'kept-verified').msg), /expired/);
+    assert.equal(accessLog().at(-1)?.status, 403);
+    assert.deepEqual(await fileState(target), first);
+  });
+});

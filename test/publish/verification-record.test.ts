@@ -1,0 +1,95 @@
+// The verification record beside a published file, and how publishAtomically orders it
+// with the artifact's own rename and modification time.
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { publishAtomically } from '../../src/publish/publish.ts';
+import { TempArtifact } from '../../src/publish/temp-file.ts';
+import {
+  readRecord,
+  recordPathFor,
+  type VerificationRecord,
+  writeRecord,
+} from '../../src/publish/verification-record.ts';
+import { makeTempDir, sha256Hex } from '../helpers/tmp.ts';
+
+const record: VerificationRecord = {
+  format: 1,
+  url: 'https://artifacts.example.com/app.jar',
+  sizeBytes: 11,
+  sha256: sha256Hex('hello world'),
+  etag: '"v1"',
+  lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT',
+  verifiedAt: '2026-11-30T12:00:00.000Z',
+  loaderVersion: '0.1.0',
+};
+
+describe('verification record', () => {
+  it('is `.app.jar.verified.json` beside the target, and reads back as written', async () => {
+    await using dir = await makeTempDir('record-');
+    const target = join(dir.path, 'app.jar');
+    assert.equal(recordPathFor(target), join(dir.path, '.app.jar.verified.json'));
+    assert.equal(await readRecord(target), undefined, 'none yet');
+    await writeRecord(target, record);
+    assert.deepEqual(await readRecord(target), record);
+    assert.deepEqual(await readdir(dir.path), ['.app.jar.verified.json'], 'no temp file left');
+  });
+
+  it('ignores anything that is not a valid record: it then vouches for nothing', async () => {
+    await using dir = await makeTempDir('record-');
+    const target = join(dir.path, 'app.jar');
+    const path = recordPathFor(target);
+    const invalid: unknown[] = [
+      { ...record, format: 2 },
+      { ...record, sha256: 'ABC' },
+      { ...record, sizeBytes: '11' },
+      { ...record, etag: 7 },
+      [],
+      null,
+    ];
+    for (const value of invalid) {
+      await writeFile(path, JSON.stringify(value));
+      assert.equal(await readRecord(target), undefined, JSON.stringify(value));
+    }
+    await writeFile(path, '{ not json');
+    assert.equal(await readRecord(target), undefined);
+    await writeFile(path, JSON.stringify({ ...record, padding: 'x'.repeat(20_000) }));
+    assert.equal(await readRecord(target), undefined, 'far too large to be a record');
+    await writeFile(join(dir.path, 'elsewhere.json'), JSON.stringify(record));
+    await writeFile(path, '');
+    await mkdir(join(dir.path, 'sub'));
+    const linked = join(dir.path, 'sub', 'app.jar');
+    await symlink(join(dir.path, 'elsewhere.json'), recordPathFor(linked));
+    assert.equal(await readRecord(linked), undefined, 'a symlink is not followed');
+  });
+
+  it('publishAtomically writes the record and the modification time with the file', async () => {
+    await using dir = await makeTempDir('record-');
+    const target = join(dir.path, 'app.jar');
+    const temp = await TempArtifact.create(target);
+    await temp.append([Buffer.from('hello world')]);
+    const modifiedAt = new Date('2026-11-24T10:00:00Z');
+    await publishAtomically(temp, target, { modifiedAt, record });
+    assert.equal(await readFile(target, 'utf8'), 'hello world');
+    assert.equal((await stat(target)).mtimeMs, modifiedAt.getTime());
+    assert.deepEqual(await readRecord(target), record);
+    assert.deepEqual((await readdir(dir.path)).sort(), ['.app.jar.verified.json', 'app.jar']);
+  });
+
+  it('when the rename fails, no record is left to vouch for the file in place', async () => {
+    await using dir = await makeTempDir('record-');
+    const target = join(dir.path, 'app.jar');
+    await writeRecord(target, { ...record, sha256: sha256Hex('older') });
+    // A folder at the target: rename(2) of a file over it fails (EISDIR).
+    await mkdir(target);
+    const temp = await TempArtifact.create(target);
+    await temp.append([Buffer.from('hello world')]);
+    await assert.rejects(
+      publishAtomically(temp, target, { modifiedAt: new Date(), record }),
+      (error: Error & { code?: string }) => error.code === 'ERR_WRITE',
+    );
+    await temp.discard();
+    assert.equal(await readRecord(target), undefined);
+  });
+});
