@@ -5,6 +5,7 @@ import { LoaderError } from './errors.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
+import { expiryWarningAtStart, urlValidityOf } from './plan/url-expiry.ts';
 import { publishAtomically } from './publish/publish.ts';
 import { TempArtifact } from './publish/temp-file.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
@@ -49,6 +50,7 @@ export async function run(
   }
   if (planned.action === 'download') {
     logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
+    warnAboutUrlExpiry(config, logger, deps.remainingMs());
   } else {
     logger.info(
       'already-present',
@@ -98,4 +100,11 @@ export async function run(
   } finally {
     if (!published) await temp.discard();
   }
+}
+
+/** Event `url-expiry` when the URL has expired, expires within the deadline, or is dated ahead. */
+function warnAboutUrlExpiry(config: LoaderConfig, logger: Logger, remainingMs: number): void {
+  const validity = urlValidityOf(config.url);
+  const warning = validity && expiryWarningAtStart(validity, Date.now(), remainingMs);
+  if (warning) logger.warn('url-expiry', warning.message, warning.fields);
 }

@@ -40,7 +40,8 @@ export async function openFirstPart(
     if (response.status === 416) {
       return { kind: 'single', reason: 'the server answered 416 Range Not Satisfiable' };
     }
-    if (response.status !== 206) throw await unexpectedAnswerError(response, 206);
+    if (response.status !== 206)
+      throw await unexpectedAnswerError(response, 206, context.urlValidity);
     const encoded = encodedBodyError(response);
     if (encoded !== undefined) throw encoded;
     checkRangeTotal(response, context.expectedSizeBytes);
