@@ -51,7 +51,7 @@ async function main(): Promise<number> {
 
   let config: LoaderConfig;
   try {
-    const invocation = loadConfig(argv, env, stdoutIsTerminal);
+    const invocation = loadConfig(argv, env, stdoutIsTerminal, (raw) => redactor.addRaw(raw));
     if (invocation.kind === 'help') {
       write(helpText(loaderVersion));
       return ExitCode.ok;

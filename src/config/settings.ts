@@ -43,6 +43,15 @@ export const settings = {
     description:
       'Signed http(s) URL of the artifact (required). Only scheme://host/path is ever logged.',
   }),
+  urlFile: setting({
+    env: 'ARTIFACT_URL_FILE',
+    flag: 'url-file',
+    valueName: 'PATH',
+    parse: parsePath,
+    defaultValue: undefined,
+    description:
+      'Instead of ARTIFACT_URL: a file holding the URL (a Secret volume kept current). Never logged.',
+  }),
   expectedSizeBytes: setting({
     env: 'ARTIFACT_EXPECTED_SIZE',
     flag: 'expected-size',
