@@ -3,6 +3,7 @@ import { ConfigError, ExitCode } from '../errors.ts';
 import { openPublishedFile, pathSegments } from '../serve/request-path.ts';
 import { signUrl } from '../signing/sign-url.ts';
 import { parseDurationSeconds, parseFlags, requiredString } from './args.ts';
+import { checkSecretName, secretManifest } from './k8s-secret.ts';
 import { readSecretFile } from './secret-file.ts';
 import type { ToolIo } from './tool-io.ts';
 
@@ -20,6 +21,8 @@ credential: whoever holds it can download the file until it expires.
                         \`docker run --env-file\`; the size comes from --dir or --size
   --dir DIR             the served folder, to read the file's size
   --size BYTES          the file's size, when the folder is not at hand
+  --k8s-secret NAME     print a Kubernetes Secret manifest NAME instead, for \`kubectl apply -f -\`:
+                        key \`url\` (for ARTIFACT_URL_FILE), and \`size\` with --dir or --size
 `;
 
 const maxTtlSeconds = 7 * 86_400;
@@ -35,6 +38,7 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     env: { type: 'boolean' },
     dir: { type: 'string' },
     size: { type: 'string' },
+    'k8s-secret': { type: 'string' },
   });
   if (flags.help === true) {
     io.stdout(signHelp);
@@ -54,7 +58,16 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
       `--path ${JSON.stringify(path.slice(0, 80))} can never be served: ${segments.status === 400 ? segments.reason : 'the server refuses empty, hidden ("."-first), "." and ".." segments and encoded "/" or "\\"'}`,
     );
   }
-  const sizeBytes = flags.env === true ? await sizeOf(flags.dir, flags.size, path) : undefined;
+  const secretName = flags['k8s-secret'];
+  if (secretName !== undefined && flags.env === true) {
+    throw new ConfigError('give --env or --k8s-secret, not both');
+  }
+  if (typeof secretName === 'string') checkSecretName(secretName);
+  const sizeKnown = flags.dir !== undefined || flags.size !== undefined;
+  const sizeBytes =
+    flags.env === true || (secretName !== undefined && sizeKnown)
+      ? await sizeOf(flags.dir, flags.size, path)
+      : undefined;
   const { keys, tooOpen } = await readSecretFile(secretPath);
   if (tooOpen)
     io.stderr(
@@ -66,6 +79,10 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     url = signUrl({ baseUrl, path, secret: keys[0].secretBytes, ...expiry });
   } catch (error) {
     throw new ConfigError((error as Error).message);
+  }
+  if (typeof secretName === 'string') {
+    io.stdout(secretManifest(secretName, url, sizeBytes));
+    return ExitCode.ok;
   }
   io.stdout(
     sizeBytes === undefined
