@@ -173,6 +173,7 @@ async function runTool(command: 'serve' | 'sign', args: readonly string[]): Prom
     stdout: (text: string) => process.stdout.write(text),
     stderr: (text: string) => process.stderr.write(text),
     stdoutIsTerminal: process.stdout.isTTY === true,
+    env: process.env,
     signal: controller.signal,
   };
   try {

@@ -17,6 +17,20 @@ export function checkSecretName(name: string): string {
   return name;
 }
 
+/** What the Secret holds: the URL, the size when known, and the expiry as an annotation. */
+export interface SecretContent {
+  readonly annotations: Record<string, string>;
+  readonly stringData: Record<string, string>;
+}
+
+export function secretContent(url: string, sizeBytes: number | undefined): SecretContent {
+  const expiresAt = urlValidityOf(new URL(url))?.expiresAt.toISOString();
+  return {
+    annotations: expiresAt === undefined ? {} : { [expiresAtAnnotation]: expiresAt },
+    stringData: { url, ...(sizeBytes === undefined ? {} : { size: String(sizeBytes) }) },
+  };
+}
+
 /**
  * A `v1` Secret holding the signed URL (key `url`) and, when known, the size
  * (key `size`), as YAML for `kubectl apply -f -`. The loader reads the URL
@@ -24,20 +38,21 @@ export function checkSecretName(name: string): string {
  * reads as double-quoted scalars, so no character of the URL needs care.
  */
 export function secretManifest(name: string, url: string, sizeBytes: number | undefined): string {
-  const expiresAt = urlValidityOf(new URL(url))?.expiresAt.toISOString();
+  const { annotations, stringData } = secretContent(url, sizeBytes);
+  const entries = (record: Record<string, string>, indent: string) =>
+    Object.entries(record).map(([key, value]) => `${indent}${key}: ${JSON.stringify(value)}`);
   return [
     '# A signed URL is a credential: apply it, do not commit it.',
     'apiVersion: v1',
     'kind: Secret',
     'metadata:',
     `  name: ${checkSecretName(name)}`,
-    ...(expiresAt === undefined
+    ...(Object.keys(annotations).length === 0
       ? []
-      : ['  annotations:', `    ${expiresAtAnnotation}: ${JSON.stringify(expiresAt)}`]),
+      : ['  annotations:', ...entries(annotations, '    ')]),
     'type: Opaque',
     'stringData:',
-    `  url: ${JSON.stringify(url)}`,
-    ...(sizeBytes === undefined ? [] : [`  size: ${JSON.stringify(String(sizeBytes))}`]),
+    ...entries(stringData, '  '),
     '',
   ].join('\n');
 }

@@ -3,6 +3,7 @@ import { ConfigError, ExitCode } from '../errors.ts';
 import { openPublishedFile, pathSegments } from '../serve/request-path.ts';
 import { signUrl } from '../signing/sign-url.ts';
 import { parseDurationSeconds, parseFlags, requiredString } from './args.ts';
+import { defaultServiceAccountDir, patchSecret, readInClusterApi } from './k8s-apply.ts';
 import { checkSecretName, secretManifest } from './k8s-secret.ts';
 import { readSecretFile } from './secret-file.ts';
 import type { ToolIo } from './tool-io.ts';
@@ -23,6 +24,10 @@ credential: whoever holds it can download the file until it expires.
   --size BYTES          the file's size, when the folder is not at hand
   --k8s-secret NAME     print a Kubernetes Secret manifest NAME instead, for \`kubectl apply -f -\`:
                         key \`url\` (for ARTIFACT_URL_FILE), and \`size\` with --dir or --size
+  --k8s-apply           with --k8s-secret, inside a pod: patch that existing Secret through the
+                        API server with the pod's service-account token, instead of printing it
+  --k8s-serviceaccount-dir DIR  token, ca.crt and namespace for --k8s-apply
+                        [default: /var/run/secrets/kubernetes.io/serviceaccount]
 `;
 
 const maxTtlSeconds = 7 * 86_400;
@@ -39,6 +44,8 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     dir: { type: 'string' },
     size: { type: 'string' },
     'k8s-secret': { type: 'string' },
+    'k8s-apply': { type: 'boolean' },
+    'k8s-serviceaccount-dir': { type: 'string' },
   });
   if (flags.help === true) {
     io.stdout(signHelp);
@@ -63,6 +70,17 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     throw new ConfigError('give --env or --k8s-secret, not both');
   }
   if (typeof secretName === 'string') checkSecretName(secretName);
+  if (flags['k8s-apply'] === true && typeof secretName !== 'string') {
+    throw new ConfigError('--k8s-apply needs --k8s-secret NAME: the Secret to patch');
+  }
+  // Read before signing, so a pod without its token fails before a URL exists.
+  const cluster =
+    flags['k8s-apply'] === true
+      ? await readInClusterApi(
+          io.env,
+          String(flags['k8s-serviceaccount-dir'] ?? defaultServiceAccountDir),
+        )
+      : undefined;
   const sizeKnown = flags.dir !== undefined || flags.size !== undefined;
   const sizeBytes =
     flags.env === true || (secretName !== undefined && sizeKnown)
@@ -79,6 +97,11 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     url = signUrl({ baseUrl, path, secret: keys[0].secretBytes, ...expiry });
   } catch (error) {
     throw new ConfigError((error as Error).message);
+  }
+  if (typeof secretName === 'string' && cluster !== undefined) {
+    const where = await patchSecret(cluster, secretName, url, sizeBytes, io.signal);
+    io.stdout(`patched ${where}: a new URL${sizeBytes === undefined ? '' : ' and size'}\n`);
+    return ExitCode.ok;
   }
   if (typeof secretName === 'string') {
     io.stdout(secretManifest(secretName, url, sizeBytes));
