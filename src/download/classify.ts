@@ -50,7 +50,8 @@ export function errorForStatus(
 ): LoaderError {
   const said = serverReason === undefined ? '' : ` (server says: ${JSON.stringify(serverReason)})`;
   // "400 Bad Request" for an expired GCS URL would mislead: its reason and the note say what it is.
-  const text = statusText && signatureTime?.kind !== 'expired' ? ` ${statusText}` : '';
+  const misleading = status === 400 && signatureTime?.kind === 'expired';
+  const text = statusText && !misleading ? ` ${statusText}` : '';
   const what = `${status}${text}${said}`;
   if (transientStatuses.has(status)) {
     const retryAfterMs = parseRetryAfterMs(retryAfter);
