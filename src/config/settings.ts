@@ -41,7 +41,7 @@ export const settings = {
     parse: parseArtifactUrl,
     defaultValue: undefined,
     description:
-      'Signed http(s) URL of the artifact (required). Only scheme://host/path is ever logged.',
+      'Signed http(s) URL of the artifact (required, or ARTIFACT_URL_FILE). Only scheme://host/path is ever logged.',
   }),
   urlFile: setting({
     env: 'ARTIFACT_URL_FILE',
