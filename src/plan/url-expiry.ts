@@ -60,10 +60,11 @@ function v4Validity(
 function basicIsoTime(raw: string): Date | undefined {
   const match = /^([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z$/.exec(raw);
   if (match === null) return undefined;
-  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-  const at = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second));
-  // Date.UTC rolls 20261332 over into another month: refuse what does not round-trip.
-  return at.toISOString().replace(/[-:]|\.000/g, '') === raw ? at : undefined;
+  const [, year, month, day, hour, minute, second] = match;
+  const at = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`);
+  // An impossible date (month 13, 30 February) is invalid or rolls over: refuse what does not round-trip.
+  const valid = !Number.isNaN(at.getTime()) && at.toISOString().replace(/[-:]|\.000/g, '') === raw;
+  return valid ? at : undefined;
 }
 
 /** Azure SAS: `se` (and `st`) in ISO 8601, UTC: `2026-11-30`, `2026-11-30T12:00Z`, `...:00Z`. */
@@ -87,7 +88,9 @@ function azureTime(raw: string): Date | undefined {
     /^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?Z)?$/.exec(raw);
   if (match === null) return undefined;
   const at = new Date(match[1] === undefined ? `${raw}T00:00:00Z` : raw);
-  return Number.isNaN(at.getTime()) ? undefined : at;
+  // 2026-02-30 must not roll over into March.
+  const valid = !Number.isNaN(at.getTime()) && at.toISOString().startsWith(raw.slice(0, 10));
+  return valid ? at : undefined;
 }
 
 function ourValidity(raw: string | undefined): UrlValidity | undefined {

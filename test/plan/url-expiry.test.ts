@@ -53,6 +53,8 @@ describe('urlValidityOf', () => {
       'exp=1e10',
       'X-Amz-Date=20261130T120000Z&X-Amz-Expires=999999', // over 7 days: not S3's
       'X-Amz-Date=20261330T120000Z&X-Amz-Expires=60', // month 13
+      'X-Goog-Date=20260230T120000Z&X-Goog-Expires=60', // 30 February
+      'se=2026-02-30&sig=x',
       'X-Amz-Date=2026-11-30T12:00:00Z&X-Amz-Expires=60',
       'X-Goog-Date=20261130T120000Z', // no expiry
       'se=tomorrow&sig=x',
