@@ -62,7 +62,7 @@ async function main(): Promise<number> {
 
   let config: LoaderConfig;
   try {
-    const invocation = loadConfig(argv, env, stdoutIsTerminal);
+    const invocation = loadConfig(argv, env, stdoutIsTerminal, (raw) => redactor.addRaw(raw));
     if (invocation.kind === 'help') {
       write(helpText(loaderVersion));
       return ExitCode.ok;
@@ -191,6 +191,7 @@ async function runTool(
   const io = {
     ...output,
     stdoutIsTerminal: process.stdout.isTTY === true,
+    env: process.env,
     signal: controller.signal,
   };
   try {

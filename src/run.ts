@@ -8,6 +8,7 @@ import { keepOrRefetch } from './keep-verified.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
+import { expiryWarningAtStart, urlValidityOf } from './plan/url-expiry.ts';
 import { abandonedAfterMs } from './publish/abandoned-temp-files.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
@@ -64,6 +65,7 @@ export async function run(
   let start: WholeStart | undefined;
   if (planned.action === 'download') {
     logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
+    warnAboutUrlExpiry(config, logger, deps.remainingMs());
   } else if (planned.action === 'revalidate') {
     const { record } = planned;
     const next = await keepOrRefetch(config, deps, record, signal);
@@ -131,4 +133,11 @@ export async function run(
   } finally {
     if (!published) await temp.discard();
   }
+}
+
+/** Event `url-expiry` when the URL has expired, expires within the deadline, or is dated ahead. */
+function warnAboutUrlExpiry(config: LoaderConfig, logger: Logger, remainingMs: number): void {
+  const validity = urlValidityOf(config.url);
+  const warning = validity && expiryWarningAtStart(validity, Date.now(), remainingMs);
+  if (warning) logger.warn('url-expiry', warning.message, warning.fields);
 }

@@ -5,6 +5,8 @@ import { signUrl } from '../signing/sign-url.ts';
 import { SignUrlError, type SignUrlOption } from '../signing/sign-url-error.ts';
 import { parseDurationSeconds, parseFlags, requiredString } from './args.ts';
 import { envFileLines, shellLines } from './env-lines.ts';
+import { defaultServiceAccountDir, patchSecret, readInClusterApi } from './k8s-apply.ts';
+import { checkSecretName, secretManifest } from './k8s-secret.ts';
 import { readSecretFile } from './secret-file.ts';
 import type { ToolIo } from './tool-io.ts';
 
@@ -27,6 +29,12 @@ credential: whoever holds it can download the file until it expires.
                         --dir or --size
   --dir DIR             the served folder, to read the file's size
   --size BYTES          the file's size, when the folder is not at hand
+  --k8s-secret NAME     print a Kubernetes Secret manifest NAME instead, for \`kubectl apply -f -\`:
+                        key \`url\` (for ARTIFACT_URL_FILE), and \`size\` with --dir or --size
+  --k8s-apply           with --k8s-secret, inside a pod: patch that existing Secret through the
+                        API server with the pod's service-account token, instead of printing it
+  --k8s-serviceaccount-dir DIR  token, ca.crt and namespace for --k8s-apply
+                        [default: /var/run/secrets/kubernetes.io/serviceaccount]
 `;
 
 const maxTtlSeconds = 7 * 86_400;
@@ -52,6 +60,9 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     shell: { type: 'boolean' },
     dir: { type: 'string' },
     size: { type: 'string' },
+    'k8s-secret': { type: 'string' },
+    'k8s-apply': { type: 'boolean' },
+    'k8s-serviceaccount-dir': { type: 'string' },
   });
   if (flags.help === true) {
     io.stdout(signHelp);
@@ -76,8 +87,27 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
       `--path ${JSON.stringify(path.slice(0, 80))} can never be served: ${segments.status === 400 ? segments.reason : 'the server refuses empty, hidden ("."-first), "." and ".." segments and encoded "/" or "\\"'}`,
     );
   }
+  const secretName = flags['k8s-secret'];
+  if (secretName !== undefined && variableLines !== undefined) {
+    throw new ConfigError('give --env, --shell or --k8s-secret, not more than one');
+  }
+  if (typeof secretName === 'string') checkSecretName(secretName);
+  if (flags['k8s-apply'] === true && typeof secretName !== 'string') {
+    throw new ConfigError('--k8s-apply needs --k8s-secret NAME: the Secret to patch');
+  }
+  // Read before signing, so a pod without its token fails before a URL exists.
+  const cluster =
+    flags['k8s-apply'] === true
+      ? await readInClusterApi(
+          io.env,
+          String(flags['k8s-serviceaccount-dir'] ?? defaultServiceAccountDir),
+        )
+      : undefined;
+  const sizeKnown = flags.dir !== undefined || flags.size !== undefined;
   const sizeBytes =
-    variableLines === undefined ? undefined : await sizeOf(flags.dir, flags.size, path);
+    variableLines !== undefined || (secretName !== undefined && sizeKnown)
+      ? await sizeOf(flags.dir, flags.size, path)
+      : undefined;
   const { keys, tooOpen } = await readSecretFile(secretPath);
   if (tooOpen)
     io.stderr(
@@ -90,6 +120,15 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
   } catch (error) {
     if (!(error instanceof SignUrlError)) throw error;
     throw new ConfigError(`${flagOf[error.option]} ${error.problem}`, { cause: error });
+  }
+  if (typeof secretName === 'string' && cluster !== undefined) {
+    const where = await patchSecret(cluster, secretName, url, sizeBytes, io.signal);
+    io.stdout(`patched ${where}: a new URL${sizeBytes === undefined ? '' : ' and size'}\n`);
+    return ExitCode.ok;
+  }
+  if (typeof secretName === 'string') {
+    io.stdout(secretManifest(secretName, url, sizeBytes));
+    return ExitCode.ok;
   }
   io.stdout(
     variableLines === undefined || sizeBytes === undefined

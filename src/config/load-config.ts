@@ -2,10 +2,11 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { defaults } from './defaults.ts';
 import { nearestName } from './nearest-name.ts';
-import { credentialsProblem } from './parse-values.ts';
+import { credentialsProblem, parseArtifactUrl } from './parse-values.ts';
 import { type Setting, settings } from './settings.ts';
 import type { LoaderConfig, LogFormat, ProxySettings, VerifyJar } from './types.ts';
 import { findUnknownVariables } from './unknown-variables.ts';
+import { readUrlFile } from './url-file.ts';
 
 export type Invocation =
   | { readonly kind: 'help' }
@@ -27,6 +28,8 @@ export function loadConfig(
   argv: readonly string[],
   env: Environment,
   stdoutIsTerminal: boolean,
+  /** Hears every raw value read from a file that may hold a secret, before it is parsed. */
+  onSecretValue: (raw: string) => void = () => {},
 ): Invocation {
   const flags = parseFlags(argv);
   if (flags.help === true) return { kind: 'help' };
@@ -62,7 +65,7 @@ export function loadConfig(
   // A bar on a terminal (the Logger draws one for text on a terminal) is redrawn often; events are not.
   const progressBar = logFormat === 'text' && stdoutIsTerminal;
   const config: LoaderConfig = {
-    url: required('url', read('url') as URL | undefined),
+    url: readUrl(flags, env, read, problems, onSecretValue) as URL,
     expectedSizeBytes: required(
       'expectedSizeBytes',
       read('expectedSizeBytes') as number | undefined,
@@ -97,6 +100,44 @@ export function loadConfig(
     });
   }
   return { kind: 'run', config };
+}
+
+/**
+ * The artifact URL from ARTIFACT_URL, or from the file ARTIFACT_URL_FILE names
+ * (read here, at the edge, once). One of the two, never both.
+ */
+function readUrl(
+  flags: Flags,
+  env: Environment,
+  read: (key: SettingKey) => unknown,
+  problems: string[],
+  onSecretValue: (raw: string) => void,
+): URL | undefined {
+  const { url, urlFile } = settings;
+  const names = (spec: Setting<unknown>) => `${spec.env} (or --${spec.flag})`;
+  const given = (spec: Setting<unknown>) =>
+    typeof flags[spec.flag] === 'string' || (env[spec.env] ?? '') !== '';
+  if (given(url) && given(urlFile)) {
+    problems.push(`${names(url)} and ${names(urlFile)} are both set; set only one of them`);
+    return undefined;
+  }
+  if (!given(urlFile)) {
+    const value = read('url') as URL | undefined;
+    if (value === undefined && !given(url)) {
+      problems.push(`${names(url)} or ${names(urlFile)} is required but not set`);
+    }
+    return value;
+  }
+  const path = read('urlFile') as string | undefined;
+  if (path === undefined) return undefined;
+  try {
+    const raw = readUrlFile(path);
+    onSecretValue(raw);
+    return parseArtifactUrl(raw);
+  } catch (error) {
+    problems.push(`${names(urlFile)}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }
 
 /** The requested log format when it is a valid one; otherwise text on a terminal, JSON elsewhere. */

@@ -42,7 +42,16 @@ export const settings = {
     parse: parseArtifactUrl,
     defaultValue: undefined,
     description:
-      'Signed http(s) URL of the artifact (required). Only scheme://host/path is ever logged.',
+      'Signed http(s) URL of the artifact (required, or ARTIFACT_URL_FILE). Only scheme://host/path is ever logged.',
+  }),
+  urlFile: setting({
+    env: 'ARTIFACT_URL_FILE',
+    flag: 'url-file',
+    valueName: 'PATH',
+    parse: parsePath,
+    defaultValue: undefined,
+    description:
+      'Instead of ARTIFACT_URL: a file holding the URL (a Secret volume kept current). Never logged.',
   }),
   expectedSizeBytes: setting({
     env: 'ARTIFACT_EXPECTED_SIZE',

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { FetchError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { redactUrl } from '../log/redact.ts';
+import type { UrlValidity } from '../plan/url-expiry.ts';
 import type { TempArtifact } from '../publish/temp-file.ts';
 import { type BodyTarget, streamBody } from './body.ts';
 import {
@@ -21,6 +22,8 @@ import { rangeProblem, resumeHeaders, type Validator, validatorOf } from './resu
 
 export interface AttemptContext extends RequestContext {
   readonly url: URL;
+  /** The URL's validity window when it is a known signed form, to explain a refusal. */
+  readonly urlValidity: UrlValidity | undefined;
   readonly expectedSizeBytes: number;
   readonly userAgent: string;
   readonly logger: Logger;
@@ -142,7 +145,7 @@ async function acceptResponse(
     await startOver(context, temp, state, 'the server answered 416 Range Not Satisfiable');
     throw new FetchError(`resume refused: ${where} answered 416`, { transient: true });
   }
-  throw await unexpectedAnswerError(response, 200, context.redactor);
+  throw await unexpectedAnswerError(response, 200, context.redactor, context.urlValidity);
 }
 
 async function startOver(

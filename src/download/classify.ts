@@ -1,6 +1,7 @@
 import { FetchError, type LoaderError, RejectedError } from '../errors.ts';
 import { withoutCredentialShapes } from '../log/server-text.ts';
 import { parseRetryAfterMs } from './retry-after.ts';
+import { maxNotYetValidWaitMs, type SignatureTime } from './signature-time.ts';
 
 /** Status codes worth another attempt (RFC 9110 §15.5.9, RFC 8470 §5.2, RFC 6585 §4, §15.6). */
 const transientStatuses = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -46,9 +47,13 @@ export function errorForStatus(
   where: string,
   retryAfter: string | string[] | undefined,
   serverReason?: string,
+  signatureTime?: SignatureTime,
 ): LoaderError {
   const said = serverReason === undefined ? '' : ` (server says: ${JSON.stringify(serverReason)})`;
-  const what = `${status}${statusText ? ` ${statusText}` : ''}${said}`;
+  // "400 Bad Request" for an expired GCS URL would mislead: its reason and the note say what it is.
+  const misleading = status === 400 && signatureTime?.kind === 'expired';
+  const text = statusText && !misleading ? ` ${statusText}` : '';
+  const what = `${status}${text}${said}`;
   if (transientStatuses.has(status)) {
     const retryAfterMs = parseRetryAfterMs(retryAfter);
     return new FetchError(`server answered ${what} for ${where}`, {
@@ -58,19 +63,49 @@ export function errorForStatus(
     });
   }
   if (status >= 400 && status < 500) {
+    const details = { status, serverReason, ...signatureTime?.fields };
+    if (signatureTime?.kind === 'not-yet-valid')
+      return notYetValidError(what, where, signatureTime, details);
     const hint =
-      status === 401 || status === 403
-        ? ': the signed URL may have expired or be invalid; issue a new one'
-        : status === 404 || status === 410
-          ? ': no artifact at that path'
-          : '';
+      signatureTime !== undefined
+        ? `: ${signatureTime.note}`
+        : status === 401 || status === 403
+          ? ': the signed URL may have expired or be invalid; issue a new one'
+          : status === 404 || status === 410
+            ? ': no artifact at that path'
+            : '';
     return new RejectedError(`server rejected the request with ${what} for ${where}${hint}`, {
-      details: { status, serverReason },
+      details,
     });
   }
   return new FetchError(`server answered ${what} for ${where}, which is not retried`, {
     details: { status, serverReason },
   });
+}
+
+/**
+ * A signature not valid yet is clock skew between the signer and the server:
+ * retried (a rejection, exit 3, if it persists), waiting until its start when
+ * that is known, but never for longer than maxNotYetValidWaitMs.
+ */
+function notYetValidError(
+  what: string,
+  where: string,
+  time: SignatureTime & { kind: 'not-yet-valid' },
+  details: Record<string, unknown>,
+): RejectedError {
+  const tooFar = time.waitMs !== undefined && time.waitMs > maxNotYetValidWaitMs;
+  const advice = tooFar
+    ? `; that is more than ${maxNotYetValidWaitMs / 1000} s of skew, not waited for: fix the signer's clock and issue a new URL`
+    : '';
+  return new RejectedError(
+    `server rejected the request with ${what} for ${where}: ${time.note}${advice}`,
+    {
+      transient: !tooFar,
+      details,
+      ...(time.waitMs === undefined || tooFar ? {} : { retryAfterMs: time.waitMs }),
+    },
+  );
 }
 
 /**

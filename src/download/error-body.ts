@@ -12,7 +12,7 @@ const maxReasonChars = 160;
 /**
  * The server's own short reason for an error status, e.g. S3's
  * `AccessDenied: Request has expired`, so an operator sees why without
- * curl. Only the Code and Message of an XML error are taken, the `message`
+ * curl. Only the Code and Message (Azure: AuthenticationErrorDetail) of an XML error are taken, the `message`
  * of a JSON one, or the first line of plain text: never S3's StringToSign
  * or SignatureProvided, which echo the request. Undefined for anything else.
  * It is server text: redacted as such, whole, before it is cut short.
@@ -68,7 +68,10 @@ async function readSome(body: Response['body']): Promise<string | undefined> {
 
 function fromXml(text: string): string | undefined {
   const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
-  const message = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1];
+  // Azure's Message is a generic "Server failed to authenticate"; its detail says why (times only).
+  const message =
+    /<AuthenticationErrorDetail>([^<]{1,300})<\/AuthenticationErrorDetail>/.exec(text)?.[1] ??
+    /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1];
   if (message === undefined) return code;
   return code === undefined ? message : `${code}: ${message}`;
 }

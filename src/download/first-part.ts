@@ -51,7 +51,8 @@ export async function openingOf(
     if (response.status === 416) {
       return { kind: 'single', reason: 'the server answered 416 Range Not Satisfiable' };
     }
-    if (response.status !== 206) throw await unexpectedAnswerError(response, 206, context.redactor);
+    if (response.status !== 206)
+      throw await unexpectedAnswerError(response, 206, context.redactor, context.urlValidity);
     const encoded = encodedBodyError(response);
     if (encoded !== undefined) throw encoded;
     checkRangeTotal(response, context.expectedSizeBytes);

@@ -102,5 +102,5 @@ async function acceptPart(
   if (response.status === 416) {
     throw new PartMismatchError(`${where} answered ${asked} with 416 Range Not Satisfiable`);
   }
-  throw await unexpectedAnswerError(response, 206, context.redactor);
+  throw await unexpectedAnswerError(response, 206, context.redactor, context.urlValidity);
 }

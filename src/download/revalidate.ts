@@ -48,7 +48,7 @@ export async function revalidate(
         const answer = await getFollowingRedirects(context, context.url, headers, signal);
         if (answer.status === 304 || handedOver.includes(answer.status)) return answer;
         try {
-          throw await unexpectedAnswerError(answer, 200, context.redactor);
+          throw await unexpectedAnswerError(answer, 200, context.redactor, context.urlValidity);
         } finally {
           discardBody(answer.body);
         }

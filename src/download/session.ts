@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { LoaderConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
+import { urlValidityOf } from '../plan/url-expiry.ts';
 import type { AttemptContext } from './attempt.ts';
 import { type ObjectVersion, objectVersionOf, unknownVersion } from './object-version.ts';
 import { ProgressTracker } from './progress.ts';
@@ -47,6 +48,7 @@ export class DownloadSession {
       stallTimeoutMs: config.stallTimeoutMs,
       redactor: deps.redactor,
       url: config.url,
+      urlValidity: urlValidityOf(config.url),
       expectedSizeBytes: config.expectedSizeBytes,
       userAgent: deps.userAgent,
       logger: deps.logger,

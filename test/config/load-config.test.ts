@@ -141,7 +141,10 @@ describe('loadConfig', () => {
 
   it('refuses a missing ARTIFACT_EXPECTED_SIZE and a missing ARTIFACT_URL in one message', () => {
     const error = configError({});
-    assert.match(error.message, /ARTIFACT_URL \(or --url\) is required/);
+    assert.match(
+      error.message,
+      /ARTIFACT_URL \(or --url\) or ARTIFACT_URL_FILE \(or --url-file\) is required/,
+    );
     assert.match(error.message, /ARTIFACT_EXPECTED_SIZE \(or --expected-size\) is required/);
   });
 

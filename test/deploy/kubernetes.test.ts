@@ -4,11 +4,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import type { IContainer } from 'kubernetes-models/v1/Container';
-import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
 import { Secret } from 'kubernetes-models/v1/Secret';
-import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import { parseAllDocuments } from 'yaml';
+import { assertRestricted, effective } from '../helpers/kubernetes.ts';
 
 const dir = new URL('../../deploy/kubernetes/', import.meta.url);
 
@@ -26,59 +24,6 @@ async function loadDeployment(): Promise<Deployment> {
   const deployment = new Deployment((await loadSingle('deployment.yaml')) as never);
   deployment.validate(); // throws, naming every path that breaks the API schema
   return deployment;
-}
-
-/** A container's effective setting: its own securityContext first, then the pod's. */
-function effective<K extends keyof ISecurityContext & keyof IPodSecurityContext>(
-  pod: IPodSecurityContext | undefined,
-  container: IContainer,
-  key: K,
-): ISecurityContext[K] | IPodSecurityContext[K] | undefined {
-  return container.securityContext?.[key] ?? pod?.[key];
-}
-
-function assertRestricted(pod: IPodSecurityContext | undefined, container: IContainer): void {
-  const where = `container ${container.name}`;
-  assert.equal(effective(pod, container, 'runAsNonRoot'), true, `${where}: runAsNonRoot`);
-  assert.deepEqual(
-    effective(pod, container, 'seccompProfile'),
-    { type: 'RuntimeDefault' },
-    `${where}: seccomp`,
-  );
-  assert.equal(
-    container.securityContext?.readOnlyRootFilesystem,
-    true,
-    `${where}: readOnlyRootFilesystem`,
-  );
-  assert.equal(
-    container.securityContext?.allowPrivilegeEscalation,
-    false,
-    `${where}: allowPrivilegeEscalation`,
-  );
-  assert.deepEqual(
-    container.securityContext?.capabilities?.drop,
-    ['ALL'],
-    `${where}: capabilities.drop`,
-  );
-  assert.equal(container.securityContext?.privileged ?? false, false, `${where}: not privileged`);
-  assert.equal(
-    container.securityContext?.capabilities?.add,
-    undefined,
-    `${where}: adds no capability`,
-  );
-  for (const kind of ['requests', 'limits'] as const) {
-    for (const resource of ['cpu', 'memory']) {
-      assert.ok(
-        container.resources?.[kind]?.[resource] !== undefined,
-        `${where}: resources.${kind}.${resource}`,
-      );
-    }
-  }
-  assert.equal(
-    container.terminationMessagePolicy,
-    'FallbackToLogsOnError',
-    `${where}: terminationMessagePolicy`,
-  );
 }
 
 test('deployment.yaml is a valid apps/v1 Deployment', async () => {
@@ -126,13 +71,31 @@ test('the loader is a restricted init container writing /app/jars on an emptyDir
   assert.ok(volume?.emptyDir !== undefined, '/app/jars is an emptyDir');
 });
 
-test('the signed URL comes from a Secret; the size is a plain number', async () => {
+test('the signed URL comes from a Secret volume (ARTIFACT_URL_FILE); the size is a plain number', async () => {
   const pod = (await loadDeployment()).spec?.template.spec;
   const loader = pod?.initContainers?.[0];
   assert.ok(loader !== undefined);
-  const url = loader.env?.find((e) => e.name === 'ARTIFACT_URL');
-  assert.equal(url?.value, undefined, 'ARTIFACT_URL is not inline');
-  assert.ok(url?.valueFrom?.secretKeyRef?.name, 'ARTIFACT_URL comes from a Secret');
+  assert.equal(
+    loader.env?.find((e) => e.name === 'ARTIFACT_URL'),
+    undefined,
+    'not ARTIFACT_URL: an env var is not updated',
+  );
+  const urlFile = loader.env?.find((e) => e.name === 'ARTIFACT_URL_FILE')?.value ?? '';
+  const mount = loader.volumeMounts?.find((m) => urlFile.startsWith(`${m.mountPath}/`));
+  assert.ok(mount !== undefined, `ARTIFACT_URL_FILE ${urlFile} is on a mounted volume`);
+  assert.equal(mount.readOnly, true);
+  assert.equal(mount.subPath, undefined, 'no subPath: the kubelet never updates one');
+  const volume = pod?.volumes?.find((v) => v.name === mount.name);
+  const secretVolume = volume?.secret;
+  assert.ok(secretVolume?.secretName, 'the volume is a Secret');
+  const fileName = urlFile.slice(mount.mountPath.length + 1);
+  const item = secretVolume.items?.find((i) => i.path === fileName);
+  assert.ok(item !== undefined, `the Secret volume projects ${fileName}`);
+  // Root-owned, group fsGroup: UID 1000 reads it through the group bit.
+  assert.equal(pod?.securityContext?.fsGroup, 1000);
+  assert.equal(((secretVolume.defaultMode ?? 0o644) & 0o040) !== 0, true, 'group-readable');
+  assert.equal((secretVolume.defaultMode ?? 0o644) & 0o007, 0, 'not readable by others');
+
   const size = loader.env?.find((e) => e.name === 'ARTIFACT_EXPECTED_SIZE');
   assert.match(size?.value ?? '', /^[1-9][0-9]*$/, 'ARTIFACT_EXPECTED_SIZE is whole bytes');
   for (const container of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {
@@ -149,13 +112,12 @@ test('the signed URL comes from a Secret; the size is a plain number', async () 
   secret.validate();
   assert.equal(
     secret.metadata?.name,
-    url?.valueFrom?.secretKeyRef?.name,
-    'the example Secret is the one referenced',
+    secretVolume.secretName,
+    'the example Secret is the one mounted',
   );
-  const key = url?.valueFrom?.secretKeyRef?.key ?? '';
   assert.ok(
-    secret.stringData?.[key] !== undefined || secret.data?.[key] !== undefined,
-    `the Secret has key ${key}`,
+    secret.stringData?.[item.key] !== undefined || secret.data?.[item.key] !== undefined,
+    `the Secret has key ${item.key}`,
   );
 });
 

@@ -108,6 +108,7 @@ test('random query values echoed by a server: no secret in any line, every line 
           },
           200,
           redactor,
+          undefined,
         );
         logger.error('failed', error.message, { code: error.code, ...error.details });
 
