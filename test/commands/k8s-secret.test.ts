@@ -92,9 +92,11 @@ describe('runtime-loader sign --k8s-secret', () => {
     });
   }
 
-  it('refuses --env with --k8s-secret', async () => {
-    const run = await signInto('--k8s-secret', 'x', '--env', '--size', '9');
-    assert.equal(run.code, 2);
-    assert.match(run.stderr, /--env or --k8s-secret, not both/);
-  });
+  for (const format of ['--env', '--shell']) {
+    it(`refuses ${format} with --k8s-secret`, async () => {
+      const run = await signInto('--k8s-secret', 'x', format, '--size', '9');
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /give --env, --shell or --k8s-secret, not more than one/);
+    });
+  }
 });
