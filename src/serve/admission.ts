@@ -90,14 +90,17 @@ export class AdmissionControl {
     };
   }
 
-  /** Milliseconds from now to the next free turn, one slot interval after the last one given. */
+  /**
+   * Milliseconds from now to the next free turn, one slot interval after the
+   * last one given. Once the timeline is full up to the cap, a turn is drawn
+   * at random from the later half of the cap instead: stacked at the cap, the
+   * overflow would all come back in the same second.
+   */
   #nextTurnMs(slots: number): number {
     const nowMs = this.#nowMs();
-    const ceilingMs = nowMs + this.#options.retryAfterMaxSeconds * 1000;
-    const turnAtMs = Math.min(
-      ceilingMs,
-      Math.max(this.#lastTurnAtMs, nowMs) + this.#meanMs() / slots,
-    );
+    const capMs = this.#options.retryAfterMaxSeconds * 1000;
+    const turnAtMs = Math.max(this.#lastTurnAtMs, nowMs) + this.#meanMs() / slots;
+    if (turnAtMs - nowMs > capMs) return capMs * (0.5 + 0.5 * this.#random());
     this.#lastTurnAtMs = turnAtMs;
     return turnAtMs - nowMs;
   }

@@ -86,12 +86,25 @@ describe('AdmissionControl', () => {
     assert.equal(refused(down.admission.admit('b')).retryAfterSeconds, 1);
   });
 
-  it('never promises more than the cap, however long the herd', () => {
-    const { admission } = control({ max: 1, capSeconds: 5 });
+  it('never promises more than the cap, and spreads the overflow over its later half', () => {
+    const draws = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0, 0, 0.999, 0.999];
+    const clock = { nowMs: 0 };
+    const admission = new AdmissionControl({
+      maxTransfers: 1,
+      maxTransfersPerClient: 1,
+      retryAfterMaxSeconds: 10,
+      random: () => draws.shift() ?? 0.5,
+      nowMs: () => clock.nowMs,
+    });
     admitted(admission.admit('a'));
-    const waits = Array.from({ length: 50 }, () => refused(admission.admit('b')).retryAfterSeconds);
-    assert.equal(Math.max(...waits), 5);
-    assert.equal(waits.at(-1), 5);
+    // Turns 1 s apart (no transfer has ended: 1 s assumed), each drawn once for its rounding.
+    const turns = Array.from({ length: 10 }, () => refused(admission.admit('b')).retryAfterSeconds);
+    assert.deepEqual(turns, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Full: one draw for the place in [5 s, 10 s], one for the rounding.
+    assert.equal(refused(admission.admit('b')).retryAfterSeconds, 5);
+    assert.equal(refused(admission.admit('b')).retryAfterSeconds, 10);
+    const many = Array.from({ length: 50 }, () => refused(admission.admit('b')).retryAfterSeconds);
+    assert.ok(many.every((seconds) => seconds >= 5 && seconds <= 10));
   });
 
   it('keeps no state for clients once their transfers ended: memory does not grow with the herd', () => {
