@@ -258,7 +258,7 @@ try {
 
   if (scenarios.has('floor')) {
     const small = await artifact(4096);
-    const medium = await artifact(64 * mib);
+    const medium = sizeBytes === 64 * mib ? main : await artifact(64 * mib);
     const nginx = tools.nginx ? await startNginx(work, served) : undefined;
     try {
       const rows = await floor(
@@ -275,12 +275,12 @@ try {
       tables.push(formatFloor(rows, 15));
     } finally {
       await nginx?.stop();
-      await rm(join(served, medium.path), { force: true });
+      if (medium !== main) await rm(join(served, medium.path), { force: true });
     }
   }
 
   if (scenarios.has('herd')) {
-    const file = await artifact(herdSizeBytes);
+    const file = herdSizeBytes === sizeBytes ? main : await artifact(herdSizeBytes);
     const results: HerdResult[] = [];
     // A server of its own, so that its peak memory is the herd's.
     const herdServer = await startServeProcess({
