@@ -56,7 +56,7 @@ describe('a herd of loaders against serve with a bound on transfers', () => {
             LOADER_VERIFY_JAR: 'false',
             LOADER_LOG_FORMAT: 'json',
             // Early starters keep coming back while the last ones start: room for that.
-            LOADER_MAX_ATTEMPTS: '40',
+            LOADER_MAX_ATTEMPTS: '100',
             LOADER_BACKOFF_MAX_SECONDS: '2',
             LOADER_DEADLINE_SECONDS: '150',
           },
