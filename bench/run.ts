@@ -5,10 +5,12 @@
 //
 //   npm run bench -- [--size 1GiB] [--rounds 5] [--cap 40MiB] [--capped-size 256MiB]
 //                    [--memory-sizes 64MiB,1GiB,4GiB] [--scenarios a,b] [--json FILE]
+//                    [--herd 200] [--herd-size 16MiB] [--herd-max-transfers N]
+//   npm run bench -- --herd 200 --scenarios herd      the herd alone
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseBytes } from '../src/commands/args.ts';
@@ -24,7 +26,10 @@ import {
   loader,
   versionOf,
 } from './clients.ts';
+import { floor, formatFloor } from './floor.ts';
+import { formatHerd, type HerdResult, herd } from './herd.ts';
 import { gnuTime } from './measure.ts';
+import { nginxPath, startNginx } from './nginx.ts';
 import { formatTable, type Summary, summarise } from './report.ts';
 import {
   alternate,
@@ -36,7 +41,16 @@ import {
   startupMsOf,
 } from './scenarios.ts';
 
-const allScenarios = ['throughput', 'capped', 'memory', 'startup', 'resume', 'replicas'] as const;
+const allScenarios = [
+  'throughput',
+  'capped',
+  'memory',
+  'startup',
+  'resume',
+  'replicas',
+  'floor',
+  'herd',
+] as const;
 const mib = 1024 * 1024;
 
 const { values: flags } = parseArgs({
@@ -48,8 +62,14 @@ const { values: flags } = parseArgs({
     'memory-sizes': { type: 'string', default: '64MiB,1GiB,4GiB' },
     scenarios: { type: 'string', default: allScenarios.join(',') },
     json: { type: 'string' },
+    herd: { type: 'string', default: '200' },
+    'herd-size': { type: 'string', default: '16MiB' },
+    'herd-max-transfers': { type: 'string' },
   },
 });
+const herdCount = Number(flags.herd);
+if (!Number.isSafeInteger(herdCount) || herdCount < 1) throw new Error('--herd: a count, e.g. 200');
+const herdSizeBytes = parseBytes(flags['herd-size'], 'herd-size');
 const sizeBytes = parseBytes(flags.size, 'size');
 const rounds = Number(flags.rounds);
 const capBytesPerSecond = parseBytes(flags.cap, 'cap');
@@ -63,6 +83,9 @@ for (const name of scenarios) {
     throw new Error(`unknown scenario ${name}; one of ${allScenarios.join(', ')}`);
 }
 const startedAt = new Date();
+const startLoad = loadavg()
+  .map((value) => value.toFixed(2))
+  .join(' ');
 const jsonPath = resolve(
   flags.json ??
     join('.tmp', 'bench', `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
@@ -72,6 +95,7 @@ const tools = {
   curl: versionOf('curl'),
   aria2c: versionOf('aria2c'),
   gnuTime: existsSync(gnuTime),
+  nginx: existsSync(nginxPath),
 };
 const missing: string[] = [];
 if (!tools.curl)
@@ -83,6 +107,10 @@ if (!tools.aria2c)
 if (!tools.gnuTime)
   missing.push(
     `${gnuTime} is missing: no peak RSS or CPU time (Debian: sudo apt-get install time)`,
+  );
+if (!tools.nginx && (scenarios.has('herd') || scenarios.has('floor')))
+  missing.push(
+    'nginx is not installed: the herd and the 1 GiB floor run against serve only (Debian: sudo apt-get install nginx)',
   );
 for (const line of missing) console.log(`!! ${line}`);
 if (!existsSync(loaderPath)) throw new Error('run `npm run build` first (npm run bench does)');
@@ -227,6 +255,74 @@ try {
       `\n16 replicas at once, ${format(replicaSize)} each: until the last is done (median of the 16)\n${results.map((r) => `- ${r.client}: ${r.allDoneMs.toFixed(0)} ms (${r.medianMs.toFixed(0)} ms)`).join('\n')}`,
     );
   }
+
+  if (scenarios.has('floor')) {
+    const small = await artifact(4096);
+    const medium = sizeBytes === 64 * mib ? main : await artifact(64 * mib);
+    const nginx = tools.nginx ? await startNginx(work, served) : undefined;
+    try {
+      const rows = await floor(
+        context,
+        {
+          small: downloadOf(server.origin, small, 4096),
+          medium: downloadOf(server.origin, medium, 64 * mib),
+          large: downloadOf(nginx?.origin ?? server.origin, main, sizeBytes),
+          largeServer: nginx ? 'nginx (sendfile)' : 'runtime-loader serve',
+        },
+        { startRounds: 15, withCurl: tools.curl !== undefined },
+      );
+      summaries.floor = rows;
+      tables.push(formatFloor(rows, 15));
+    } finally {
+      await nginx?.stop();
+      if (medium !== main) await rm(join(served, medium.path), { force: true });
+    }
+  }
+
+  if (scenarios.has('herd')) {
+    const file = herdSizeBytes === sizeBytes ? main : await artifact(herdSizeBytes);
+    const results: HerdResult[] = [];
+    // A server of its own, so that its peak memory is the herd's.
+    const herdServer = await startServeProcess({
+      dir: served,
+      secretFile,
+      args: flags['herd-max-transfers'] ? ['--max-transfers', flags['herd-max-transfers']] : [],
+    });
+    try {
+      results.push(
+        await herd(
+          context,
+          { name: 'runtime-loader serve', pid: herdServer.pid },
+          loader(1),
+          herdCount,
+          downloadOf(herdServer.origin, file, herdSizeBytes),
+        ),
+      );
+    } finally {
+      await herdServer.stop();
+    }
+    const busy = herdServer.lines.filter((line) => line.includes('"status":503')).length;
+    if (tools.nginx) {
+      const nginx = await startNginx(work, served);
+      try {
+        results.push(
+          await herd(
+            context,
+            { name: 'nginx', pid: nginx.pid },
+            loader(1),
+            herdCount,
+            downloadOf(nginx.origin, file, herdSizeBytes),
+          ),
+        );
+      } finally {
+        await nginx.stop();
+      }
+    }
+    summaries.herd = { results, serve503: busy };
+    tables.push(
+      `${formatHerd(results, herdSizeBytes)}\nserve answered 503 (busy) ${busy} times${flags['herd-max-transfers'] ? ` with --max-transfers ${flags['herd-max-transfers']}` : ' with its default bound'}`,
+    );
+  }
 } finally {
   await server.stop();
   await cappedServer.stop();
@@ -243,16 +339,20 @@ const machine = {
   node: process.version,
   curl: tools.curl,
   aria2c: tools.aria2c,
+  loadAverage: loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' '),
 };
 console.log(
   `runtime-loader bench, ${startedAt.toISOString()}: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, node ${machine.node}`,
 );
 console.log(`clients: ${[machine.curl, machine.aria2c].filter(Boolean).join('; ')}`);
+console.log(`load average at the start: ${startLoad}; at the end: ${machine.loadAverage}`);
 for (const table of tables) console.log(table);
 await mkdir(dirname(jsonPath), { recursive: true });
 await writeFile(
   jsonPath,
-  `${JSON.stringify({ startedAt, machine, options: flags, summaries, runs: context.runs }, null, 2)}\n`,
+  `${JSON.stringify({ startedAt, startLoad, machine, options: flags, summaries, runs: context.runs }, null, 2)}\n`,
 );
 console.log(`\nevery run: ${jsonPath}`);
 for (const line of missing) console.log(`!! ${line}`);

@@ -37,6 +37,29 @@ const leanUndici = {
   },
 };
 
+/**
+ * A static import of a Node built-in is hoisted to the top of an ES module
+ * bundle, so every run would load every built-in any command uses, before its
+ * first line: node:crypto, node:stream, the file system. Turned into a
+ * require() in a lazily evaluated wrapper, a built-in loads with the first
+ * module of ours that needs it, so `--version` and `--help` (answered by
+ * cli.ts before the loader's modules are imported) load none.
+ */
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'import-statement' && /[\\/]src[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'lazy-builtin' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['src/cli.ts'],
   outfile,
@@ -59,7 +82,7 @@ await build({
     // The shebang holds the same V8 flag as the image's ENTRYPOINT (see Dockerfile).
     js: "#!/usr/bin/env -S node --max-semi-space-size=1\nimport { createRequire as __loaderCreateRequire } from 'node:module';\nconst require = __loaderCreateRequire(import.meta.url);",
   },
-  plugins: [leanUndici],
+  plugins: [leanUndici, lazyBuiltins],
   logLevel: 'warning',
 });
 

@@ -84,3 +84,14 @@ export function parseBytes(raw: string, flag: string): number {
   }
   return bytes;
 }
+
+/** A count such as `32`: digits only, at least 1. */
+export function parseCount(raw: string, flag: string): number {
+  const count = /^[0-9]{1,6}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!(count >= 1)) {
+    throw new ConfigError(
+      `--${flag}: expected a whole number from 1 to 999999, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
+  }
+  return count;
+}

@@ -3,9 +3,17 @@ import { logFormatFor } from '../config/load-config.ts';
 import { ConfigError, ExitCode } from '../errors.ts';
 import { Logger } from '../log/logger.ts';
 import { Redactor } from '../log/redact.ts';
+import type { AdmissionOptions } from '../serve/admission.ts';
 import { startArtifactServer } from '../serve/server.ts';
 import { defaultClockSkewSeconds } from '../signing/verify-url.ts';
-import { parseBytes, parseDurationSeconds, parseFlags, requiredString } from './args.ts';
+import {
+  type ParsedFlags,
+  parseBytes,
+  parseCount,
+  parseDurationSeconds,
+  parseFlags,
+  requiredString,
+} from './args.ts';
 import { readSecretFile } from './secret-file.ts';
 import type { ToolIo } from './tool-io.ts';
 
@@ -25,6 +33,15 @@ contains a query string. SIGTERM stops it gracefully.
   --rate-per-connection BYTES
                             cap each connection at BYTES per second (e.g. 40MiB), as object
                             stores do; for demos and benchmarks [default: no cap]
+  --max-transfers N         GET transfers in flight at most; beyond, 503 with a Retry-After
+                            that spreads the clients over time (no queue) [default: 32]
+  --max-transfers-per-client N
+                            transfers in flight at most from one client address; set it below
+                            --max-transfers when clients have addresses of their own (pods)
+                            [default: --max-transfers]
+  --retry-after-max DURATION
+                            longest Retry-After given; the loader waits at most 30 s
+                            (LOADER_BACKOFF_MAX_SECONDS) whatever it is told [default: 30s]
   --shutdown-grace DURATION on SIGTERM, let requests in flight finish this long [default: 10s]
   --log-format json|text    [default: text on a terminal, json otherwise]
 `;
@@ -39,6 +56,9 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
     'clock-skew': { type: 'string' },
     'rate-per-connection': { type: 'string' },
     'shutdown-grace': { type: 'string' },
+    'max-transfers': { type: 'string' },
+    'max-transfers-per-client': { type: 'string' },
+    'retry-after-max': { type: 'string' },
     'log-format': { type: 'string' },
   });
   if (flags.help === true) {
@@ -72,6 +92,8 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
       ? parseDurationSeconds(flags['shutdown-grace'], 'shutdown-grace')
       : 10);
 
+  const admission = admissionOf(flags);
+
   const folderStats = await stat(folder).catch(() => undefined);
   if (!folderStats?.isDirectory()) throw new ConfigError(`--dir ${folder} is not a folder`);
   const secrets = await readSecretFile(secretPath);
@@ -91,6 +113,7 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
       host,
       port,
       logger,
+      admission,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -106,6 +129,9 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
     dir: folder,
     keyIds: secrets.keys.map((key) => key.id),
     bytesPerSecondPerConnection,
+    maxTransfers: admission.maxTransfers,
+    maxTransfersPerClient: admission.maxTransfersPerClient,
+    retryAfterMaxSeconds: admission.retryAfterMaxSeconds,
   });
 
   if (!io.signal.aborted) {
@@ -118,6 +144,27 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
   await server.close(graceMs);
   logger.info('stopped', 'all connections closed');
   return ExitCode.ok;
+}
+
+const defaultMaxTransfers = 32;
+const defaultRetryAfterMaxSeconds = 30;
+
+function admissionOf(flags: ParsedFlags): AdmissionOptions {
+  const count = (name: string, fallback: number) => {
+    const raw = flags[name];
+    return typeof raw === 'string' ? parseCount(raw, name) : fallback;
+  };
+  const maxTransfers = count('max-transfers', defaultMaxTransfers);
+  const maxTransfersPerClient = count('max-transfers-per-client', maxTransfers);
+  const retryAfter = flags['retry-after-max'];
+  return {
+    maxTransfers,
+    maxTransfersPerClient,
+    retryAfterMaxSeconds:
+      typeof retryAfter === 'string'
+        ? parseDurationSeconds(retryAfter, 'retry-after-max')
+        : defaultRetryAfterMaxSeconds,
+  };
 }
 
 function parsePort(raw: string | boolean | undefined): number {

@@ -1,8 +1,9 @@
 import { realpath } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
 import type { SigningKey } from '../signing/keys.ts';
+import { type Admission, AdmissionControl, type AdmissionOptions } from './admission.ts';
 import { type AccessRecord, createHandler } from './handler.ts';
 import { sendText } from './responses.ts';
 
@@ -18,6 +19,8 @@ export interface ArtifactServerOptions {
   /** Receives one access-log event per request, and the server's own events. */
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Bounds on GET transfers in flight (see admission.ts); none when absent. */
+  readonly admission?: AdmissionOptions;
 }
 
 export interface RunningArtifactServer {
@@ -30,6 +33,21 @@ export interface RunningArtifactServer {
   close(graceMs: number): Promise<void>;
 }
 
+/** 503 with the Retry-After the admission control chose; the connection stays open. */
+function turnAway(
+  target: string | undefined,
+  response: ServerResponse,
+  record: AccessRecord,
+  turn: Extract<Admission, { admitted: false }>,
+): void {
+  record.path = (target ?? '').split('?', 1)[0]?.slice(0, 256) ?? '';
+  record.reason = turn.reason;
+  record.complete = true;
+  sendText(response, 503, `Server busy, retry after ${turn.retryAfterSeconds} s`, {
+    'retry-after': String(turn.retryAfterSeconds),
+  });
+}
+
 /** A connection with no traffic either way for this long is closed. */
 const idleTimeoutMs = 60_000;
 
@@ -40,6 +58,7 @@ export async function startArtifactServer(
   const { logger } = options;
   const folderReal = await realpath(options.folder);
   const handle = createHandler({ ...options, folderReal, now: options.now ?? (() => new Date()) });
+  const admission = options.admission && new AdmissionControl(options.admission);
   let closing = false;
 
   const server: Server = createServer((request, response) => {
@@ -53,7 +72,15 @@ export async function startArtifactServer(
     };
     if (closing) response.setHeader('connection', 'close');
     const closed = new Promise((resolve) => response.once('close', resolve));
-    const handled = handle(request, response, record).catch((error: unknown) => {
+    // HEAD and the short error answers cost little; only a GET can become a transfer.
+    const turn =
+      request.method === 'GET' ? admission?.admit(request.socket.remoteAddress ?? '') : undefined;
+    if (turn?.admitted) response.once('close', turn.release);
+    const handled = (
+      turn?.admitted === false
+        ? Promise.resolve(turnAway(request.url, response, record, turn))
+        : handle(request, response, record)
+    ).catch((error: unknown) => {
       if (response.headersSent) {
         // Mostly the client going away mid-body; the access log shows it as incomplete.
         response.destroy();

@@ -77,6 +77,18 @@ describe('runtime-loader serve', () => {
           ['--dir', tmp.path, '--secret-file', secretFile, '--rate-per-connection', 'fast'],
           /--rate-per-connection: expected a positive size/,
         ],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--max-transfers', '0'],
+          /--max-transfers: expected a whole number from 1 to 999999, got "0"/,
+        ],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--max-transfers-per-client', 'many'],
+          /--max-transfers-per-client: expected a whole number/,
+        ],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--retry-after-max', 'soon'],
+          /--retry-after-max: expected a positive duration/,
+        ],
       ];
       for (const [args, message] of cases) {
         const run = await runLoader({ args: ['serve', ...args] });
@@ -92,5 +104,8 @@ describe('runtime-loader serve', () => {
     const run = await runLoader({ args: ['serve', '--help'] });
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^Usage: runtime-loader serve --dir DIR --secret-file FILE/);
+    assert.match(run.stdout, /--max-transfers N .*\[default: 32\]/s);
+    assert.match(run.stdout, /--max-transfers-per-client N/);
+    assert.match(run.stdout, /--retry-after-max DURATION/);
   });
 });

@@ -27,6 +27,21 @@ describe('backoffDelayMs', () => {
     );
   });
 
+  it('takes Retry-After as a floor: a longer draw of its own wins, so repeated 503s still back off', () => {
+    assert.equal(
+      backoffDelayMs(1, policy, 1000, () => 0.999999),
+      1000,
+    );
+    assert.equal(
+      backoffDelayMs(6, policy, 1000, () => 0.5),
+      8000,
+    );
+    assert.equal(
+      backoffDelayMs(12, policy, 1000, () => 0.999999),
+      29_999,
+    );
+  });
+
   it('honours Retry-After up to the cap', () => {
     assert.equal(
       backoffDelayMs(1, policy, 2000, () => 0),

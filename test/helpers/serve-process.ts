@@ -7,6 +7,8 @@ import { loaderPath } from './run-loader.ts';
 export interface ServeProcess extends AsyncDisposable {
   /** `http://127.0.0.1:port`. */
   readonly origin: string;
+  /** The server's process id (the bench reads its memory from /proc). */
+  readonly pid: number;
   /** Every stdout line so far (JSON access-log events). */
   readonly lines: string[];
   /** Sends SIGTERM and resolves with the exit code once the process is gone. */
@@ -61,5 +63,11 @@ export async function startServeProcess(options: ServeOptions): Promise<ServePro
     const [code] = (await exited) as [number | null];
     return code;
   };
-  return { origin, lines, stop, [Symbol.asyncDispose]: async () => void (await stop()) };
+  return {
+    origin,
+    pid: child.pid ?? 0,
+    lines,
+    stop,
+    [Symbol.asyncDispose]: async () => void (await stop()),
+  };
 }
