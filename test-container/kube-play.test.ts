@@ -3,7 +3,8 @@
 // restart policy, see kube-play.ts), the init container fetching from a server
 // on the host, the JVM app container starting the JAR. The manifest's fixed
 // ARTIFACT_EXPECTED_SIZE (52428800) is met by padding the app JAR to that size.
-// Runs in the podman pass.
+// The Secret volume holding the URL becomes a folder with its file (podman 4.3
+// crashes on secret volumes; see kube-play.ts). Runs in the podman pass.
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,6 +75,51 @@ function describeKubePlay(engine: Engine): void {
       }
     });
 
+    test('a pod restarted after its URL expired keeps its verified JAR and runs the app again', async () => {
+      // The kubelet re-runs init containers on every pod restart; podman's kube play
+      // runs them once unless the pod asks for `always` (podman's own annotation,
+      // which the kubelet ignores), so the restart is shown with that annotation.
+      const pod = await playManifest(engine, {
+        manifestPath,
+        images: {
+          [`${publishedImageName}:${version}`]: images.loaderImage,
+          'registry.example.com/my-jvm-app:1.0': images.appImage,
+        },
+        restartPolicy: 'OnFailure',
+        secrets: { 'jvm-app-artifact': { url: server.signedUrl('app', 3600) } },
+        podName: 'jvm-app-restart',
+        annotations: { 'io.podman.annotations.init.container.type': 'always' },
+      });
+      try {
+        assert.equal(pod.play.exitCode, 0, `${pod.play.stdout}\n${pod.play.stderr}`);
+        await waitForGreetings(pod, 1);
+        // Two days pass: the URL in the Secret has expired; the server now answers 401.
+        server.passTime(2 * 86_400);
+        const answersBefore = server.answers.length;
+        const restarted = await pod.restart();
+        console.log(
+          `# kube play restart after expiry: podman pod start exit ${restarted.exitCode}`,
+        );
+        assert.equal(restarted.exitCode, 0, `${restarted.stdout}\n${restarted.stderr}`);
+        const appLog = await waitForGreetings(pod, 2);
+        const asked = server.answers.slice(answersBefore);
+        assert.deepEqual(
+          asked.map((answer) => answer.status),
+          [401],
+          'the re-run asked the server once and was refused',
+        );
+        const loaderLog = await pod.logs('runtime-loader');
+        assert.match(loaderLog, /"event":"kept-verified"/, loaderLog);
+        assert.match(loaderLog, /"outcome":"kept-verified"/, loaderLog);
+        assert.doesNotMatch(loaderLog, /sig=/);
+        console.log(
+          `# after the restart the app container printed its line again (${appLog.split(appGreeting).length - 1} times in all); the loader kept the JAR on a 401`,
+        );
+      } finally {
+        await pod.down();
+      }
+    });
+
     test('an expired URL: the app container never starts; the loader says 401', async () => {
       const pod = await play(server.signedUrl('app', -60));
       try {
@@ -103,4 +149,18 @@ function describeKubePlay(engine: Engine): void {
       }
     });
   });
+}
+
+/** Waits until the app container has printed its greeting `count` times; returns its log. */
+async function waitForGreetings(
+  pod: { logs(container: string): Promise<string> },
+  count: number,
+): Promise<string> {
+  let appLog = '';
+  for (let tries = 0; tries < 120; tries++) {
+    appLog = await pod.logs('app');
+    if (appLog.split(appGreeting).length - 1 >= count) return appLog;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  assert.fail(`the app printed its line fewer than ${count} time(s):\n${appLog}`);
 }

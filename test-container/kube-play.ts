@@ -3,7 +3,7 @@
 // gives a Deployment's init containers the pod's `Always` restart policy, so a
 // finished loader is restarted and the play fails), images are substituted,
 // Secrets become podman secrets, and logs and states are read per container.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -23,6 +23,11 @@ export interface PlayOptions {
   readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Pod name (the Deployment's name unless given). */
   readonly podName?: string;
+  /**
+   * Annotations added to the Pod: podman reads its own (such as
+   * `io.podman.annotations.init.container.type`); the kubelet ignores them.
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export interface PlayedPod {
@@ -35,6 +40,8 @@ export interface PlayedPod {
   state(container: string): Promise<string>;
   /** `podman container inspect` of one container, or undefined when it is gone. */
   inspect(container: string): Promise<ContainerFacts | undefined>;
+  /** Restarts the pod as a node reboot would: `podman pod stop`, then `podman pod start`. */
+  restart(): Promise<ExecResult>;
   /** `podman kube down`, then removes the secrets and the temp folder. */
   down(): Promise<void>;
 }
@@ -54,15 +61,30 @@ type Manifest = {
 /** Builds the Pod YAML for a Deployment manifest with the given substitutions. */
 export async function podFromDeployment(
   options: PlayOptions,
+  work: string,
 ): Promise<{ name: string; yaml: string }> {
   let text = await readFile(options.manifestPath, 'utf8');
   for (const [from, to] of Object.entries(options.images)) text = text.split(from).join(to);
   const deployment = parse(text) as Manifest;
   const name = options.podName ?? deployment.metadata.name;
+  const spec = deployment.spec.template.spec as { volumes?: Record<string, unknown>[] };
+  if (spec.volumes !== undefined)
+    spec.volumes = await secretVolumesAsFolders(spec.volumes, options, work);
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { ...deployment.spec.template.metadata, name },
+    metadata: {
+      ...deployment.spec.template.metadata,
+      name,
+      ...(options.annotations === undefined
+        ? {}
+        : {
+            annotations: {
+              ...(deployment.spec.template.metadata.annotations as object | undefined),
+              ...options.annotations,
+            },
+          }),
+    },
     spec: { ...deployment.spec.template.spec, restartPolicy: options.restartPolicy },
   };
   return { name, yaml: stringify(pod) };
@@ -70,8 +92,8 @@ export async function podFromDeployment(
 
 /** Plays the manifest's pod on the host network (to reach a server on 127.0.0.1). */
 export async function playManifest(engine: Engine, options: PlayOptions): Promise<PlayedPod> {
-  const { name, yaml } = await podFromDeployment(options);
   const work = await mkdtemp(join(tmpdir(), 'runtime-loader-kube-'));
+  const { name, yaml } = await podFromDeployment(options, work);
   const file = join(work, 'pod.yaml');
   await writeFile(file, yaml);
   const secretNames = Object.keys(options.secrets);
@@ -128,6 +150,13 @@ export async function playManifest(engine: Engine, options: PlayOptions): Promis
         groups: facts?.HostConfig?.GroupAdd ?? [],
       };
     },
+    restart: async () => {
+      expectSuccess(
+        await engine.exec(['pod', 'stop', '--time', '5', name], { timeoutMs: 60_000 }),
+        `podman pod stop ${name}`,
+      );
+      return engine.exec(['pod', 'start', name], { timeoutMs: 180_000 });
+    },
     down: async () => {
       await engine.exec(['kube', 'down', file], { timeoutMs: 120_000 });
       await engine.exec(['pod', 'rm', '--force', name], { timeoutMs: 60_000 });
@@ -137,4 +166,41 @@ export async function playManifest(engine: Engine, options: PlayOptions): Promis
       await rm(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * podman 4.3 crashes on a `secret` volume (a nil dereference in
+ * VolumeFromSecret during `kube play`), so each one becomes what the kubelet
+ * makes of it: a folder holding one file per item, mounted read-only. The
+ * kubelet's files are root-owned 0440 with group fsGroup; podman applies no
+ * fsGroup to a hostPath, so here they are 0444.
+ */
+async function secretVolumesAsFolders(
+  volumes: readonly Record<string, unknown>[],
+  options: PlayOptions,
+  work: string,
+): Promise<Record<string, unknown>[]> {
+  const result: Record<string, unknown>[] = [];
+  for (const volume of volumes) {
+    const secret = volume.secret as
+      | { secretName: string; items?: { key: string; path: string }[] }
+      | undefined;
+    if (secret === undefined) {
+      result.push(volume);
+      continue;
+    }
+    const data = options.secrets[secret.secretName];
+    if (data === undefined) throw new Error(`no value given for Secret ${secret.secretName}`);
+    const folder = join(work, `secret-${String(volume.name)}`);
+    await mkdir(folder, { mode: 0o755 });
+    await chmod(folder, 0o755);
+    const items = secret.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    for (const { key, path } of items) {
+      const value = data[key];
+      if (value === undefined) throw new Error(`Secret ${secret.secretName} has no key ${key}`);
+      await writeFile(join(folder, path), value, { mode: 0o444 });
+    }
+    result.push({ name: volume.name, hostPath: { path: folder, type: 'Directory' } });
+  }
+  return result;
 }
