@@ -109,7 +109,7 @@ export async function run(
     signal.throwIfAborted();
     const { folderSynced } = await publishAtomically(temp, config.outputPath, {
       modifiedAt: stableModifiedTime(version, sha256),
-      record: newRecord(config.url, temp.bytesWritten, sha256, version),
+      record: newRecord(config.url, temp.bytesWritten, sha256, jarCheck, version),
     });
     published = true;
     if (!folderSynced) {

@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import type { LoaderConfig } from '../config/types.ts';
+import type { LoaderConfig, VerifyJar } from '../config/types.ts';
 import { redactUrl } from '../log/redact.ts';
 import { readRecord, type VerificationRecord } from '../publish/verification-record.ts';
 import { sha256OfFile } from './file-digest.ts';
@@ -33,6 +33,11 @@ export async function findVerifiedFile(
   if (record.sizeBytes !== config.expectedSizeBytes) {
     return unverified('the file in place was verified for another expected size');
   }
+  if (!jarCheckSuffices(record.jarCheck, config.verifyJar)) {
+    return unverified(
+      `the file in place was published with the JAR check ${record.jarCheck}, and LOADER_VERIFY_JAR=${config.verifyJar} asks for more`,
+    );
+  }
   if (existing.size !== record.sizeBytes) {
     return unverified('the file in place changed since it was verified (another size)');
   }
@@ -40,4 +45,11 @@ export async function findVerifiedFile(
     return unverified('the file in place changed since it was verified (another SHA-256)');
   }
   return { kind: 'verified', record };
+}
+
+/** true demands a sound zip; auto accepts what auto accepts (a sound zip, or bytes with no zip signature); false, anything. */
+function jarCheckSuffices(done: VerificationRecord['jarCheck'], wanted: VerifyJar): boolean {
+  if (wanted === true) return done === 'checked';
+  if (wanted === 'auto') return done !== 'off';
+  return true;
 }

@@ -2,6 +2,7 @@ import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ObjectVersion } from '../download/object-version.ts';
 import { redactUrl } from '../log/redact.ts';
+import type { JarCheckOutcome } from '../verify/verify-artifact.ts';
 import { loaderVersion } from '../version.ts';
 import { artifactMode, tempNameFor } from './temp-file.ts';
 import { writeErrorFor } from './write-errors.ts';
@@ -19,6 +20,8 @@ export interface VerificationRecord {
   readonly sizeBytes: number;
   /** Lower-case hex SHA-256 of the published bytes. */
   readonly sha256: string;
+  /** What the JAR check did before it was published; a later, stricter LOADER_VERIFY_JAR must not keep less. */
+  readonly jarCheck: JarCheckOutcome;
   /** The response's ETag and Last-Modified, when it had them. */
   readonly etag?: string;
   readonly lastModified?: string;
@@ -35,6 +38,7 @@ export function newRecord(
   url: URL,
   sizeBytes: number,
   sha256: string,
+  jarCheck: JarCheckOutcome,
   version: ObjectVersion,
 ): VerificationRecord {
   return {
@@ -42,6 +46,7 @@ export function newRecord(
     url: redactUrl(url),
     sizeBytes,
     sha256,
+    jarCheck,
     ...(version.etag === undefined ? {} : { etag: version.etag }),
     ...(version.lastModified === undefined ? {} : { lastModified: version.lastModified }),
     verifiedAt: new Date().toISOString(),
@@ -104,6 +109,7 @@ function asRecord(value: unknown): VerificationRecord | undefined {
     Number.isSafeInteger(record.sizeBytes) &&
     typeof record.sha256 === 'string' &&
     /^[0-9a-f]{64}$/.test(record.sha256) &&
+    (record.jarCheck === 'checked' || record.jarCheck === 'not-a-zip' || record.jarCheck === 'off') &&
     optionalString(record.etag) &&
     optionalString(record.lastModified) &&
     typeof record.verifiedAt === 'string' &&

@@ -66,6 +66,25 @@ describe('restarts (issue 14): the verification record', () => {
 });
 
 describe('restarts (issue 14): the re-run of a verified file', () => {
+  it('never keeps a file published unchecked (auto, no zip signature) when LOADER_VERIFY_JAR=true asks for a JAR', async () => {
+    await using s = await scenario();
+    // Bytes with no zip signature: auto publishes them with a warning, and the record says so.
+    s.server.setArtifact(randomBytes(5000));
+    const first = await s.run({ LOADER_VERIFY_JAR: 'auto' });
+    assertExit(first, 0);
+    assert.ok(firstEventNamed(first, 'not-a-jar'), describeRun(first));
+    const record = JSON.parse(await readFile(recordPathFor(s.target), 'utf8'));
+    assert.equal(record.jarCheck, 'not-a-zip');
+    // A stricter re-run does not take the record's word for it: it downloads and refuses.
+    const strict = await s.run({ LOADER_VERIFY_JAR: 'true' });
+    assertExit(strict, 6);
+    assert.equal(eventsNamed(strict, 'revalidate').length, 0, describeRun(strict));
+    // The same setting as the first run still keeps it with a 304.
+    const same = await s.run({ LOADER_VERIFY_JAR: 'auto' });
+    assertExit(same, 0);
+    assert.equal(finalEvent(same).outcome, 'not-modified', describeRun(same));
+  });
+
   it('sends If-None-Match / If-Modified-Since; a 304 keeps the file and no body byte is sent', async () => {
     await using s = await verifiedOnce();
     const second = await s.run();

@@ -19,6 +19,7 @@ const record: VerificationRecord = {
   url: 'https://artifacts.example.com/app.jar',
   sizeBytes: 11,
   sha256: sha256Hex('hello world'),
+  jarCheck: 'checked',
   etag: '"v1"',
   lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT',
   verifiedAt: '2026-11-30T12:00:00.000Z',
