@@ -1,4 +1,4 @@
-import { access, open, rename } from 'node:fs/promises';
+import { access, lutimes, open, rename } from 'node:fs/promises';
 import type { WriteError } from '../errors.ts';
 import { tempFileRemovedError } from './abandoned-temp-files.ts';
 import type { TempArtifact } from './temp-file.ts';
@@ -13,15 +13,19 @@ export interface PublishOptions {
 
 /**
  * Makes the verified temp file the target, atomically:
- * 1. set its modification time (futimes) and fsync it, so its data is durable
- *    before any name points to it;
+ * 1. fsync it and close it, so its data is durable before any name points to
+ *    it (closing also stops its heartbeat);
  * 2. replace the verification record (temp file, fsync, rename) before the
  *    artifact: a crash between the two leaves the new record beside the old
  *    file, whose bytes do not hash to it, so it vouches for nothing; a record
  *    is never older than the file it sits beside;
- * 3. rename(2) over the target: readers see the old file or the new one, never
+ * 3. set its modification time to the artifact's own, just before the rename:
+ *    earlier, the heartbeat would set it back to now, and another run's sweep
+ *    would take a temp file dated years ago for abandoned and remove it; the
+ *    folder's fsync below commits it with the rename on journaling file systems;
+ * 4. rename(2) over the target: readers see the old file or the new one, never
  *    a mix; a symlink at the target is replaced as a directory entry, not followed;
- * 4. fsync the folder, so both renames survive a crash (POSIX leaves
+ * 5. fsync the folder, so both renames survive a crash (POSIX leaves
  *    directory-entry durability to an fsync of the directory).
  */
 export async function publishAtomically(
@@ -29,10 +33,10 @@ export async function publishAtomically(
   targetPath: string,
   options?: PublishOptions,
 ): Promise<{ folderSynced: boolean }> {
-  if (options !== undefined) await temp.setModifiedTime(options.modifiedAt);
   await temp.syncAndClose();
   if (options !== undefined) await writeRecord(targetPath, options.record);
   try {
+    if (options !== undefined) await lutimes(temp.path, options.modifiedAt, options.modifiedAt);
     await rename(temp.path, targetPath);
   } catch (error) {
     // The record now describes bytes that are not in place: take it away.

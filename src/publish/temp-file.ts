@@ -218,15 +218,6 @@ export class TempArtifact {
     return this.#hash.copy().digest('hex');
   }
 
-  /** Sets the modification (and access) time with futimes(2): before syncAndClose, so it is durable too. */
-  async setModifiedTime(modifiedAt: Date): Promise<void> {
-    try {
-      await this.#handle.utimes(modifiedAt, modifiedAt);
-    } catch (error) {
-      throw writeErrorFor(error, 'setting the modification time', this.folder);
-    }
-  }
-
   /** Flushes the data to stable storage and closes the file. */
   async syncAndClose(): Promise<void> {
     try {

@@ -109,7 +109,9 @@ function asRecord(value: unknown): VerificationRecord | undefined {
     Number.isSafeInteger(record.sizeBytes) &&
     typeof record.sha256 === 'string' &&
     /^[0-9a-f]{64}$/.test(record.sha256) &&
-    (record.jarCheck === 'checked' || record.jarCheck === 'not-a-zip' || record.jarCheck === 'off') &&
+    (record.jarCheck === 'checked' ||
+      record.jarCheck === 'not-a-zip' ||
+      record.jarCheck === 'off') &&
     optionalString(record.etag) &&
     optionalString(record.lastModified) &&
     typeof record.verifiedAt === 'string' &&

@@ -33,6 +33,30 @@ describe('TempArtifact and publishAtomically', () => {
     assert.deepEqual(await readdir(dir), ['app.jar']);
   });
 
+  it('publishes with the given modification time, whatever the heartbeat did', async () => {
+    const target = join(dir, 'stable-mtime.jar');
+    // A heartbeat every 5 ms races every step of the publish; the old order lost the stable time.
+    const temp = await TempArtifact.create(target, { heartbeatMs: 5 });
+    await temp.append([Buffer.from('bytes of a JAR')]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const modifiedAt = new Date('2010-01-01T00:00:00Z');
+    await publishAtomically(temp, target, {
+      modifiedAt,
+      record: {
+        format: 1,
+        url: 'https://artifacts.example.com/stable-mtime.jar',
+        sizeBytes: 14,
+        sha256: createHash('sha256').update('bytes of a JAR').digest('hex'),
+        jarCheck: 'off',
+        verifiedAt: new Date().toISOString(),
+        loaderVersion: '0.1.0',
+      },
+    });
+    assert.equal((await stat(target)).mtimeMs, modifiedAt.getTime());
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal((await stat(target)).mtimeMs, modifiedAt.getTime(), 'no beat after the publish');
+  });
+
   it('reset starts the file and its digest again', async () => {
     const target = join(dir, 'reset.jar');
     const temp = await TempArtifact.create(target);
