@@ -67,6 +67,8 @@ export async function run(
     logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
     warnAboutUrlExpiry(config, logger, deps.remainingMs());
   } else if (planned.action === 'revalidate') {
+    // Before the conditional request too: if the object changed, it is a full download.
+    warnAboutUrlExpiry(config, logger, deps.remainingMs());
     const { record } = planned;
     const next = await keepOrRefetch(config, deps, record, signal);
     if (next.outcome === 'download') start = next.start;

@@ -394,6 +394,8 @@ describe('restarts (issue 14): against runtime-loader serve with real signed URL
     assertExit(expired, 0);
     assert.equal(finalEvent(expired).outcome, 'kept-verified');
     assert.match(String(firstEventNamed(expired, 'kept-verified').msg), /expired/);
+    // The URL's own expiry is read before the conditional request, as before a download.
+    assert.equal(firstEventNamed(expired, 'url-expiry').reason, 'expired', describeRun(expired));
     assert.equal(accessLog().at(-1)?.status, 403);
     assert.deepEqual(await fileState(target), first);
   });
