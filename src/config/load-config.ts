@@ -50,13 +50,15 @@ export function loadConfig(
   const unknownVariables = findUnknownVariables(env);
   // A value that was given but invalid is already reported; only a missing one is reported here,
   // with the mistyped variable that was probably meant for it.
+  const typoHint = (...names: string[]): string =>
+    unknownVariables
+      .filter((variable) => variable.likely && names.includes(variable.nearest))
+      .map((variable) => ` (found ${variable.name}: did you mean ${variable.nearest}?)`)
+      .join('');
   const required = <T>(key: SettingKey, value: T | undefined): T => {
     if (value === undefined && !invalid.has(key)) {
       const { env: name, flag } = settings[key];
-      const typos = unknownVariables
-        .filter((variable) => variable.likely && variable.nearest === name)
-        .map((variable) => ` (found ${variable.name}: did you mean ${name}?)`);
-      problems.push(`${name} (or --${flag}) is required but not set${typos.join('')}`);
+      problems.push(`${name} (or --${flag}) is required but not set${typoHint(name)}`);
     }
     return value as T;
   };
@@ -65,7 +67,7 @@ export function loadConfig(
   // A bar on a terminal (the Logger draws one for text on a terminal) is redrawn often; events are not.
   const progressBar = logFormat === 'text' && stdoutIsTerminal;
   const config: LoaderConfig = {
-    url: readUrl(flags, env, read, problems, onSecretValue) as URL,
+    url: readUrl(flags, env, read, problems, onSecretValue, typoHint) as URL,
     expectedSizeBytes: required(
       'expectedSizeBytes',
       read('expectedSizeBytes') as number | undefined,
@@ -112,6 +114,7 @@ function readUrl(
   read: (key: SettingKey) => unknown,
   problems: string[],
   onSecretValue: (raw: string) => void,
+  typoHint: (...names: string[]) => string,
 ): URL | undefined {
   const { url, urlFile } = settings;
   const names = (spec: Setting<unknown>) => `${spec.env} (or --${spec.flag})`;
@@ -124,7 +127,9 @@ function readUrl(
   if (!given(urlFile)) {
     const value = read('url') as URL | undefined;
     if (value === undefined && !given(url)) {
-      problems.push(`${names(url)} or ${names(urlFile)} is required but not set`);
+      problems.push(
+        `${names(url)} or ${names(urlFile)} is required but not set${typoHint(url.env, urlFile.env)}`,
+      );
     }
     return value;
   }

@@ -83,6 +83,31 @@ describe('loadConfig with a mistyped required variable', () => {
   });
 });
 
+describe('a missing URL names its likely typo', () => {
+  for (const [typo, meant] of [
+    ['ARTIFACT_ULR', 'ARTIFACT_URL'],
+    ['ARTIFACT_URL_FIEL', 'ARTIFACT_URL_FILE'],
+  ] as const) {
+    it(`${typo}: did you mean ${meant}?`, () => {
+      const env = { [typo]: secretValue, ARTIFACT_EXPECTED_SIZE: '1024' };
+      assert.throws(
+        () => loadConfig([], env, false),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.ok(
+            error.message.includes(
+              `is required but not set (found ${typo}: did you mean ${meant}?)`,
+            ),
+            error.message,
+          );
+          assert.ok(!error.message.includes(secretValue), 'the value is not shown');
+          return true;
+        },
+      );
+    });
+  }
+});
+
 describe('the loader with unknown variables', () => {
   it('warns once for each, then runs with the settings it knows', async () => {
     await using server = await startArtifactServer();
