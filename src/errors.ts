@@ -122,3 +122,11 @@ export function toLoaderError(error: unknown): LoaderError {
   const message = error instanceof Error ? error.message : String(error);
   return new InternalError(`unexpected internal error: ${message}`, { cause: error });
 }
+
+/** The error's message, and for a run cut short (deadline, signal) why its last attempt failed. */
+export function failureMessage(error: LoaderError): string {
+  const last = error.details.lastFailure;
+  return typeof last === 'string'
+    ? `${error.message}; the last attempt failed: ${last}`
+    : error.message;
+}

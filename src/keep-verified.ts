@@ -3,6 +3,7 @@ import { firstPartOf } from './download/download.ts';
 import { revalidate } from './download/revalidate.ts';
 import { type DownloadDependencies, DownloadSession } from './download/session.ts';
 import type { WholeStart } from './download/whole.ts';
+import { failureMessage } from './errors.ts';
 import type { VerificationRecord } from './publish/verification-record.ts';
 
 /** A run that ends with the verified file in place, untouched. */
@@ -54,14 +55,15 @@ export async function keepOrRefetch(
   }
   const { error } = answer;
   if (!config.keepVerified) throw error;
+  const why = failureMessage(error);
   logger.warn(
     'kept-verified',
-    `keeping ${config.outputPath}, verified at ${record.verifiedAt}, without the server's confirmation: ${error.message}`,
+    `keeping ${config.outputPath}, verified at ${record.verifiedAt}, without the server's confirmation: ${why}`,
     {
       path: config.outputPath,
       sha256: record.sha256,
       verifiedAt: record.verifiedAt,
-      reason: error.message,
+      reason: why,
       code: error.code,
       status: error.details.status,
       errorCode: error.details.errorCode,
@@ -71,6 +73,6 @@ export async function keepOrRefetch(
   return {
     outcome: 'kept-verified',
     attempts: typeof error.details.attempts === 'number' ? error.details.attempts : 1,
-    reason: error.message,
+    reason: why,
   };
 }

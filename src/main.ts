@@ -13,6 +13,7 @@ import { createDispatcher } from './download/http-client.ts';
 import {
   DeadlineError,
   ExitCode,
+  failureMessage,
   InterruptedError,
   type LoaderError,
   toLoaderError,
@@ -189,14 +190,6 @@ function warnUnknownVariables(logger: Logger, env: NodeJS.ProcessEnv): void {
 function terminationLine(error: LoaderError): string {
   const digest = typeof error.details.sha256 === 'string' ? ` sha256=${error.details.sha256}` : '';
   return `exit ${error.exitCode} ${error.code}: ${redactor.scrub(failureMessage(error))}${digest}`;
-}
-
-/** The error's message, and for a run cut short (deadline, signal) why its last attempt failed. */
-function failureMessage(error: LoaderError): string {
-  const last = error.details.lastFailure;
-  return typeof last === 'string'
-    ? `${error.message}; the last attempt failed: ${last}`
-    : error.message;
 }
 
 function doneMessage(result: RunResult, config: LoaderConfig): string {

@@ -182,6 +182,25 @@ describe('restarts (issue 14): the re-run of a verified file', () => {
     assert.deepEqual(await fileState(s.target), s.first);
   });
 
+  it('keeps the file when the deadline cuts the retries short, and says why the last attempt failed', async () => {
+    await using s = await verifiedOnce();
+    s.server.route('/artifacts/app.jar', () => {});
+    const second = await s.run({
+      LOADER_DEADLINE_SECONDS: '2',
+      LOADER_STALL_TIMEOUT_SECONDS: '0.3',
+      LOADER_MAX_ATTEMPTS: '100',
+    });
+    assertExit(second, 0);
+    const warning = firstEventNamed(second, 'kept-verified');
+    assert.equal(warning.code, 'ERR_DEADLINE');
+    assert.match(
+      String(warning.reason),
+      /deadline.*; the last attempt failed: /,
+      describeRun(second),
+    );
+    assert.deepEqual(await fileState(s.target), s.first);
+  });
+
   it('keeps the file when 503s outlast every retry', async () => {
     await using s = await verifiedOnce();
     s.server.schedule({ kind: 'status', status: 503 }, { kind: 'status', status: 503 });
