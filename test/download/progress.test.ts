@@ -127,13 +127,16 @@ describe('the progress bar on a real terminal', () => {
       if (startLineAt === undefined && / INFO {2}start: /.test(output)) startLineAt = now;
       if (firstFrameAt === undefined && /\r\[[#-]{30}\]/.test(output)) firstFrameAt = now;
     });
+    // The guard's timer is cancelled once the child closes: a pending 30 s sleep would keep
+    // this test file's process alive for 30 s after its last test passed.
+    const guard = new AbortController();
     const [code] = (await Promise.race([
       new Promise((resolve) => child.on('close', (...args) => resolve(args))),
-      sleep(30_000).then(() => {
+      sleep(30_000, undefined, { signal: guard.signal }).then(() => {
         child.kill('SIGKILL');
         throw new Error(`the loader on a terminal did not finish in 30 s:\n${output}`);
       }),
-    ])) as [number | null];
+    ]).finally(() => guard.abort())) as [number | null];
     assert.equal(code, 0, output);
 
     // Each redraw: carriage return, the bar, then erase-in-line before the next \r (or \r\n).
