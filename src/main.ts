@@ -3,9 +3,9 @@
  * download to do: reads argv and the environment once, wires the stages
  * together, and returns the exit code.
  */
-import { defaults } from './config/defaults.ts';
+import { earlyLogFormat, earlyTerminationLogPath } from './config/early-settings.ts';
 import { helpText } from './config/help.ts';
-import { type Invocation, loadConfig, logFormatFor } from './config/load-config.ts';
+import { type Invocation, loadConfig } from './config/load-config.ts';
 import { settings } from './config/settings.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { createDispatcher } from './download/http-client.ts';
@@ -59,7 +59,7 @@ export async function main(
   } catch (caught) {
     // Until the configuration is valid, log in the format it asks for if it can be read at all.
     const logger = new Logger({
-      format: logFormatFor(env.LOADER_LOG_FORMAT, interactive),
+      format: earlyLogFormat(env, interactive),
       redactor,
       write,
       interactive,
@@ -67,7 +67,7 @@ export async function main(
     warnUnknownVariables(logger, env);
     const error = logFailure(logger, caught, startedAt, startupMs());
     // Kubernetes shows this in `kubectl describe pod` even for a misconfigured pod.
-    const terminationLog = env.LOADER_TERMINATION_LOG || defaults.terminationLogPath;
+    const terminationLog = earlyTerminationLogPath(env);
     await writeTerminationMessage(terminationLog, failureTerminationLine(error, redactor));
     return error.exitCode;
   }

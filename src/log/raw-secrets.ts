@@ -1,3 +1,5 @@
+import { proxyUrlVariableNames } from '../config/proxy-settings.ts';
+import { settings } from '../config/settings.ts';
 import type { Redactor } from './redact.ts';
 
 /**
@@ -10,13 +12,14 @@ export function registerRawSecrets(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): void {
-  const urlValues = [env.ARTIFACT_URL];
+  const { env: urlVariable, flag } = settings.url;
+  const urlValues = [env[urlVariable]];
   argv.forEach((arg, index) => {
-    if (arg === '--url') urlValues.push(argv[index + 1]);
-    else if (arg.startsWith('--url=')) urlValues.push(arg.slice('--url='.length));
+    if (arg === `--${flag}`) urlValues.push(argv[index + 1]);
+    else if (arg.startsWith(`--${flag}=`)) urlValues.push(arg.slice(`--${flag}=`.length));
   });
   for (const raw of urlValues) if (raw) redactor.addRaw(raw);
-  const proxies = [env.HTTP_PROXY, env.HTTPS_PROXY, env.http_proxy, env.https_proxy];
+  const proxies = proxyUrlVariableNames.map((name) => env[name]);
   for (const value of [...argv.map((arg) => arg.slice(arg.indexOf('=') + 1)), ...proxies]) {
     if (value && URL.canParse(value)) redactor.addUrl(new URL(value));
   }

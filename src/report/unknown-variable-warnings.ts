@@ -1,4 +1,4 @@
-import type { Environment } from '../config/load-config.ts';
+import type { Environment } from '../config/environment.ts';
 import { describeUnknownVariable, findUnknownVariables } from '../config/unknown-variables.ts';
 import type { Logger } from '../log/logger.ts';
 
