@@ -87,7 +87,7 @@ export async function main(
 async function fetchArtifact(
   config: LoaderConfig,
   logger: Logger,
-  { startedAt, startupMs, exit }: RunClock,
+  { startedAt, startupMs, exit }: RunEdge,
 ): Promise<number> {
   const lifecycle = startLifecycle({
     startedAt,
@@ -124,7 +124,8 @@ async function fetchArtifact(
   return ending.exitCode;
 }
 
-interface RunClock {
+/** What the edge gives the run: when it started, its start-up time, and the one exit. */
+interface RunEdge {
   readonly startedAt: number;
   readonly startupMs: () => number | undefined;
   readonly exit: (code: number) => never;
