@@ -13,7 +13,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseBytes } from '../src/commands/args.ts';
+import { problemOf } from '../src/options/expected.ts';
+import { parseByteSize } from '../src/options/sizes.ts';
 import { loaderPath } from '../test/helpers/run-loader.ts';
 import { startServeProcess } from '../test/helpers/serve-process.ts';
 import { writeRandomFile } from './artifact.ts';
@@ -67,6 +68,14 @@ const { values: flags } = parseArgs({
     'herd-max-transfers': { type: 'string' },
   },
 });
+/** A size flag in the loader's tools' own syntax (`40MiB`), its problem named as the flag. */
+function parseBytes(raw: string, flag: string): number {
+  try {
+    return parseByteSize(raw);
+  } catch (error) {
+    throw new Error(problemOf(`--${flag}`, error));
+  }
+}
 const herdCount = Number(flags.herd);
 if (!Number.isSafeInteger(herdCount) || herdCount < 1) throw new Error('--herd: a count, e.g. 200');
 const herdSizeBytes = parseBytes(flags['herd-size'], 'herd-size');

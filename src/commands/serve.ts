@@ -6,15 +6,9 @@ import { Redactor } from '../log/redact.ts';
 import type { AdmissionOptions } from '../serve/admission.ts';
 import { startArtifactServer } from '../serve/server.ts';
 import { defaultClockSkewSeconds } from '../signing/verify-url.ts';
-import {
-  type ParsedFlags,
-  parseBytes,
-  parseCount,
-  parseDurationSeconds,
-  parseFlags,
-  requiredString,
-} from './args.ts';
 import { readSecretFile } from './secret-file.ts';
+import { serveFlags } from './serve-flags.ts';
+import { parseToolFlags } from './tool-flags.ts';
 import type { ToolIo } from './tool-io.ts';
 
 export const serveHelp = `Usage: runtime-loader serve --dir DIR --secret-file FILE [flags]
@@ -48,51 +42,30 @@ contains a query string. SIGTERM stops it gracefully.
 
 /** `runtime-loader serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function runServe(args: readonly string[], io: ToolIo): Promise<number> {
-  const flags = parseFlags('serve', args, {
-    dir: { type: 'string' },
-    'secret-file': { type: 'string' },
-    host: { type: 'string' },
-    port: { type: 'string' },
-    'clock-skew': { type: 'string' },
-    'rate-per-connection': { type: 'string' },
-    'shutdown-grace': { type: 'string' },
-    'max-transfers': { type: 'string' },
-    'max-transfers-per-client': { type: 'string' },
-    'retry-after-max': { type: 'string' },
-    'log-format': { type: 'string' },
-  });
-  if (flags.help === true) {
+  const flags = parseToolFlags('serve', args, serveFlags);
+  if (flags.help) {
     io.stdout(serveHelp);
     return ExitCode.ok;
   }
-  const logFormat = flags['log-format'];
-  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'text') {
-    throw new ConfigError('--log-format: expected json or text');
-  }
   const logger = new Logger({
-    format: logFormatFor(logFormat, io.stdoutIsTerminal),
+    format: logFormatFor(flags.read(serveFlags.logFormat), io.stdoutIsTerminal),
     redactor: new Redactor(),
     write: io.stdout,
     interactive: false,
   });
-  const folder = requiredString(flags, 'dir', 'serve');
-  const secretPath = requiredString(flags, 'secret-file', 'serve');
-  const port = parsePort(flags.port);
-  const host = typeof flags.host === 'string' ? flags.host : '127.0.0.1';
-  const clockSkewSeconds =
-    typeof flags['clock-skew'] === 'string'
-      ? parseDurationSeconds(flags['clock-skew'], 'clock-skew')
-      : defaultClockSkewSeconds;
-  const rate = flags['rate-per-connection'];
-  const bytesPerSecondPerConnection =
-    typeof rate === 'string' ? parseBytes(rate, 'rate-per-connection') : undefined;
-  const graceMs =
-    1000 *
-    (typeof flags['shutdown-grace'] === 'string'
-      ? parseDurationSeconds(flags['shutdown-grace'], 'shutdown-grace')
-      : 10);
-
-  const admission = admissionOf(flags);
+  const folder = flags.required(serveFlags.dir);
+  const secretPath = flags.required(serveFlags.secretFile);
+  const port = flags.read(serveFlags.port);
+  const host = flags.read(serveFlags.host);
+  const clockSkewSeconds = flags.read(serveFlags.clockSkewSeconds);
+  const bytesPerSecondPerConnection = flags.read(serveFlags.ratePerConnection);
+  const graceMs = 1000 * flags.read(serveFlags.shutdownGraceSeconds);
+  const maxTransfers = flags.read(serveFlags.maxTransfers);
+  const admission: AdmissionOptions = {
+    maxTransfers,
+    maxTransfersPerClient: flags.read(serveFlags.maxTransfersPerClient) ?? maxTransfers,
+    retryAfterMaxSeconds: flags.read(serveFlags.retryAfterMaxSeconds),
+  };
 
   const folderStats = await stat(folder).catch(() => undefined);
   if (!folderStats?.isDirectory()) throw new ConfigError(`--dir ${folder} is not a folder`);
@@ -144,36 +117,4 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
   await server.close(graceMs);
   logger.info('stopped', 'all connections closed');
   return ExitCode.ok;
-}
-
-const defaultMaxTransfers = 32;
-const defaultRetryAfterMaxSeconds = 30;
-
-function admissionOf(flags: ParsedFlags): AdmissionOptions {
-  const count = (name: string, fallback: number) => {
-    const raw = flags[name];
-    return typeof raw === 'string' ? parseCount(raw, name) : fallback;
-  };
-  const maxTransfers = count('max-transfers', defaultMaxTransfers);
-  const maxTransfersPerClient = count('max-transfers-per-client', maxTransfers);
-  const retryAfter = flags['retry-after-max'];
-  return {
-    maxTransfers,
-    maxTransfersPerClient,
-    retryAfterMaxSeconds:
-      typeof retryAfter === 'string'
-        ? parseDurationSeconds(retryAfter, 'retry-after-max')
-        : defaultRetryAfterMaxSeconds,
-  };
-}
-
-function parsePort(raw: string | boolean | undefined): number {
-  if (raw === undefined) return 8080;
-  const port = Number(raw);
-  if (typeof raw !== 'string' || !/^[0-9]{1,5}$/.test(raw) || port > 65_535) {
-    throw new ConfigError(
-      `--port: expected 0-65535, got ${JSON.stringify(String(raw).slice(0, 20))}`,
-    );
-  }
-  return port;
 }

@@ -1,9 +1,9 @@
-import { booleanWords } from './parse-values.ts';
-import { type Setting, settings } from './settings.ts';
+import { booleanWords } from '../options/choices.ts';
+import { type Setting, settingList } from './settings.ts';
 
 /** The --help text, generated from the settings table so it cannot drift. */
 export function helpText(version: string): string {
-  const rows = (Object.values(settings) as Setting<unknown>[]).map((spec) => {
+  const rows = settingList.map((spec) => {
     const flag =
       spec.negatedFlag === undefined
         ? `--${spec.flag} ${spec.valueName}`
@@ -33,7 +33,7 @@ export function helpText(version: string): string {
 }
 
 /** A setting's default as a user writes it (seconds, not milliseconds); undefined when there is none. */
-export function shownDefault(spec: Setting<unknown>): string | undefined {
+export function shownDefault(spec: Setting<unknown, unknown>): string | undefined {
   if (spec.defaultValue === undefined) return undefined;
   return String(
     spec.valueName === 'SECONDS' ? Number(spec.defaultValue) / 1000 : spec.defaultValue,

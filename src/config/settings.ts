@@ -1,40 +1,38 @@
+import { parseBoolean, parseBooleanOrAuto, parseOneOf } from '../options/choices.ts';
+import { parsePositiveInt, parsePositiveIntUpTo } from '../options/counts.ts';
+import { parseSecondsToMs } from '../options/durations.ts';
+import { parseByteCount } from '../options/sizes.ts';
 import { defaults } from './defaults.ts';
-import {
-  parseArtifactUrl,
-  parseBoolean,
-  parseBooleanOrAuto,
-  parseByteCount,
-  parseOneOf,
-  parsePath,
-  parsePositiveInt,
-  parsePositiveIntUpTo,
-  parseSecondsToMs,
-  parseSha256,
-} from './parse-values.ts';
+import { parseArtifactUrl, parsePath, parseSha256 } from './parse-values.ts';
 
 /**
  * Every setting, once: its environment variable, the flag that mirrors it, how
  * to parse it, and its default. `--help` and the README table come from here.
  */
-export interface Setting<T> {
+export interface Setting<T, D = T | undefined> {
   readonly env: string;
   readonly flag: string;
-  /** For boolean settings: the flag that turns it off (`--no-verify-jar`). */
+  /**
+   * For boolean settings: the flag that turns it off (`--no-verify-jar`). The
+   * two flags then take no value and stand for `true` and `false`, parsed by
+   * `parse` like the variable's value.
+   */
   readonly negatedFlag?: string;
   readonly valueName: string;
+  /** One of the parsers of src/options/ (or parse-values.ts); it throws what was expected. */
   readonly parse: (raw: string) => T;
-  readonly defaultValue: T | undefined;
+  readonly defaultValue: D;
   readonly description: string;
 }
 
 /** More connections than this would only add load on the server, not speed. */
 export const maxConnections = 16;
 
-function setting<T>(spec: Setting<T>): Setting<T> {
+function setting<T, D extends T | undefined>(spec: Setting<T, D>): Setting<T, D> {
   return spec;
 }
 
-export const settings = {
+const table = {
   url: setting({
     env: 'ARTIFACT_URL',
     flag: 'url',
@@ -84,7 +82,7 @@ export const settings = {
     negatedFlag: 'no-verify-jar',
     valueName: 'true|false|auto',
     parse: parseBooleanOrAuto,
-    defaultValue: defaults.verifyJar as boolean | 'auto',
+    defaultValue: defaults.verifyJar,
     description:
       'Check the zip/JAR structure before publishing. auto: bytes that look like a zip must be a sound one; other bytes pass with a warning. true: must be a JAR.',
   }),
@@ -180,3 +178,20 @@ export const settings = {
     description: 'Kubernetes termination message file; written only if it exists and is writable.',
   }),
 } as const;
+
+type Table = typeof table;
+export type SettingKey = keyof Table;
+type TypeOf<K extends SettingKey> = Table[K] extends Setting<infer T, unknown> ? T : never;
+type DefaultOf<K extends SettingKey> = Table[K] extends Setting<unknown, infer D> ? D : never;
+
+/** A setting's value once read: its parser's type, or undefined only when it has no default. */
+export type SettingValue<K extends SettingKey> = TypeOf<K> | DefaultOf<K>;
+
+/**
+ * The table, typed per key (a mapped type over it), so a read of one key has
+ * that setting's type: `read('deadlineMs')` is a number, with no cast.
+ */
+export const settings: { readonly [K in SettingKey]: Setting<TypeOf<K>, DefaultOf<K>> } = table;
+
+/** The table as a list, for what treats every setting alike (flags, --help, unknown names). */
+export const settingList: readonly Setting<unknown, unknown>[] = Object.values(settings);

@@ -1,7 +1,9 @@
+import type { SettingKey, SettingValue } from './settings.ts';
+
 export type LogFormat = 'json' | 'text';
 
 /** LOADER_VERIFY_JAR: `true`, `false` or `auto`. */
-export type VerifyJar = boolean | 'auto';
+export type VerifyJar = SettingValue<'verifyJar'>;
 
 /** Proxy settings from the conventional variables; undefined means none. */
 export interface ProxySettings {
@@ -10,31 +12,24 @@ export interface ProxySettings {
   readonly noProxy: string | undefined;
 }
 
-/** The whole configuration, validated and normalised once at the edge, then passed down. */
-export interface LoaderConfig {
-  /** The signed artifact URL. Never log it whole: use `redactUrl`. */
+/** Each setting's value as read, typed by its row in the settings table. */
+type SettingValues = { readonly [K in SettingKey]: SettingValue<K> };
+
+/** The settings the config holds as read, their types derived from the table (see settings.ts). */
+type ReadAsIs = Exclude<SettingKey, 'url' | 'urlFile' | 'expectedSizeBytes' | 'logFormat'>;
+
+/**
+ * The whole configuration, validated and normalised once at the edge, then
+ * passed down. The settings' meanings are the table's descriptions.
+ */
+export interface LoaderConfig extends Pick<SettingValues, ReadAsIs> {
+  /** The signed artifact URL (ARTIFACT_URL or the file ARTIFACT_URL_FILE names). Never log it whole: use `redactUrl`. */
   readonly url: URL;
-  readonly expectedSizeBytes: number;
-  readonly outputPath: string;
-  /** Lower-case hex SHA-256 the artifact must have, when given. */
-  readonly sha256: string | undefined;
-  /** true: must be a sound zip/JAR; 'auto': must be one if it claims to be a zip; false: not checked. */
-  readonly verifyJar: VerifyJar;
-  /** Keep a file verified by an earlier run when the server refuses the URL (401/403) or is out of reach. */
-  readonly keepVerified: boolean;
+  /** Required, so always there. */
+  readonly expectedSizeBytes: NonNullable<SettingValue<'expectedSizeBytes'>>;
+  /** The requested format, or the one for where stdout goes. */
   readonly logFormat: LogFormat;
-  readonly deadlineMs: number;
-  readonly connectTimeoutMs: number;
-  readonly stallTimeoutMs: number;
-  readonly maxAttempts: number;
-  /** Connections for a download in parts; 1 means always one connection. */
-  readonly connections: number;
-  /** Artifacts at least this large are fetched in parts when the server allows it. */
-  readonly parallelThresholdBytes: number;
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
   readonly maxRedirects: number;
-  readonly terminationLogPath: string;
   /** How often progress is reported: events every 2 s (or tenth), a terminal's bar more often. */
   readonly progressIntervalMs: number;
   /** Progress is a bar redrawn in place on a terminal: redrawn on time even when no byte came. */

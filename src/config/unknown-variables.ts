@@ -1,6 +1,6 @@
-import type { Environment } from './load-config.ts';
+import type { Environment } from './environment.ts';
 import { nearestName } from './nearest-name.ts';
-import { type Setting, settings } from './settings.ts';
+import { settingList } from './settings.ts';
 
 /** A variable named like a setting (`ARTIFACT_*`, `LOADER_*`) that is none. */
 export interface UnknownVariable {
@@ -15,9 +15,7 @@ export interface UnknownVariable {
 const settingPrefix = /^(ARTIFACT|LOADER)_/i;
 
 /** Every setting's variable name, from the settings table (so a new setting is known at once). */
-export const knownVariables: readonly string[] = (
-  Object.values(settings) as Setting<unknown>[]
-).map((spec) => spec.env);
+export const knownVariables: readonly string[] = settingList.map((spec) => spec.env);
 
 /**
  * The variables that look like settings but are not, each with the nearest

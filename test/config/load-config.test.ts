@@ -242,3 +242,21 @@ describe('loadConfig', () => {
     assert.match(configError(base, ['--output', '/app/jars/']).message, /ARTIFACT_PATH/);
   });
 });
+
+describe('the configuration type', () => {
+  it('is derived from the settings table: each setting has its parser’s type (checked by tsc)', () => {
+    const config = configOf({ ...base, LOADER_DEADLINE_SECONDS: '2.5', LOADER_VERIFY_JAR: 'on' });
+    const deadlineMs: number = config.deadlineMs;
+    const verifyJar: boolean | 'auto' = config.verifyJar;
+    const sha256: string | undefined = config.sha256;
+    const expectedSizeBytes: number = config.expectedSizeBytes;
+    // @ts-expect-error a count is a number, not a string
+    const maxAttempts: string = config.maxAttempts;
+    // @ts-expect-error a digest without a default may be undefined
+    const digest: string = config.sha256;
+    assert.deepEqual(
+      [deadlineMs, verifyJar, sha256, expectedSizeBytes, maxAttempts, digest],
+      [2500, true, undefined, 1024, 8, undefined],
+    );
+  });
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { shownDefault } from '../../src/config/help.ts';
-import { type Setting, settings } from '../../src/config/settings.ts';
+import { settingList } from '../../src/config/settings.ts';
 
 const readmePath = new URL('../../README.md', import.meta.url);
 
@@ -24,7 +24,7 @@ async function readmeRows(): Promise<Map<string, string[]>> {
 describe('settings', () => {
   it('each appears in the README configuration table with its flag and default', async () => {
     const rows = await readmeRows();
-    for (const spec of Object.values(settings) as Setting<unknown>[]) {
+    for (const spec of settingList) {
       const row = rows.get(spec.env);
       assert.ok(row, `README configuration table has no row for ${spec.env}`);
       const [, flags = '', fallback = ''] = row;

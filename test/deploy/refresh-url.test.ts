@@ -13,7 +13,7 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { parseAllDocuments } from 'yaml';
-import { parseDurationSeconds } from '../../src/commands/args.ts';
+import { parseDurationSeconds } from '../../src/options/durations.ts';
 import { assertRestricted } from '../helpers/kubernetes.ts';
 import { runLoader } from '../helpers/run-loader.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
@@ -121,7 +121,7 @@ test('the job runs the loader image as `sign --k8s-apply` on that Secret, restri
 test('the schedule re-signs at least three times within the TTL', async () => {
   const { cronJob } = await refresher();
   const args = cronJob.spec?.jobTemplate.spec?.template.spec?.containers[0]?.args ?? [];
-  const ttlSeconds = parseDurationSeconds(args[args.indexOf('--ttl') + 1] ?? '', 'ttl');
+  const ttlSeconds = parseDurationSeconds(args[args.indexOf('--ttl') + 1] ?? '');
   const everyHours = /^0 \*\/([0-9]+) \* \* \*$/.exec(cronJob.spec?.schedule ?? '')?.[1];
   assert.ok(everyHours !== undefined, `schedule "${cronJob.spec?.schedule}" is every N hours`);
   assert.ok(24 % Number(everyHours) === 0, 'N divides the day, so runs are evenly spaced');

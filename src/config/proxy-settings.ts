@@ -1,0 +1,63 @@
+/**
+ * The conventional proxy variables, as a table of their own: they are not
+ * the loader's settings (no flag, no --help row, any prefix), but they are
+ * read here, once, like the settings, and their values may hold credentials.
+ */
+import { InvalidValueError, problemOf } from '../options/expected.ts';
+import type { Environment } from './environment.ts';
+import { credentialsProblem } from './parse-values.ts';
+import type { ProxySettings } from './types.ts';
+
+interface ProxyVariable {
+  /** Upper case; the lower-case name is read first, as curl and undici read them. */
+  readonly name: string;
+  /** The value is a proxy URL, which may carry credentials. */
+  readonly isUrl: boolean;
+  readonly parse: (raw: string) => string;
+}
+
+/** A proxy URL with its scheme. Never echoed: it may hold credentials. */
+function parseProxyUrl(raw: string): string {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url === undefined || !['http:', 'https:', 'socks5:', 'socks:'].includes(url.protocol)) {
+    throw new InvalidValueError(
+      'expected a proxy URL such as http://proxy.internal:3128 (with its scheme); the value is not shown',
+    );
+  }
+  // undici decodes the proxy's credentials for Proxy-Authorization and would throw later.
+  const problem = credentialsProblem(url);
+  if (problem !== undefined) throw new InvalidValueError(problem);
+  return raw;
+}
+
+export const proxyVariables = {
+  httpProxy: { name: 'HTTP_PROXY', isUrl: true, parse: parseProxyUrl },
+  httpsProxy: { name: 'HTTPS_PROXY', isUrl: true, parse: parseProxyUrl },
+  noProxy: { name: 'NO_PROXY', isUrl: false, parse: (raw) => raw },
+} as const satisfies Record<keyof ProxySettings, ProxyVariable>;
+
+/** Every name, in both cases, whose value is a proxy URL: its credentials are secrets. */
+export const proxyUrlVariableNames: readonly string[] = Object.values(proxyVariables)
+  .filter((variable) => variable.isUrl)
+  .flatMap((variable) => [variable.name, variable.name.toLowerCase()]);
+
+/** The proxy settings; each invalid value adds a problem naming the variable it came from. */
+export function readProxySettings(env: Environment, problems: string[]): ProxySettings {
+  const read = ({ name, parse }: ProxyVariable): string | undefined => {
+    const lower = env[name.toLowerCase()];
+    const [source, value] =
+      lower !== undefined && lower !== '' ? [name.toLowerCase(), lower] : [name, env[name]];
+    if (value === undefined || value === '') return undefined;
+    try {
+      return parse(value);
+    } catch (error) {
+      problems.push(problemOf(source, error));
+      return undefined;
+    }
+  };
+  return {
+    httpProxy: read(proxyVariables.httpProxy),
+    httpsProxy: read(proxyVariables.httpsProxy),
+    noProxy: read(proxyVariables.noProxy),
+  };
+}

@@ -1,0 +1,51 @@
+import { problemOf } from '../options/expected.ts';
+import type { Environment } from './environment.ts';
+import type { LoaderFlags } from './loader-flags.ts';
+import type { Setting } from './settings.ts';
+
+/** `ARTIFACT_URL (or --url)`: how a problem names a setting. */
+export function namesOf(spec: Setting<unknown, unknown>): string {
+  return `${spec.env} (or --${spec.flag})`;
+}
+
+/**
+ * One setting from its flag, else its variable, else its default; parsed by
+ * the setting's parser. Throws an Error naming the flag or variable the value
+ * came from (first), the other, and what was expected.
+ */
+export function readSetting<T, D>(
+  spec: Setting<T, D>,
+  flags: LoaderFlags,
+  env: Environment,
+): T | D {
+  if (spec.negatedFlag !== undefined && flags[spec.negatedFlag] === true)
+    return spec.parse('false');
+  const flagValue = flags[spec.flag];
+  if (flagValue === true) return spec.parse('true');
+  const fromFlag = typeof flagValue === 'string';
+  const raw = fromFlag ? flagValue : env[spec.env];
+  if (raw === undefined) return spec.defaultValue;
+  if (raw === '' && spec.defaultValue === undefined && !fromFlag) {
+    // An empty required variable is as good as missing; say so rather than "expected a number".
+    throw new Error(`${namesOf(spec)} is set but empty; expected ${spec.valueName}`);
+  }
+  try {
+    return spec.parse(raw);
+  } catch (error) {
+    throw new Error(problemOf(fromFlag ? `--${spec.flag} (or ${spec.env})` : namesOf(spec), error));
+  }
+}
+
+/**
+ * A setting read before the configuration is valid, from its variable only:
+ * its default when unset, empty or invalid (the full read reports it).
+ */
+export function readSettingLeniently<T, D>(spec: Setting<T, D>, env: Environment): T | D {
+  const raw = env[spec.env];
+  if (raw === undefined || raw === '') return spec.defaultValue;
+  try {
+    return spec.parse(raw);
+  } catch {
+    return spec.defaultValue;
+  }
+}
