@@ -1,8 +1,8 @@
 import type { LoaderConfig } from './config/types.ts';
 import { firstPartOf } from './download/download.ts';
-import { revalidate } from './download/revalidate.ts';
+import { revalidate } from './download/revalidate/revalidate.ts';
 import { type DownloadDependencies, DownloadSession } from './download/session.ts';
-import type { WholeStart } from './download/whole.ts';
+import type { WholeStart } from './download/whole/download-whole.ts';
 import { failureMessage } from './errors.ts';
 import type { VerificationRecord } from './publish/verification-record.ts';
 

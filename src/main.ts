@@ -9,7 +9,7 @@ import { helpText } from './config/help.ts';
 import { loadConfig, logFormatFor } from './config/load-config.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { describeUnknownVariable, findUnknownVariables } from './config/unknown-variables.ts';
-import { createDispatcher } from './download/http-client.ts';
+import { createDispatcher } from './download/http/http-client.ts';
 import {
   DeadlineError,
   ExitCode,

@@ -1,18 +1,18 @@
 import type { Dispatcher } from 'undici';
+import { abandonedAfterMs } from './artifact/abandoned-temp-files.ts';
+import { TempArtifact } from './artifact/temp-artifact.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { download } from './download/download.ts';
-import { discardBody } from './download/request.ts';
-import type { WholeStart } from './download/whole.ts';
+import { discardBody } from './download/http/request.ts';
+import type { WholeStart } from './download/whole/download-whole.ts';
 import { LoaderError } from './errors.ts';
 import { keepOrRefetch } from './keep-verified.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
 import { expiryWarningAtStart, urlValidityOf } from './plan/url-expiry.ts';
-import { abandonedAfterMs } from './publish/abandoned-temp-files.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
-import { TempArtifact } from './publish/temp-file.ts';
 import { newRecord } from './publish/verification-record.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
 

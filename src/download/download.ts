@@ -1,13 +1,15 @@
+import type { TempArtifact } from '../artifact/temp-artifact.ts';
 import type { LoaderConfig } from '../config/types.ts';
 import { LoaderError } from '../errors.ts';
-import type { TempArtifact } from '../publish/temp-file.ts';
-import { openFirstPart, openingOf } from './first-part.ts';
-import type { ObjectVersion } from './object-version.ts';
-import { downloadParts } from './parallel.ts';
-import { retry } from './retry.ts';
-import { type Part, partCountFor, planParts } from './segments.ts';
+import { downloadParts } from './parts/download-parts.ts';
+import { openFirstPart } from './parts/first-part.ts';
+import { openingOf } from './parts/opening.ts';
+import type { Part } from './parts/part.ts';
+import { partCountFor, planParts } from './parts/plan.ts';
+import { retry } from './retry/retry.ts';
+import type { ObjectVersion } from './revalidate/object-version.ts';
 import { type DownloadDependencies, DownloadSession } from './session.ts';
-import { downloadWhole, type WholeStart } from './whole.ts';
+import { downloadWhole, type WholeStart } from './whole/download-whole.ts';
 
 export type { DownloadDependencies } from './session.ts';
 

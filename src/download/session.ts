@@ -3,10 +3,14 @@ import type { LoaderConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import { urlValidityOf } from '../plan/url-expiry.ts';
-import type { AttemptContext } from './attempt.ts';
-import { type ObjectVersion, objectVersionOf, unknownVersion } from './object-version.ts';
+import type { AttemptContext } from './attempt-context.ts';
 import { ProgressTracker } from './progress.ts';
-import type { RetryEvent, RetryPolicy } from './retry.ts';
+import type { RetryEvent, RetryPolicy } from './retry/retry.ts';
+import {
+  type ObjectVersion,
+  objectVersionOf,
+  unknownVersion,
+} from './revalidate/object-version.ts';
 
 export interface DownloadDependencies {
   readonly dispatcher: Dispatcher;

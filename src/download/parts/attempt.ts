@@ -1,0 +1,107 @@
+import type { TempArtifact } from '../../artifact/temp-artifact.ts';
+import { PartMismatchError } from '../../errors.ts';
+import { redactUrl } from '../../log/redact.ts';
+import type { AttemptContext } from '../attempt-context.ts';
+import { type BodyTarget, streamBody } from '../http/body.ts';
+import {
+  artifactHeaders,
+  discardBody,
+  getFollowingRedirects,
+  type Response,
+} from '../http/request.ts';
+import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
+import { checkRangeTotal } from '../range/announced-size.ts';
+import { encodedBodyError } from '../range/encoded-body.ts';
+import { rangeProblem, resumeHeaders } from '../range/resume.ts';
+import type { Validator } from '../range/validator.ts';
+import { partSizeBytes } from './part.ts';
+import type { PartState } from './part-state.ts';
+
+/**
+ * One attempt at one part: a GET for the part's bytes not yet written, with
+ * If-Range on the version the download began with, written in place in the
+ * file. Like attemptDownload it knows nothing of retries. An answer that is
+ * not exactly those bytes of that version throws PartMismatchError. `opened`
+ * is an answer already received for the whole part, taken as this attempt's.
+ */
+export async function attemptPart(
+  context: AttemptContext,
+  temp: TempArtifact,
+  state: PartState,
+  validator: Validator,
+  signal: AbortSignal,
+  opened?: Response,
+): Promise<void> {
+  const { part } = state;
+  const fromByte = part.firstByte + state.writtenBytes;
+  const response =
+    opened ??
+    (await getFollowingRedirects(
+      context,
+      context.url,
+      {
+        ...artifactHeaders(context.userAgent),
+        ...resumeHeaders(fromByte, validator, part.lastByte),
+      },
+      signal,
+    ));
+  try {
+    if (opened === undefined) await acceptPart(context, response, state, validator, fromByte);
+    await streamBody(response, partOfFile(state, temp), context.onBytes, signal);
+  } finally {
+    discardBody(response.body);
+  }
+}
+
+/** The part's bytes in the file as a body's target: written in place, hashed later. */
+function partOfFile(state: PartState, temp: TempArtifact): BodyTarget {
+  const { part } = state;
+  return {
+    firstByte: part.firstByte,
+    sizeBytes: partSizeBytes(part),
+    sizeLabel: `the ${partSizeBytes(part)} bytes of part ${part.index} (${part.firstByte}-${part.lastByte})`,
+    writtenBytes: () => state.writtenBytes,
+    write: async (chunks) => {
+      state.writtenBytes += await temp.writeAt(chunks, part.firstByte + state.writtenBytes);
+    },
+  };
+}
+
+async function acceptPart(
+  context: AttemptContext,
+  response: Response,
+  state: PartState,
+  validator: Validator,
+  fromByte: number,
+): Promise<void> {
+  const { part } = state;
+  const where = redactUrl(response.url);
+  const encoded = encodedBodyError(response);
+  if (encoded !== undefined) throw encoded;
+  const asked = `bytes ${fromByte}-${part.lastByte} (part ${part.index})`;
+  if (response.status === 206) {
+    checkRangeTotal(response, context.expectedSizeBytes);
+    const problem = rangeProblem(response.headers, validator, fromByte, part.lastByte);
+    if (problem !== undefined) {
+      throw new PartMismatchError(`${where} answered ${asked} with ${problem}`);
+    }
+    if (state.writtenBytes > 0) {
+      state.resumedBytes = state.writtenBytes;
+      context.logger.info('resume', `resuming part ${part.index} at byte ${fromByte}`, {
+        part: part.index,
+        offsetBytes: fromByte,
+        totalBytes: context.expectedSizeBytes,
+      });
+    }
+    return;
+  }
+  if (response.status === 200) {
+    throw new PartMismatchError(
+      `${where} answered ${asked} with the whole object (200): it ignored the range, or the object changed`,
+    );
+  }
+  if (response.status === 416) {
+    throw new PartMismatchError(`${where} answered ${asked} with 416 Range Not Satisfiable`);
+  }
+  throw await unexpectedAnswerError(response, 206, context.redactor, context.urlValidity);
+}
