@@ -9,10 +9,8 @@ import {
   getFollowingRedirects,
   type Response,
 } from '../http/request.ts';
-import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
-import { checkRangeTotal } from '../range/announced-size.ts';
-import { encodedBodyError } from '../range/encoded-body.ts';
-import { rangeProblem, resumeHeaders } from '../range/resume.ts';
+import { acceptAnswer } from '../range/accept.ts';
+import { resumeHeaders } from '../range/resume.ts';
 import type { Validator } from '../range/validator.ts';
 import { partSizeBytes } from './part.ts';
 import type { PartState } from './part-state.ts';
@@ -46,7 +44,7 @@ export async function attemptPart(
       signal,
     ));
   try {
-    if (opened === undefined) await acceptPart(context, response, state, validator, fromByte);
+    if (opened === undefined) await takePart(context, response, state, validator, fromByte);
     await streamBody(response, partOfFile(state, temp), context.onBytes, signal);
   } finally {
     discardBody(response.body);
@@ -67,7 +65,8 @@ function partOfFile(state: PartState, temp: TempArtifact): BodyTarget {
   };
 }
 
-async function acceptPart(
+/** Acts on what the answer is (see acceptAnswer): only exactly the bytes asked will do. */
+async function takePart(
   context: AttemptContext,
   response: Response,
   state: PartState,
@@ -75,33 +74,27 @@ async function acceptPart(
   fromByte: number,
 ): Promise<void> {
   const { part } = state;
-  const where = redactUrl(response.url);
-  const encoded = encodedBodyError(response);
-  if (encoded !== undefined) throw encoded;
-  const asked = `bytes ${fromByte}-${part.lastByte} (part ${part.index})`;
-  if (response.status === 206) {
-    checkRangeTotal(response, context.expectedSizeBytes);
-    const problem = rangeProblem(response.headers, validator, fromByte, part.lastByte);
-    if (problem !== undefined) {
-      throw new PartMismatchError(`${where} answered ${asked} with ${problem}`);
-    }
-    if (state.writtenBytes > 0) {
-      state.resumedBytes = state.writtenBytes;
-      context.logger.info('resume', `resuming part ${part.index} at byte ${fromByte}`, {
-        part: part.index,
-        offsetBytes: fromByte,
-        totalBytes: context.expectedSizeBytes,
-      });
-    }
-    return;
-  }
-  if (response.status === 200) {
+  const decision = await acceptAnswer(response, {
+    range: { firstByte: fromByte, lastByte: part.lastByte },
+    validator,
+    wholeWelcome: false,
+    expectedSizeBytes: context.expectedSizeBytes,
+    redactor: context.redactor,
+    urlValidity: context.urlValidity,
+  });
+  if (decision.kind === 'encoded') throw decision.error;
+  if (decision.kind !== 'range') {
+    const asked = `bytes ${fromByte}-${part.lastByte} (part ${part.index})`;
     throw new PartMismatchError(
-      `${where} answered ${asked} with the whole object (200): it ignored the range, or the object changed`,
+      `${redactUrl(response.url)} answered ${asked} with ${decision.what}`,
     );
   }
-  if (response.status === 416) {
-    throw new PartMismatchError(`${where} answered ${asked} with 416 Range Not Satisfiable`);
+  if (state.writtenBytes > 0) {
+    state.resumedBytes = state.writtenBytes;
+    context.logger.info('resume', `resuming part ${part.index} at byte ${fromByte}`, {
+      part: part.index,
+      offsetBytes: fromByte,
+      totalBytes: context.expectedSizeBytes,
+    });
   }
-  throw await unexpectedAnswerError(response, 206, context.redactor, context.urlValidity);
 }

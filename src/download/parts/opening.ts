@@ -1,10 +1,7 @@
 import type { AttemptContext } from '../attempt-context.ts';
 import { discardBody, type Response } from '../http/request.ts';
-import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
-import { checkRangeTotal } from '../range/announced-size.ts';
-import { encodedBodyError } from '../range/encoded-body.ts';
-import { rangeProblem } from '../range/resume.ts';
-import { type Validator, validatorOf } from '../range/validator.ts';
+import { acceptAnswer, notTheRangeReason } from '../range/accept.ts';
+import type { Validator } from '../range/validator.ts';
 import type { Part } from './part.ts';
 
 /** What the answer to the first request allows. */
@@ -22,43 +19,27 @@ export async function openingOf(
   response: Response,
   firstPart: Part,
 ): Promise<Opening> {
+  // A 200 is not judged here: it is the one-connection download already under
+  // way, and its attempt takes it through the same acceptance (see acceptAnswer).
   if (response.status === 200) {
     return { kind: 'whole', response, reason: 'the server answered a Range request with 200' };
   }
   let streaming = false;
   try {
-    if (response.status === 416) {
-      return { kind: 'single', reason: 'the server answered 416 Range Not Satisfiable' };
-    }
-    if (response.status !== 206)
-      throw await unexpectedAnswerError(response, 206, context.redactor, context.urlValidity);
-    const encoded = encodedBodyError(response);
-    if (encoded !== undefined) throw encoded;
-    checkRangeTotal(response, context.expectedSizeBytes);
-    const version = versionForParts(response, firstPart);
-    if (typeof version === 'string') return { kind: 'single', reason: version };
+    const decision = await acceptAnswer(response, {
+      range: { firstByte: firstPart.firstByte, lastByte: firstPart.lastByte },
+      validator: undefined,
+      wholeWelcome: false,
+      expectedSizeBytes: context.expectedSizeBytes,
+      redactor: context.redactor,
+      urlValidity: context.urlValidity,
+    });
+    if (decision.kind === 'encoded') throw decision.error;
+    if (decision.kind === 'not-the-range')
+      return { kind: 'single', reason: notTheRangeReason(decision) };
     streaming = true;
-    return { kind: 'parts', response, validator: version };
+    return { kind: 'parts', response, validator: decision.validator };
   } finally {
     if (!streaming) discardBody(response.body);
   }
-}
-
-/**
- * The version the other parts must come from, or why a 206 to the first
- * request does not allow parts: without `Accept-Ranges: bytes` and a strong
- * validator nothing shows that parts fetched apart are of one object.
- */
-function versionForParts(response: Response, firstPart: Part): Validator | string {
-  const acceptRanges = String(response.headers['accept-ranges'] ?? '').toLowerCase();
-  if (!acceptRanges.split(',').some((unit) => unit.trim() === 'bytes')) {
-    return 'the server does not advertise Accept-Ranges: bytes';
-  }
-  const validator = validatorOf(response.headers);
-  if (validator === undefined) {
-    return 'no strong validator (ETag or Last-Modified) to prove the parts are of one version';
-  }
-  return (
-    rangeProblem(response.headers, validator, firstPart.firstByte, firstPart.lastByte) ?? validator
-  );
 }

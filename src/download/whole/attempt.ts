@@ -9,11 +9,8 @@ import {
   getFollowingRedirects,
   type Response,
 } from '../http/request.ts';
-import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
-import { checkAnnouncedSize, checkRangeTotal } from '../range/announced-size.ts';
-import { encodedBodyError } from '../range/encoded-body.ts';
-import { rangeProblem, resumeHeaders } from '../range/resume.ts';
-import { validatorOf } from '../range/validator.ts';
+import { acceptAnswer, notTheRangeReason } from '../range/accept.ts';
+import { resumeHeaders } from '../range/resume.ts';
 import type { ResumeState } from './resume-state.ts';
 
 /**
@@ -48,7 +45,7 @@ export async function attemptDownload(
 
   const response = opened ?? (await getFollowingRedirects(context, context.url, headers, signal));
   try {
-    await acceptResponse(context, response, temp, state, headers.range !== undefined);
+    await takeAnswer(context, response, temp, state, headers.range !== undefined);
     await streamBody(response, wholeFile(context, temp), context.onBytes, signal);
   } finally {
     discardBody(response.body);
@@ -66,29 +63,37 @@ function wholeFile(context: AttemptContext, temp: TempArtifact): BodyTarget {
   };
 }
 
-async function acceptResponse(
+/** Acts on what the answer is (see acceptAnswer): go on, start over, or refuse it. */
+async function takeAnswer(
   context: AttemptContext,
   response: Response,
   temp: TempArtifact,
   state: ResumeState,
   askedForRange: boolean,
 ): Promise<void> {
-  const where = redactUrl(response.url);
+  const kept = temp.bytesWritten;
   const expected = context.expectedSizeBytes;
-  const encoded = encodedBodyError(response);
-  if (encoded !== undefined) {
-    if (temp.bytesWritten > 0)
+  const decision = await acceptAnswer(response, {
+    range: askedForRange ? { firstByte: kept, lastByte: expected - 1 } : undefined,
+    validator: state.validator,
+    wholeWelcome: true,
+    expectedSizeBytes: expected,
+    redactor: context.redactor,
+    urlValidity: context.urlValidity,
+  });
+  if (decision.kind === 'encoded') {
+    const encoding = String(decision.error.details.contentEncoding);
+    if (kept > 0)
       await startOver(
         context,
         temp,
         state,
-        `a ${response.status} with Content-Encoding ${String(encoded.details.contentEncoding)}`,
+        `a ${response.status} with Content-Encoding ${encoding}`,
       );
-    throw encoded;
+    throw decision.error;
   }
-  if (response.status === 200) {
-    checkAnnouncedSize(response.headers['content-length'], expected, where, 'Content-Length');
-    if (temp.bytesWritten > 0) {
+  if (decision.kind === 'whole') {
+    if (kept > 0) {
       await startOver(
         context,
         temp,
@@ -96,33 +101,23 @@ async function acceptResponse(
         'the server sent the whole object (200) instead of the rest',
       );
     }
-    state.validator = validatorOf(response.headers);
+    state.validator = decision.validator;
     context.onWholeObject(response.headers);
     return;
   }
-  if (response.status === 206 && askedForRange) {
-    checkRangeTotal(response, expected);
-    const kept = temp.bytesWritten;
-    const problem = rangeProblem(response.headers, state.validator, kept, expected - 1);
-    if (problem !== undefined) {
-      await startOver(context, temp, state, problem);
-      throw new FetchError(`resume refused: ${where} answered with ${problem}`, {
-        transient: true,
-      });
-    }
-    // Bytes of the final file that earlier attempts fetched: the offset of the latest resume.
-    state.resumedBytes = kept;
-    context.logger.info('resume', `resuming at byte ${kept}`, {
-      offsetBytes: kept,
-      totalBytes: expected,
+  if (decision.kind === 'not-the-range') {
+    await startOver(context, temp, state, notTheRangeReason(decision));
+    const answered = decision.status === 416 ? '416' : `with ${decision.what}`;
+    throw new FetchError(`resume refused: ${redactUrl(response.url)} answered ${answered}`, {
+      transient: true,
     });
-    return;
   }
-  if (response.status === 416 && askedForRange) {
-    await startOver(context, temp, state, 'the server answered 416 Range Not Satisfiable');
-    throw new FetchError(`resume refused: ${where} answered 416`, { transient: true });
-  }
-  throw await unexpectedAnswerError(response, 200, context.redactor, context.urlValidity);
+  // Bytes of the final file that earlier attempts fetched: the offset of the latest resume.
+  state.resumedBytes = kept;
+  context.logger.info('resume', `resuming at byte ${kept}`, {
+    offsetBytes: kept,
+    totalBytes: expected,
+  });
 }
 
 async function startOver(
