@@ -18,7 +18,7 @@ import type { PartState } from './part-state.ts';
 /**
  * One attempt at one part: a GET for the part's bytes not yet written, with
  * If-Range on the version the download began with, written in place in the
- * file. Like attemptDownload it knows nothing of retries. An answer that is
+ * file. Like attemptWhole it knows nothing of retries. An answer that is
  * not exactly those bytes of that version throws PartMismatchError. `opened`
  * is an answer already received for the whole part, taken as this attempt's.
  */

@@ -1,7 +1,6 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { LoaderError, PartMismatchError } from '../../errors.ts';
 import { discardBody } from '../http/request.ts';
-import { retry } from '../retry/retry.ts';
 import type { DownloadSession } from '../session.ts';
 import { attemptPart } from './attempt.ts';
 import type { FirstPart } from './first-part.ts';
@@ -14,7 +13,7 @@ export type PartsOutcome =
   | { readonly kind: 'mismatch'; readonly reason: string; readonly writtenBytes: number };
 
 /**
- * Fetches the parts `first.connections` at a time, in order, each in its own
+ * Fetches the parts `connections` at a time, in order, each in its own
  * retry loop (resuming at its own offset), written in place into `temp`. As
  * the parts at the start of the file complete, the digest follows them,
  * reading the bytes back from the page cache while later parts are still
@@ -29,6 +28,7 @@ export async function downloadParts(
   temp: TempArtifact,
   parts: readonly Part[],
   first: FirstPart,
+  connections: number,
   signal: AbortSignal,
 ): Promise<PartsOutcome> {
   const phase = new AbortController();
@@ -50,13 +50,14 @@ export async function downloadParts(
     };
     let opened = index === 0 ? first.response : undefined;
     try {
-      await retry(
+      // Part 0 goes on in the loop of the first request, whose answer it takes over.
+      const loop = index === 0 ? session.firstBytes : session.newLoop();
+      await loop.run(
         () => {
           const response = opened;
           opened = undefined;
           return attemptPart(context, temp, state, first.validator, phaseSignal, response);
         },
-        index === 0 ? { ...session.policy, firstAttempt: first.attempts } : session.policy,
         phaseSignal,
         session.onRetry(() => state.writtenBytes, index),
       );
@@ -91,7 +92,7 @@ export async function downloadParts(
     }
   };
   try {
-    await Promise.allSettled(Array.from({ length: first.connections }, worker));
+    await Promise.allSettled(Array.from({ length: connections }, worker));
     await hashing.catch(() => {});
   } finally {
     discardBody(first.response.body);

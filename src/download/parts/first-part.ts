@@ -32,8 +32,4 @@ export function firstPartRange(firstPart: Part): { range: string } {
 export interface FirstPart {
   readonly response: Response;
   readonly validator: Validator;
-  /** Attempts the first request took: part 0's retries carry on from them. */
-  readonly attempts: number;
-  /** How many parts are fetched at once, each on its own connection. */
-  readonly connections: number;
 }

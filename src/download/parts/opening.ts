@@ -1,13 +1,13 @@
 import type { AttemptContext } from '../attempt-context.ts';
 import { discardBody, type Response } from '../http/request.ts';
 import { acceptAnswer, notTheRangeReason } from '../range/accept.ts';
-import type { Validator } from '../range/validator.ts';
+import type { FirstPart } from './first-part.ts';
 import type { Part } from './part.ts';
 
 /** What the answer to the first request allows. */
 export type Opening =
   /** Part 0 of a version the other parts can be checked against: fetch the rest in parts. */
-  | { readonly kind: 'parts'; readonly response: Response; readonly validator: Validator }
+  | ({ readonly kind: 'parts' } & FirstPart)
   /** A 200 (the server ignores Range): it is the whole download already under way. */
   | { readonly kind: 'whole'; readonly response: Response; readonly reason: string }
   /** A range, but nothing to prove the parts are of one version: one connection from zero. */

@@ -7,71 +7,76 @@ export interface RetryPolicy extends BackoffPolicy {
   /** Milliseconds left before the overall deadline; a retry that cannot start in time is not waited for. */
   readonly remainingMs: () => number;
   readonly random?: () => number;
-  /**
-   * Number of the first attempt, when this loop carries on from attempts made
-   * elsewhere for the same bytes (default 1). Those count against maxAttempts.
-   */
-  readonly firstAttempt?: number;
 }
 
 export interface RetryEvent {
-  /** The attempt that just failed (1-based). */
+  /** The attempt that just failed (1-based, in its loop). */
   readonly attempt: number;
   readonly error: LoaderError;
   readonly delayMs: number;
 }
 
-export interface RetryOutcome<T> {
-  readonly value: T;
-  readonly attempts: number;
-}
-
 /**
- * Runs `operation` until it succeeds, fails permanently, runs out of attempts
- * or the signal aborts. The operation knows nothing of backoff; only errors
- * marked `transient` are retried ("unknown errors are not retried"). Every
- * wait is abortable: an abort ends the wait at once with the signal's reason.
+ * Attempts at the same bytes, numbered from 1 against `maxAttempts`. A loop
+ * may run more than once: the loop of the first request (conditional, or for
+ * part 0) runs on as the loop of the download that takes its answer over
+ * (part 0, or the whole file), so the answer is that download's first attempt
+ * and their retries count against one budget. The run's total is counted by
+ * whoever listens to the retries (see DownloadSession), not here.
  */
-export async function retry<T>(
-  operation: (attempt: number) => Promise<T>,
-  policy: RetryPolicy,
-  signal: AbortSignal,
-  onRetry: (event: RetryEvent) => void,
-): Promise<RetryOutcome<T>> {
-  let lastFailure: LoaderError | undefined;
-  for (let attempt = policy.firstAttempt ?? 1; ; attempt += 1) {
-    signal.throwIfAborted();
-    try {
-      return { value: await operation(attempt), attempts: attempt };
-    } catch (caught) {
-      if (signal.aborted) throw withAttempts(signal.reason, attempt, lastFailure);
-      const error = toLoaderError(caught);
-      lastFailure = error;
-      error.details.attempts = attempt;
-      if (!error.transient || attempt >= policy.maxAttempts) throw error;
-      const delayMs = backoffDelayMs(attempt, policy, error.retryAfterMs, policy.random);
-      if (delayMs >= policy.remainingMs()) {
-        // Waiting would only end in the deadline: fail now, with the real reason.
-        error.details.gaveUp = 'the next attempt could not start before the deadline';
-        throw error;
+export class RetryLoop {
+  readonly #policy: RetryPolicy;
+  #attempt = 1;
+
+  constructor(policy: RetryPolicy) {
+    this.#policy = policy;
+  }
+
+  /**
+   * Runs `operation` until it succeeds, fails permanently, runs out of attempts
+   * or the signal aborts. The operation knows nothing of backoff; only errors
+   * marked `transient` are retried ("unknown errors are not retried"). Every
+   * wait is abortable: an abort ends the wait at once with the signal's reason.
+   */
+  async run<T>(
+    operation: (attempt: number) => Promise<T>,
+    signal: AbortSignal,
+    onRetry: (event: RetryEvent) => void,
+  ): Promise<T> {
+    const policy = this.#policy;
+    let lastFailure: LoaderError | undefined;
+    for (; ; this.#attempt += 1) {
+      const attempt = this.#attempt;
+      signal.throwIfAborted();
+      try {
+        return await operation(attempt);
+      } catch (caught) {
+        if (signal.aborted) throw withLastFailure(signal.reason, lastFailure);
+        const error = toLoaderError(caught);
+        lastFailure = error;
+        if (!error.transient || attempt >= policy.maxAttempts) throw error;
+        const delayMs = backoffDelayMs(attempt, policy, error.retryAfterMs, policy.random);
+        if (delayMs >= policy.remainingMs()) {
+          // Waiting would only end in the deadline: fail now, with the real reason.
+          error.details.gaveUp = 'the next attempt could not start before the deadline';
+          throw error;
+        }
+        onRetry({ attempt, error, delayMs });
+        await sleep(delayMs, undefined, { signal }).catch(() => {
+          throw withLastFailure(signal.reason, lastFailure);
+        });
       }
-      onRetry({ attempt, error, delayMs });
-      await sleep(delayMs, undefined, { signal }).catch(() => {
-        throw withAttempts(signal.reason, attempt, lastFailure);
-      });
     }
   }
 }
 
 /**
- * An abort (deadline, signal) still says how many attempts were made before it
- * and why the last one failed: a run cut by the deadline after five stalled
- * attempts should say "stalled", not only "deadline".
+ * An abort (deadline, signal) still says why the last attempt failed: a run
+ * cut by the deadline after five stalled attempts should say "stalled", not
+ * only "deadline".
  */
-function withAttempts(reason: unknown, attempts: number, lastFailure?: LoaderError): unknown {
-  if (reason instanceof LoaderError) {
-    reason.details.attempts = attempts;
-    if (lastFailure !== undefined) reason.details.lastFailure ??= lastFailure.message;
-  }
+function withLastFailure(reason: unknown, lastFailure: LoaderError | undefined): unknown {
+  if (reason instanceof LoaderError && lastFailure !== undefined)
+    reason.details.lastFailure ??= lastFailure.message;
   return reason;
 }

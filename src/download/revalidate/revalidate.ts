@@ -8,16 +8,15 @@ import {
 import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
 import { firstPartRange } from '../parts/first-part.ts';
 import type { Part } from '../parts/part.ts';
-import { retry } from '../retry/retry.ts';
 import type { DownloadSession } from '../session.ts';
 import { conditionalHeaders, type ObjectVersion } from './object-version.ts';
 
 /** What the server says of the verified file in place. */
 export type Revalidation =
   /** 304: the object is the one on disk. */
-  | { readonly kind: 'not-modified'; readonly attempts: number }
+  | { readonly kind: 'not-modified' }
   /** A 200 (or, asked with Range, a 206 or 416): the download's first answer, its body not yet read. */
-  | { readonly kind: 'changed'; readonly response: Response; readonly attempts: number }
+  | { readonly kind: 'changed'; readonly response: Response }
   /** No answer about the object: a refused signature, or the server out of reach. */
   | { readonly kind: 'unanswered'; readonly error: LoaderError };
 
@@ -48,7 +47,8 @@ export async function revalidate(
   // What a request for part 0 may get besides the 304: openingOf takes it from there.
   const handedOver = firstPart === undefined ? [200] : [200, 206, 416];
   try {
-    const { value: response, attempts } = await retry(
+    // The first request of the download too: its attempts count against the first bytes.
+    const response = await session.firstBytes.run(
       async () => {
         const answer = await getFollowingRedirects(context, context.url, headers, signal);
         if (answer.status === 304 || handedOver.includes(answer.status)) return answer;
@@ -58,13 +58,12 @@ export async function revalidate(
           discardBody(answer.body);
         }
       },
-      session.policy,
       signal,
       session.onRetry(() => 0),
     );
-    if (response.status !== 304) return { kind: 'changed', response, attempts };
+    if (response.status !== 304) return { kind: 'changed', response };
     discardBody(response.body);
-    return { kind: 'not-modified', attempts };
+    return { kind: 'not-modified' };
   } catch (error) {
     if (isUnanswered(error)) return { kind: 'unanswered', error };
     throw error;

@@ -22,7 +22,7 @@ import type { ResumeState } from './resume-state.ts';
  * `opened` is an answer already received to a request made elsewhere, taken
  * as this attempt's (only with nothing kept yet).
  */
-export async function attemptDownload(
+export async function attemptWhole(
   context: AttemptContext,
   temp: TempArtifact,
   state: ResumeState,

@@ -1,46 +1,40 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { discardBody, type Response } from '../http/request.ts';
-import { retry } from '../retry/retry.ts';
+import type { RetryLoop } from '../retry/retry.ts';
 import type { DownloadSession } from '../session.ts';
-import { attemptDownload } from './attempt.ts';
+import { attemptWhole } from './attempt.ts';
 import type { ResumeState } from './resume-state.ts';
 
-/** Where a one-connection download begins when a first request was already made. */
-export interface WholeStart {
-  /** Number of its first attempt: it carries on from the first request's. */
-  readonly attempt: number;
-  /** That request's answer (a 200), to stream instead of asking again. */
-  readonly response?: Response | undefined;
-}
-
 /**
- * The whole file on one connection: attempts wrapped in the retry policy, each
- * resuming where the last stopped when that is provably safe. Returns the
- * bytes resumed (kept from failed attempts and not fetched again).
+ * The whole file on one connection: attempts in `loop`, each resuming where
+ * the last stopped when that is provably safe. `handedOver` is the answer (a
+ * 200) to a first request made in the same loop, streamed instead of asking
+ * again. Returns the bytes resumed (kept from failed attempts and not fetched
+ * again).
  */
 export async function downloadWhole(
   session: DownloadSession,
   temp: TempArtifact,
+  loop: RetryLoop,
   signal: AbortSignal,
-  start: WholeStart = { attempt: 1 },
+  handedOver?: Response,
 ): Promise<number> {
   const state: ResumeState = { validator: undefined, resumedBytes: 0 };
-  let handedOver = start.response;
+  let opened = handedOver;
   try {
-    await retry(
+    await loop.run(
       () => {
         session.progress.restart(temp.bytesWritten);
-        const opened = handedOver;
-        handedOver = undefined;
-        return attemptDownload(session.context, temp, state, signal, opened);
+        const response = opened;
+        opened = undefined;
+        return attemptWhole(session.context, temp, state, signal, response);
       },
-      { ...session.policy, firstAttempt: start.attempt },
       signal,
       session.onRetry(() => temp.bytesWritten),
     );
   } finally {
     // Not taken when the run was aborted before the first attempt.
-    if (handedOver !== undefined) discardBody(handedOver.body);
+    if (opened !== undefined) discardBody(opened.body);
   }
   return state.resumedBytes;
 }

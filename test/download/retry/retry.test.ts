@@ -1,16 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { retry } from '../../../src/download/retry/retry.ts';
+import { type RetryEvent, RetryLoop, type RetryPolicy } from '../../../src/download/retry/retry.ts';
 import { FetchError, InterruptedError, RejectedError } from '../../../src/errors.ts';
 
 const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, remainingMs: () => 60_000 };
+
+/** A fresh loop, run once. */
+function retry<T>(
+  operation: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+  onRetry: (event: RetryEvent) => void,
+): Promise<T> {
+  return new RetryLoop(policy).run(operation, signal, onRetry);
+}
 
 describe('retry', () => {
   it('retries transient failures and reports each retry', async () => {
     const seen: number[] = [];
     let calls = 0;
-    const outcome = await retry(
-      async () => {
+    const numbers: number[] = [];
+    const value = await retry(
+      async (attempt) => {
+        numbers.push(attempt);
         calls += 1;
         if (calls < 3) throw new FetchError('reset', { transient: true });
         return 'ok';
@@ -19,7 +31,8 @@ describe('retry', () => {
       new AbortController().signal,
       (event) => seen.push(event.attempt),
     );
-    assert.deepEqual(outcome, { value: 'ok', attempts: 3 });
+    assert.equal(value, 'ok');
+    assert.deepEqual(numbers, [1, 2, 3]);
     assert.deepEqual(seen, [1, 2]);
   });
 
@@ -54,25 +67,45 @@ describe('retry', () => {
     assert.equal(calls, 4);
     assert.ok(error instanceof FetchError);
     assert.equal(error.message, 'refused 4');
-    assert.equal(error.details.attempts, 4);
+    assert.equal(error.details.attempts, undefined, 'the run counts attempts, not the loop');
   });
 
-  it('carries on the numbering and the budget of an earlier loop', async () => {
+  it('run again, a loop carries on its numbering and its budget', async () => {
+    const loop = new RetryLoop(fast);
+    const signal = new AbortController().signal;
     const seen: number[] = [];
     const numbers: number[] = [];
-    const error = await retry(
+    // The first request: it fails once, then its answer is taken over.
+    let calls = 0;
+    const answer = await loop.run(
       async (attempt) => {
         numbers.push(attempt);
-        throw new FetchError('reset', { transient: true });
+        calls += 1;
+        if (calls === 1) throw new FetchError('reset', { transient: true });
+        return 'answer';
       },
-      { ...fast, firstAttempt: 3 },
-      new AbortController().signal,
+      signal,
       (event) => seen.push(event.attempt),
-    ).catch((caught: unknown) => caught);
-    assert.deepEqual(numbers, [3, 4], 'attempts 1 and 2 were made before: two are left of four');
-    assert.deepEqual(seen, [3]);
+    );
+    assert.equal(answer, 'answer');
+    // The download that took it over: its first attempt is the answer's.
+    const error = await loop
+      .run(
+        async (attempt) => {
+          numbers.push(attempt);
+          throw new FetchError('reset', { transient: true });
+        },
+        signal,
+        (event) => seen.push(event.attempt),
+      )
+      .catch((caught: unknown) => caught);
+    assert.deepEqual(
+      numbers,
+      [1, 2, 2, 3, 4],
+      'two attempts were made before: two are left of four',
+    );
+    assert.deepEqual(seen, [1, 2, 3]);
     assert.ok(error instanceof FetchError);
-    assert.equal(error.details.attempts, 4);
   });
 
   it('does not wait for a retry that could not start before the deadline', async () => {
