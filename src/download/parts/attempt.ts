@@ -1,5 +1,4 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
-import { PartMismatchError } from '../../errors.ts';
 import { redactUrl } from '../../log/redact.ts';
 import type { AttemptContext } from '../attempt-context.ts';
 import { type BodyTarget, streamBody } from '../http/body.ts';
@@ -13,14 +12,16 @@ import { acceptAnswer } from '../range/accept.ts';
 import { resumeHeaders } from '../range/resume.ts';
 import type { Validator } from '../range/validator.ts';
 import { partSizeBytes } from './part.ts';
+import type { PartMismatch } from './part-mismatch.ts';
 import type { PartState } from './part-state.ts';
 
 /**
  * One attempt at one part: a GET for the part's bytes not yet written, with
  * If-Range on the version the download began with, written in place in the
  * file. Like attemptWhole it knows nothing of retries. An answer that is
- * not exactly those bytes of that version throws PartMismatchError. `opened`
- * is an answer already received for the whole part, taken as this attempt's.
+ * not exactly those bytes of that version is returned as a PartMismatch.
+ * `opened` is an answer already received for the whole part, taken as this
+ * attempt's. Resolves undefined once the part is written whole.
  */
 export async function attemptPart(
   context: AttemptContext,
@@ -29,7 +30,7 @@ export async function attemptPart(
   validator: Validator,
   signal: AbortSignal,
   opened?: Response,
-): Promise<void> {
+): Promise<PartMismatch | undefined> {
   const { part } = state;
   const fromByte = part.firstByte + state.writtenBytes;
   const response =
@@ -44,8 +45,12 @@ export async function attemptPart(
       signal,
     ));
   try {
-    if (opened === undefined) await takePart(context, response, state, validator, fromByte);
+    if (opened === undefined) {
+      const mismatch = await takePart(context, response, state, validator, fromByte);
+      if (mismatch !== undefined) return mismatch;
+    }
     await streamBody(response, partOfFile(state, temp), context.onBytes, signal);
+    return undefined;
   } finally {
     discardBody(response.body);
   }
@@ -72,7 +77,7 @@ async function takePart(
   state: PartState,
   validator: Validator,
   fromByte: number,
-): Promise<void> {
+): Promise<PartMismatch | undefined> {
   const { part } = state;
   const decision = await acceptAnswer(response, {
     range: { firstByte: fromByte, lastByte: part.lastByte },
@@ -85,9 +90,8 @@ async function takePart(
   if (decision.kind === 'encoded') throw decision.error;
   if (decision.kind !== 'range') {
     const asked = `bytes ${fromByte}-${part.lastByte} (part ${part.index})`;
-    throw new PartMismatchError(
-      `${redactUrl(response.url)} answered ${asked} with ${decision.what}`,
-    );
+    const reason = `${redactUrl(response.url)} answered ${asked} with ${decision.what}`;
+    return { kind: 'mismatch', reason };
   }
   if (state.writtenBytes > 0) {
     state.resumedBytes = state.writtenBytes;
@@ -97,4 +101,5 @@ async function takePart(
       totalBytes: context.expectedSizeBytes,
     });
   }
+  return undefined;
 }
