@@ -87,17 +87,6 @@ export class WriteError extends LoaderError {
   readonly exitCode = ExitCode.write;
 }
 
-/**
- * A part of a download in parts did not come back as asked (a 200, another
- * range, another version, 416): what the parts wrote cannot be shown to be of
- * one version, so the download starts over on one connection. Never retried as
- * a part, and never the end of a run.
- */
-export class PartMismatchError extends LoaderError {
-  readonly code = 'ERR_PART_MISMATCH';
-  readonly exitCode = ExitCode.fetch;
-}
-
 /** SIGINT or SIGTERM arrived: the run was abandoned and cleaned up. */
 export class InterruptedError extends LoaderError {
   readonly code = 'ERR_INTERRUPTED';

@@ -1,15 +1,14 @@
 import type { LoaderConfig } from './config/types.ts';
 import { firstPartOf } from './download/download.ts';
-import { revalidate } from './download/revalidate.ts';
-import { type DownloadDependencies, DownloadSession } from './download/session.ts';
-import type { WholeStart } from './download/whole.ts';
+import type { Response } from './download/http/request.ts';
+import { revalidate } from './download/revalidate/revalidate.ts';
+import type { DownloadSession } from './download/session.ts';
 import { failureMessage } from './errors.ts';
 import type { VerificationRecord } from './publish/verification-record.ts';
 
 /** A run that ends with the verified file in place, untouched. */
 export interface KeptFile {
   readonly outcome: 'not-modified' | 'kept-verified';
-  readonly attempts: number;
   /** For kept-verified: why the server's word could not be had. */
   readonly reason?: string;
 }
@@ -19,15 +18,16 @@ export interface KeptFile {
  * server whether it changed. A 304 keeps it. A 401/403 or a server out of
  * reach keeps it too, with a warning, unless LOADER_KEEP_VERIFIED is off: this
  * is a pod restarted after its signed URL expired, and the file is still the
- * one that URL granted. A 200 is returned to be downloaded as any other.
+ * one that URL granted. A 200 is returned to be downloaded as any other, in
+ * the same session, so its attempts go on counting there.
  */
 export async function keepOrRefetch(
   config: LoaderConfig,
-  deps: DownloadDependencies,
+  session: DownloadSession,
   record: VerificationRecord,
   signal: AbortSignal,
-): Promise<KeptFile | { readonly outcome: 'download'; readonly start: WholeStart }> {
-  const { logger } = deps;
+): Promise<KeptFile | { readonly outcome: 'download'; readonly response: Response }> {
+  const { logger } = session;
   logger.info(
     'revalidate',
     `${config.outputPath} was verified at ${record.verifiedAt}; asking the server whether it changed`,
@@ -39,19 +39,18 @@ export async function keepOrRefetch(
     },
   );
   const recorded = { etag: record.etag, lastModified: record.lastModified };
-  const session = new DownloadSession(config, deps);
   const answer = await revalidate(session, recorded, firstPartOf(config), signal);
   if (answer.kind === 'not-modified') {
     logger.info('not-modified', 'the server says the verified file in place is current (304)', {
       path: config.outputPath,
       sha256: record.sha256,
     });
-    return { outcome: 'not-modified', attempts: answer.attempts };
+    return { outcome: 'not-modified' };
   }
   if (answer.kind === 'changed') {
     const reason = `the object changed: the server answered ${answer.response.status} to a request conditional on the verified file`;
     logger.info('plan', `downloading: ${reason}`, { reason });
-    return { outcome: 'download', start: { attempt: answer.attempts, response: answer.response } };
+    return { outcome: 'download', response: answer.response };
   }
   const { error } = answer;
   if (!config.keepVerified) throw error;
@@ -70,9 +69,5 @@ export async function keepOrRefetch(
       setting: 'LOADER_KEEP_VERIFIED',
     },
   );
-  return {
-    outcome: 'kept-verified',
-    attempts: typeof error.details.attempts === 'number' ? error.details.attempts : 1,
-    reason: why,
-  };
+  return { outcome: 'kept-verified', reason: why };
 }

@@ -8,7 +8,7 @@ import { helpText } from './config/help.ts';
 import { type Invocation, loadConfig } from './config/load-config.ts';
 import { settings } from './config/settings.ts';
 import type { LoaderConfig } from './config/types.ts';
-import { createDispatcher } from './download/http-client.ts';
+import { createDispatcher } from './download/http/http-client.ts';
 import { ExitCode, failureMessage, type LoaderError, toLoaderError } from './errors.ts';
 import { Logger } from './log/logger.ts';
 import { registerRawSecrets } from './log/raw-secrets.ts';

@@ -1,18 +1,18 @@
 import type { Dispatcher } from 'undici';
+import { abandonedAfterMs, type TempFileSweep } from './artifact/abandoned-temp-files.ts';
+import { TempArtifact } from './artifact/temp-artifact.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { download } from './download/download.ts';
-import { discardBody } from './download/request.ts';
-import type { WholeStart } from './download/whole.ts';
+import { discardBody, type Response } from './download/http/request.ts';
+import { DownloadSession } from './download/session.ts';
 import { LoaderError } from './errors.ts';
 import { keepOrRefetch } from './keep-verified.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
 import { expiryWarningAtStart, urlValidityOf } from './plan/url-expiry.ts';
-import { abandonedAfterMs } from './publish/abandoned-temp-files.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
-import { TempArtifact } from './publish/temp-file.ts';
 import { newRecord } from './publish/verification-record.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
 
@@ -47,33 +47,8 @@ export async function run(
 ): Promise<RunResult> {
   const { logger } = deps;
   const planned = await plan(config, signal);
-  const { removed, inUse } = planned.tempFiles;
-  if (removed.length > 0) {
-    logger.info(
-      'stale-temp-removed',
-      `removed ${removed.length} temp file(s) left by an interrupted run`,
-      { files: removed },
-    );
-  }
-  if (inUse.length > 0) {
-    logger.info(
-      'temp-in-use',
-      `left ${inUse.length} temp file(s) alone: another run may be writing them (changed within ${abandonedAfterMs / 1000} s)`,
-      { files: inUse },
-    );
-  }
-  let start: WholeStart | undefined;
-  if (planned.action === 'download') {
-    logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
-    warnAboutUrlExpiry(config, logger, deps.remainingMs());
-  } else if (planned.action === 'revalidate') {
-    // Before the conditional request too: if the object changed, it is a full download.
-    warnAboutUrlExpiry(config, logger, deps.remainingMs());
-    const { record } = planned;
-    const next = await keepOrRefetch(config, deps, record, signal);
-    if (next.outcome === 'download') start = next.start;
-    else return { ...next, bytes: record.sizeBytes, sha256: record.sha256, resumedBytes: 0 };
-  } else {
+  reportTempFiles(logger, planned.tempFiles);
+  if (planned.action === 'skip') {
     logger.info(
       'already-present',
       'the artifact in place matches ARTIFACT_SHA256; not downloading',
@@ -90,16 +65,37 @@ export async function run(
       resumedBytes: 0,
     };
   }
+  // Every request from here on is one of this session's: it counts the run's attempts.
+  const session = new DownloadSession(config, deps);
+  let handedOver: Response | undefined;
+  if (planned.action === 'download') {
+    logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
+    warnAboutUrlExpiry(config, logger, deps.remainingMs());
+  } else {
+    // Before the conditional request too: if the object changed, it is a full download.
+    warnAboutUrlExpiry(config, logger, deps.remainingMs());
+    const { record } = planned;
+    const next = await keepOrRefetch(config, session, record, signal).catch((error: unknown) => {
+      throw withAttempts(error, session);
+    });
+    if (next.outcome === 'download') handedOver = next.response;
+    else
+      return {
+        ...next,
+        bytes: record.sizeBytes,
+        sha256: record.sha256,
+        attempts: session.attempts,
+        resumedBytes: 0,
+      };
+  }
 
   const temp = await TempArtifact.create(config.outputPath).catch((error: unknown) => {
-    if (start?.response !== undefined) discardBody(start.response.body);
+    if (handedOver !== undefined) discardBody(handedOver.body);
     throw error;
   });
   let published = false;
-  let attempts: number | undefined;
   try {
-    const { version, ...report } = await download(config, deps, temp, signal, start);
-    attempts = report.attempts;
+    const { version, resumedBytes } = await download(config, session, temp, signal, handedOver);
     const { sha256, jarCheck } = await verifyArtifact(config, temp, signal);
     if (jarCheck === 'not-a-zip') {
       logger.warn(
@@ -123,10 +119,11 @@ export async function run(
         },
       );
     }
-    return { outcome: 'downloaded', bytes: temp.bytesWritten, sha256, ...report };
+    const bytes = temp.bytesWritten;
+    return { outcome: 'downloaded', bytes, sha256, attempts: session.attempts, resumedBytes };
   } catch (error) {
     if (error instanceof LoaderError) {
-      error.details.attempts ??= attempts;
+      withAttempts(error, session);
       error.details.bytes ??= temp.bytesWritten;
       // For audit: the digest of a complete body that was refused.
       if (temp.bytesWritten === config.expectedSizeBytes) error.details.sha256 ??= temp.digestHex();
@@ -134,6 +131,30 @@ export async function run(
     throw error;
   } finally {
     if (!published) await temp.discard();
+  }
+}
+
+/** The run's attempts on the error that ends it: counted by the session, and told here. */
+function withAttempts(error: unknown, session: DownloadSession): unknown {
+  if (error instanceof LoaderError) error.details.attempts = session.attempts;
+  return error;
+}
+
+/** Events for the temp files plan swept: removed (abandoned), or left to a run still writing them. */
+function reportTempFiles(logger: Logger, { removed, inUse }: TempFileSweep): void {
+  if (removed.length > 0) {
+    logger.info(
+      'stale-temp-removed',
+      `removed ${removed.length} temp file(s) left by an interrupted run`,
+      { files: removed },
+    );
+  }
+  if (inUse.length > 0) {
+    logger.info(
+      'temp-in-use',
+      `left ${inUse.length} temp file(s) alone: another run may be writing them (changed within ${abandonedAfterMs / 1000} s)`,
+      { files: inUse },
+    );
   }
 }
 

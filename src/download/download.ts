@@ -1,19 +1,16 @@
+import type { TempArtifact } from '../artifact/temp-artifact.ts';
 import type { LoaderConfig } from '../config/types.ts';
-import { LoaderError } from '../errors.ts';
-import type { TempArtifact } from '../publish/temp-file.ts';
-import { openFirstPart, openingOf } from './first-part.ts';
-import type { ObjectVersion } from './object-version.ts';
-import { downloadParts } from './parallel.ts';
-import { retry } from './retry.ts';
-import { type Part, partCountFor, planParts } from './segments.ts';
-import { type DownloadDependencies, DownloadSession } from './session.ts';
-import { downloadWhole, type WholeStart } from './whole.ts';
-
-export type { DownloadDependencies } from './session.ts';
+import type { Response } from './http/request.ts';
+import { downloadParts } from './parts/download-parts.ts';
+import { openFirstPart } from './parts/first-part.ts';
+import { openingOf } from './parts/opening.ts';
+import type { Part } from './parts/part.ts';
+import { partCountFor, planParts } from './parts/plan.ts';
+import type { ObjectVersion } from './revalidate/object-version.ts';
+import type { DownloadSession } from './session.ts';
+import { downloadWhole } from './whole/download-whole.ts';
 
 export interface DownloadReport {
-  /** 1 plus every retry, in all parts together: 1 means nothing failed. */
-  readonly attempts: number;
   /** Bytes kept from failed attempts and not downloaded again. */
   readonly resumedBytes: number;
   /** Validators of the response that began the file. */
@@ -24,46 +21,31 @@ export interface DownloadReport {
  * The download stage, into one temp file: in parts over several connections
  * when the artifact is large enough and the server shows it can (see
  * openFirstPart), otherwise, or when a part does not come back as asked, on
- * one connection. Either way the file ends hashed, in order. `start` is an
- * answer already received to a conditional request (see revalidate) made as
- * this download's first request: with the Range of part 0 (firstPartOf) when
- * the artifact comes in parts, without one otherwise.
+ * one connection. Either way the file ends hashed, in order. `handedOver` is
+ * an answer already received to a conditional request (see revalidate) made
+ * as this download's first request, in the session's first-bytes loop: with
+ * the Range of part 0 (firstPartOf) when the artifact comes in parts, without
+ * one otherwise. Attempts are counted by the session.
  */
 export async function download(
   config: LoaderConfig,
-  deps: DownloadDependencies,
+  session: DownloadSession,
   temp: TempArtifact,
   signal: AbortSignal,
-  start?: WholeStart,
+  handedOver?: Response,
 ): Promise<DownloadReport> {
-  const session = new DownloadSession(config, deps);
+  session.progress.begin();
   // A bar on a terminal is redrawn on time, not only when bytes arrive, as curl's meter is.
   const redraw = config.progressBar
     ? setInterval(() => session.progress.tick(), config.progressIntervalMs).unref()
     : undefined;
-  // Retries before a handed-over answer were counted where it was asked for.
-  const attempts = () => session.attempts + (start?.attempt ?? 1) - 1;
   try {
     const parts = partsOf(config);
-    if (parts === undefined) {
-      const resumedBytes = await downloadWhole(session, temp, signal, start);
-      return { attempts: attempts(), resumedBytes, version: session.version };
-    }
-    try {
-      const resumedBytes = await downloadInPartsOrWhole(
-        session,
-        config,
-        parts,
-        temp,
-        signal,
-        start,
-      );
-      return { attempts: attempts(), resumedBytes, version: session.version };
-    } catch (error) {
-      // Each retry loop numbers its own attempts; the run's count is 1 plus all their retries.
-      if (error instanceof LoaderError) error.details.attempts = attempts();
-      throw error;
-    }
+    const resumedBytes =
+      parts === undefined
+        ? await downloadWhole(session, temp, session.firstBytes, signal, handedOver)
+        : await downloadInPartsOrWhole(session, config, parts, temp, signal, handedOver);
+    return { resumedBytes, version: session.version };
   } finally {
     clearInterval(redraw);
   }
@@ -92,28 +74,24 @@ async function downloadInPartsOrWhole(
   parts: readonly [Part, ...Part[]],
   temp: TempArtifact,
   signal: AbortSignal,
-  start: WholeStart | undefined,
+  handedOver: Response | undefined,
 ): Promise<number> {
   const { logger } = session;
   const [firstPart] = parts;
-  const { value: opening, attempts } =
-    start?.response === undefined
-      ? await retry(
+  const opening =
+    handedOver === undefined
+      ? await session.firstBytes.run(
           () => openFirstPart(session.context, firstPart, signal),
-          session.policy,
           signal,
           session.onRetry(() => 0, 0),
         )
-      : {
-          value: await openingOf(session.context, start.response, firstPart),
-          attempts: start.attempt,
-        };
+      : await openingOf(session.context, handedOver, firstPart);
   if (opening.kind !== 'parts') {
     logger.info('single-connection', `downloading on one connection: ${opening.reason}`, {
       reason: opening.reason,
     });
     const response = opening.kind === 'whole' ? opening.response : undefined;
-    return downloadWhole(session, temp, signal, { attempt: attempts, response });
+    return downloadWhole(session, temp, session.firstBytes, signal, response);
   }
   session.context.onWholeObject(opening.response.headers);
   const connections = Math.min(config.connections, parts.length);
@@ -122,13 +100,7 @@ async function downloadInPartsOrWhole(
     connections,
     partBytes: firstPart.lastByte + 1,
   });
-  const outcome = await downloadParts(
-    session,
-    temp,
-    parts,
-    { ...opening, attempts, connections },
-    signal,
-  );
+  const outcome = await downloadParts(session, temp, parts, opening, connections, signal);
   if (outcome.kind === 'done') return outcome.resumedBytes;
   logger.warn(
     'restart',
@@ -136,5 +108,5 @@ async function downloadInPartsOrWhole(
     { discardedBytes: outcome.writtenBytes, reason: outcome.reason, fallback: 'single-connection' },
   );
   await temp.reset();
-  return downloadWhole(session, temp, signal);
+  return downloadWhole(session, temp, session.newLoop(), signal);
 }

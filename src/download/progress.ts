@@ -36,6 +36,12 @@ export class ProgressTracker {
     this.#rateFromTime = this.#lastReportAt;
   }
 
+  /** Starts measuring from now, as if made now: the download begins (a re-run asked first). */
+  begin(): void {
+    this.#lastReportAt = this.#now();
+    this.#rateFromTime = this.#lastReportAt;
+  }
+
   /** Starts measuring the rate again from `bytes` (a new attempt, resumed or restarted). */
   restart(bytes: number): void {
     this.#rateFromBytes = bytes;

@@ -3,10 +3,14 @@ import type { LoaderConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import { urlValidityOf } from '../plan/url-expiry.ts';
-import type { AttemptContext } from './attempt.ts';
-import { type ObjectVersion, objectVersionOf, unknownVersion } from './object-version.ts';
+import type { AttemptContext } from './attempt-context.ts';
 import { ProgressTracker } from './progress.ts';
-import type { RetryEvent, RetryPolicy } from './retry.ts';
+import { type RetryEvent, RetryLoop, type RetryPolicy } from './retry/retry.ts';
+import {
+  type ObjectVersion,
+  objectVersionOf,
+  unknownVersion,
+} from './revalidate/object-version.ts';
 
 export interface DownloadDependencies {
   readonly dispatcher: Dispatcher;
@@ -18,9 +22,10 @@ export interface DownloadDependencies {
 }
 
 /**
- * What every request of one download shares, whether it fetches the whole
- * file or a part: the request context, the retry policy, one progress tracker
- * and the count of retries, in all parts together.
+ * What every request of one run shares, whether it asks whether the file
+ * changed, fetches the whole file or a part: the request context, the retry
+ * policy, one progress tracker, and the count of attempts: every retry, in
+ * all parts together, is counted here and nowhere else.
  */
 export class DownloadSession {
   readonly context: AttemptContext;
@@ -29,6 +34,12 @@ export class DownloadSession {
   readonly logger: Logger;
   /** Validators of the response that began the file (the 200, or part 0's 206). */
   version: ObjectVersion = unknownVersion;
+  /**
+   * The retry loop of the file's first bytes: the first request (the
+   * conditional one of a re-run, or the one for part 0) and the download that
+   * takes its answer over (part 0, or the whole file on one connection).
+   */
+  readonly firstBytes: RetryLoop;
   #retries = 0;
 
   constructor(config: LoaderConfig, deps: DownloadDependencies) {
@@ -63,9 +74,15 @@ export class DownloadSession {
       maxDelayMs: config.backoffMaxMs,
       remainingMs: deps.remainingMs,
     };
+    this.firstBytes = new RetryLoop(this.policy);
   }
 
-  /** 1 plus every retry so far, in any part: 1 means nothing failed. */
+  /** A retry loop of its own, for other bytes: a part after the first, or a fresh start. */
+  newLoop(): RetryLoop {
+    return new RetryLoop(this.policy);
+  }
+
+  /** 1 plus every retry so far, in any loop and any part: 1 means nothing failed. */
   get attempts(): number {
     return this.#retries + 1;
   }

@@ -1,4 +1,4 @@
-import type { ObjectVersion } from '../download/object-version.ts';
+import type { ObjectVersion } from '../download/revalidate/object-version.ts';
 
 /** Start of the range of modification times derived from a digest. */
 const derivedEpochMs = Date.UTC(2000, 0, 1);

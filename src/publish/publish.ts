@@ -1,9 +1,9 @@
 import { access, lutimes, open, rename } from 'node:fs/promises';
+import { tempFileRemovedError } from '../artifact/abandoned-temp-files.ts';
+import type { TempArtifact } from '../artifact/temp-artifact.ts';
+import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { WriteError } from '../errors.ts';
-import { tempFileRemovedError } from './abandoned-temp-files.ts';
-import type { TempArtifact } from './temp-file.ts';
 import { removeRecord, type VerificationRecord, writeRecord } from './verification-record.ts';
-import { writeErrorFor } from './write-errors.ts';
 
 /** What is published with the artifact: its modification time and its verification record. */
 export interface PublishOptions {

@@ -1,11 +1,11 @@
 import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ObjectVersion } from '../download/object-version.ts';
+import { artifactMode, tempNameFor } from '../artifact/temp-name.ts';
+import { writeErrorFor } from '../artifact/write-errors.ts';
+import type { ObjectVersion } from '../download/revalidate/object-version.ts';
 import { redactUrl } from '../log/redact.ts';
 import type { JarCheckOutcome } from '../verify/verify-artifact.ts';
 import { loaderVersion } from '../version.ts';
-import { artifactMode, tempNameFor } from './temp-file.ts';
-import { writeErrorFor } from './write-errors.ts';
 
 /**
  * What the loader knew of the artifact it published, kept beside it

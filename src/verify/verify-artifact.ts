@@ -1,8 +1,8 @@
+import { tempFileRemovedError } from '../artifact/abandoned-temp-files.ts';
+import type { TempArtifact } from '../artifact/temp-artifact.ts';
+import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { LoaderConfig } from '../config/types.ts';
 import { IntegrityError, LoaderError, SizeMismatchError } from '../errors.ts';
-import { tempFileRemovedError } from '../publish/abandoned-temp-files.ts';
-import type { TempArtifact } from '../publish/temp-file.ts';
-import { writeErrorFor } from '../publish/write-errors.ts';
 import { checkZipStructure } from './zip.ts';
 import { zipEvidence } from './zip-sniff.ts';
 import { withFileSource } from './zip-source.ts';

@@ -28,10 +28,31 @@ describe('ProgressTracker', () => {
     tracker.update(160); // 2 s later
     assert.equal(reports.length, 2);
     assert.equal(reports[1]?.rateBytesPerSecond, Math.round(160 / 2.3));
-    assert.ok((reports[1]?.etaSeconds ?? 0) > 0);
+    // 840 bytes left at 160 bytes in 2.3 s, to a tenth of a second.
+    assert.equal(reports[1]?.etaSeconds, Math.round((840 / (160 / 2.3)) * 10) / 10);
     now = 2400;
     tracker.update(1000);
     assert.equal(reports.at(-1)?.percent, 100);
+  });
+
+  it('begin() measures from then: the time before the download (a conditional request) does not count', () => {
+    let now = 0;
+    const reports: ProgressReport[] = [];
+    const tracker = new ProgressTracker(
+      1000,
+      2000,
+      (report) => reports.push(report),
+      () => now,
+    );
+    now = 5000;
+    tracker.begin();
+    now = 5100;
+    tracker.update(50); // 100 ms after begin, under 10%: silent
+    assert.equal(reports.length, 0);
+    now = 7200;
+    tracker.update(60); // 2.1 s after begin
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]?.rateBytesPerSecond, Math.round(60 / 2.2));
   });
 
   it('redraws the latest count on a tick once the interval has passed, never before the first byte', () => {

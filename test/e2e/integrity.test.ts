@@ -8,7 +8,7 @@ import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { abandonedAfterMs } from '../../src/publish/abandoned-temp-files.ts';
+import { abandonedAfterMs } from '../../src/artifact/abandoned-temp-files.ts';
 import { firstEventNamed, lastEvent } from '../helpers/events.ts';
 import {
   type ArtifactServer,

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { request } from 'undici';
-import { unexpectedAnswerError } from '../../src/download/response-checks.ts';
+import { unexpectedAnswerError } from '../../src/download/http/unexpected-answer.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { Redactor, redactUrl } from '../../src/log/redact.ts';
 import {

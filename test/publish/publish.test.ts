@@ -4,9 +4,10 @@ import { mkdtemp, readdir, readFile, rm, stat, symlink, unlink, writeFile } from
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { TempArtifact } from '../../src/artifact/temp-artifact.ts';
+import { isTempNameFor } from '../../src/artifact/temp-name.ts';
 import { WriteError } from '../../src/errors.ts';
 import { publishAtomically } from '../../src/publish/publish.ts';
-import { isTempNameFor, TempArtifact } from '../../src/publish/temp-file.ts';
 
 describe('TempArtifact and publishAtomically', () => {
   let dir: string;

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { TempArtifact } from '../../src/artifact/temp-artifact.ts';
 import { publishAtomically } from '../../src/publish/publish.ts';
-import { TempArtifact } from '../../src/publish/temp-file.ts';
 import {
   readRecord,
   recordPathFor,

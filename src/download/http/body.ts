@@ -1,0 +1,120 @@
+import { LoaderError, SizeMismatchError } from '../../errors.ts';
+import { redactUrl } from '../../log/redact.ts';
+import { errorForNetworkFailure } from './classify.ts';
+import { releaseChunks } from './release-chunks.ts';
+import { discardBody, isTransportError, type Response } from './request.ts';
+
+/** Where a body goes: the whole file, or one part of it. */
+export interface BodyTarget {
+  /** Offset in the file of the target's first byte: 0 for the whole file. */
+  readonly firstByte: number;
+  /** Bytes the target holds when complete: a body may not run past them. */
+  readonly sizeBytes: number;
+  /** The size in words, for messages: `the expected 1024 bytes (ARTIFACT_EXPECTED_SIZE)`. */
+  readonly sizeLabel: string;
+  /** Bytes of the target already written. */
+  writtenBytes(): number;
+  /** Writes the chunks right after the bytes already written. */
+  write(chunks: Buffer[]): Promise<void>;
+}
+
+/** Chunks are gathered up to this size and written with one writev(2): fewer syscalls, same memory bound. */
+const writeBatchBytes = 1024 * 1024;
+
+/**
+ * Streams a response body into `target` after the bytes it already holds.
+ * `onBytes` hears the target's bytes received so far. A body that would run
+ * past the target is cut before the first byte too many is written; a body
+ * that ends short, breaks off or stalls keeps what arrived and throws a
+ * transient error; an abort of `signal` stops the body, whoever requested it.
+ */
+export async function streamBody(
+  response: Response,
+  target: BodyTarget,
+  onBytes: (receivedBytes: number) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const where = redactUrl(response.url);
+  const limit = target.sizeBytes;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  // At most one write in flight while the next batch arrives: the network and the disk
+  // overlap, memory stays bounded by two batches, and what is counted as written
+  // (and, for the whole file, hashed) is only ever what the disk took.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await writing;
+    if (batchBytes === 0) return;
+    const chunks = batch;
+    batch = [];
+    batchBytes = 0;
+    // Written (and, on one connection, hashed): free the memory now, not at some later collection.
+    writing = target.write(chunks).then(() => releaseChunks(chunks));
+    // Awaited at the next flush; until then a failure must not count as unhandled.
+    writing.catch(() => {});
+  };
+  const stop = () => response.body.destroy(signal.reason);
+  signal.addEventListener('abort', stop, { once: true });
+  let receivedBytes = target.writtenBytes();
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      if (receivedBytes + chunk.byteLength > limit) {
+        discardBody(response.body);
+        throw new SizeMismatchError(
+          `size mismatch: ${where} sent more than ${target.sizeLabel}; stopped before writing byte ${target.firstByte + limit + 1}`,
+          { details: { expectedBytes: limit } },
+        );
+      }
+      batch.push(chunk);
+      batchBytes += chunk.byteLength;
+      receivedBytes += chunk.byteLength;
+      onBytes(receivedBytes);
+      if (batchBytes >= writeBatchBytes) await flush();
+    }
+    await flush();
+    await writing;
+  } catch (error) {
+    // A failed write is the error that matters; otherwise the bytes that arrived are good.
+    await writing;
+    if (error instanceof LoaderError) throw error;
+    if (signal.aborted) throw signal.reason;
+    if (!isTransportError(error)) throw error;
+    await flush();
+    await writing;
+    // Every byte arrived before the answer broke off (a chunked body cut before its last
+    // chunk, a reset right after the end): the body is whole. Retrying would ask for an
+    // empty range, which servers answer with 200 or 416.
+    if (target.writtenBytes() === limit) return;
+    throw errorForNetworkFailure(error, where);
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  if (target.writtenBytes() < limit) throw completeButShortError(response, target, where);
+}
+
+/**
+ * The body ended the way a whole message ends, short of the target. That is
+ * not a truncation: a truncated body breaks off (a reset, a close before its
+ * Content-Length or its last chunk, a stall) and is retried above. A chunked
+ * body ended by its last (empty) chunk, or a body without a length ended by a
+ * clean close, is a complete message (RFC 9112 §6.3, §8), so the server has
+ * another size for the object than expected: the same answer again would not
+ * change that, as a differing Content-Length would not. Not retried.
+ */
+function completeButShortError(
+  response: Response,
+  target: BodyTarget,
+  where: string,
+): SizeMismatchError {
+  const received = target.writtenBytes();
+  const encoding = response.headers['transfer-encoding'];
+  const framing = /chunked/i.test(String(encoding ?? ''))
+    ? 'its chunked body ended with the last chunk'
+    : response.headers['content-length'] === undefined
+      ? 'the server closed the connection at the end of a body without a length'
+      : 'its Content-Length was reached';
+  return new SizeMismatchError(
+    `size mismatch: ${where} sent a complete answer that ends after ${received} of ${target.sizeLabel} (${framing}); the object there has another size, so it is not asked for again`,
+    { details: { expectedBytes: target.sizeBytes, receivedBytes: received } },
+  );
+}

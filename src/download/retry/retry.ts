@@ -1,0 +1,82 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LoaderError, toLoaderError } from '../../errors.ts';
+import { type BackoffPolicy, backoffDelayMs } from './backoff.ts';
+
+export interface RetryPolicy extends BackoffPolicy {
+  readonly maxAttempts: number;
+  /** Milliseconds left before the overall deadline; a retry that cannot start in time is not waited for. */
+  readonly remainingMs: () => number;
+  readonly random?: () => number;
+}
+
+export interface RetryEvent {
+  /** The attempt that just failed (1-based, in its loop). */
+  readonly attempt: number;
+  readonly error: LoaderError;
+  readonly delayMs: number;
+}
+
+/**
+ * Attempts at the same bytes, numbered from 1 against `maxAttempts`. A loop
+ * may run more than once: the loop of the first request (conditional, or for
+ * part 0) runs on as the loop of the download that takes its answer over
+ * (part 0, or the whole file), so the answer is that download's first attempt
+ * and their retries count against one budget. The run's total is counted by
+ * whoever listens to the retries (see DownloadSession), not here.
+ */
+export class RetryLoop {
+  readonly #policy: RetryPolicy;
+  #attempt = 1;
+
+  constructor(policy: RetryPolicy) {
+    this.#policy = policy;
+  }
+
+  /**
+   * Runs `operation` until it succeeds, fails permanently, runs out of attempts
+   * or the signal aborts. The operation knows nothing of backoff; only errors
+   * marked `transient` are retried ("unknown errors are not retried"). Every
+   * wait is abortable: an abort ends the wait at once with the signal's reason.
+   */
+  async run<T>(
+    operation: (attempt: number) => Promise<T>,
+    signal: AbortSignal,
+    onRetry: (event: RetryEvent) => void,
+  ): Promise<T> {
+    const policy = this.#policy;
+    let lastFailure: LoaderError | undefined;
+    for (; ; this.#attempt += 1) {
+      const attempt = this.#attempt;
+      signal.throwIfAborted();
+      try {
+        return await operation(attempt);
+      } catch (caught) {
+        if (signal.aborted) throw withLastFailure(signal.reason, lastFailure);
+        const error = toLoaderError(caught);
+        lastFailure = error;
+        if (!error.transient || attempt >= policy.maxAttempts) throw error;
+        const delayMs = backoffDelayMs(attempt, policy, error.retryAfterMs, policy.random);
+        if (delayMs >= policy.remainingMs()) {
+          // Waiting would only end in the deadline: fail now, with the real reason.
+          error.details.gaveUp = 'the next attempt could not start before the deadline';
+          throw error;
+        }
+        onRetry({ attempt, error, delayMs });
+        await sleep(delayMs, undefined, { signal }).catch(() => {
+          throw withLastFailure(signal.reason, lastFailure);
+        });
+      }
+    }
+  }
+}
+
+/**
+ * An abort (deadline, signal) still says why the last attempt failed: a run
+ * cut by the deadline after five stalled attempts should say "stalled", not
+ * only "deadline".
+ */
+function withLastFailure(reason: unknown, lastFailure: LoaderError | undefined): unknown {
+  if (reason instanceof LoaderError && lastFailure !== undefined)
+    reason.details.lastFailure ??= lastFailure.message;
+  return reason;
+}
