@@ -5,7 +5,7 @@ import type { Redactor } from '../log/redact.ts';
 import { urlValidityOf } from '../plan/url-expiry.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import { ProgressTracker } from './progress.ts';
-import { type RetryEvent, RetryLoop, type RetryPolicy } from './retry/retry.ts';
+import { type RetryListener, RetryLoop, type RetryPolicy } from './retry/retry.ts';
 import {
   type ObjectVersion,
   objectVersionOf,
@@ -87,10 +87,13 @@ export class DownloadSession {
     return this.#retries + 1;
   }
 
-  /** A retry listener that logs the `retry` event (naming the part, if any) and counts it. */
-  onRetry(keptBytes: () => number, part?: number): (event: RetryEvent) => void {
-    return ({ attempt, error, delayMs }) => {
-      this.#retries += 1;
+  /**
+   * A retry listener that logs the `retry` event (naming the part, if any)
+   * when a retry is decided, and counts the retry once it begins: a retry cut
+   * off during its wait is not an attempt made.
+   */
+  onRetry(keptBytes: () => number, part?: number): RetryListener {
+    const decided: RetryListener['decided'] = ({ attempt, error, delayMs }) => {
       const of = part === undefined ? '' : ` of part ${part}`;
       this.logger.warn(
         'retry',
@@ -105,6 +108,12 @@ export class DownloadSession {
           keptBytes: keptBytes(),
         },
       );
+    };
+    return {
+      decided,
+      started: () => {
+        this.#retries += 1;
+      },
     };
   }
 }

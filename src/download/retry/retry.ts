@@ -9,6 +9,17 @@ export interface RetryPolicy extends BackoffPolicy {
   readonly random?: () => number;
 }
 
+/**
+ * Hears a loop's retries: `decided` when a failed attempt will be retried
+ * (before the wait, so the wait can be logged), `started` when the wait is
+ * over and the retry begins. A retry cut off during its wait (deadline,
+ * signal) was decided but never made: it is not an attempt.
+ */
+export interface RetryListener {
+  readonly decided: (event: RetryEvent) => void;
+  readonly started: () => void;
+}
+
 export interface RetryEvent {
   /** The attempt that just failed (1-based, in its loop). */
   readonly attempt: number;
@@ -41,7 +52,7 @@ export class RetryLoop {
   async run<T>(
     operation: (attempt: number) => Promise<T>,
     signal: AbortSignal,
-    onRetry: (event: RetryEvent) => void,
+    listener: RetryListener,
   ): Promise<T> {
     const policy = this.#policy;
     let lastFailure: LoaderError | undefined;
@@ -61,10 +72,11 @@ export class RetryLoop {
           error.details.gaveUp = 'the next attempt could not start before the deadline';
           throw error;
         }
-        onRetry({ attempt, error, delayMs });
+        listener.decided({ attempt, error, delayMs });
         await sleep(delayMs, undefined, { signal }).catch(() => {
           throw withLastFailure(signal.reason, lastFailure);
         });
+        listener.started();
       }
     }
   }

@@ -12,7 +12,7 @@ function retry<T>(
   signal: AbortSignal,
   onRetry: (event: RetryEvent) => void,
 ): Promise<T> {
-  return new RetryLoop(policy).run(operation, signal, onRetry);
+  return new RetryLoop(policy).run(operation, signal, { decided: onRetry, started: () => {} });
 }
 
 describe('retry', () => {
@@ -85,7 +85,7 @@ describe('retry', () => {
         return 'answer';
       },
       signal,
-      (event) => seen.push(event.attempt),
+      { decided: (event) => seen.push(event.attempt), started: () => {} },
     );
     assert.equal(answer, 'answer');
     // The download that took it over: its first attempt is the answer's.
@@ -96,7 +96,7 @@ describe('retry', () => {
           throw new FetchError('reset', { transient: true });
         },
         signal,
-        (event) => seen.push(event.attempt),
+        { decided: (event) => seen.push(event.attempt), started: () => {} },
       )
       .catch((caught: unknown) => caught);
     assert.deepEqual(
@@ -130,14 +130,46 @@ describe('retry', () => {
 
   it('ends a backoff sleep at once when the signal aborts, with its reason', async () => {
     const controller = new AbortController();
-    const pending = retry(
+    let started = 0;
+    const pending = new RetryLoop({ ...fast, maxDelayMs: 60_000 }).run(
       async () => {
         throw new FetchError('503', { transient: true, retryAfterMs: 30_000 });
       },
-      { ...fast, maxDelayMs: 60_000 },
       controller.signal,
-      () => setImmediate(() => controller.abort(new InterruptedError('SIGTERM'))),
+      {
+        decided: () => setImmediate(() => controller.abort(new InterruptedError('SIGTERM'))),
+        started: () => {
+          started += 1;
+        },
+      },
     );
     await assert.rejects(pending, InterruptedError);
+    assert.equal(started, 0, 'a retry cut off during its wait was never made');
+  });
+
+  it('tells when a retry begins, after its wait, once per retry made', async () => {
+    const order: string[] = [];
+    let calls = 0;
+    await new RetryLoop(fast).run(
+      async (attempt) => {
+        order.push(`attempt ${attempt}`);
+        calls += 1;
+        if (calls < 3) throw new FetchError('reset', { transient: true });
+      },
+      new AbortController().signal,
+      {
+        decided: (event) => order.push(`decided after ${event.attempt}`),
+        started: () => order.push('started'),
+      },
+    );
+    assert.deepEqual(order, [
+      'attempt 1',
+      'decided after 1',
+      'started',
+      'attempt 2',
+      'decided after 2',
+      'started',
+      'attempt 3',
+    ]);
   });
 });
