@@ -134,9 +134,9 @@ export async function run(
   }
 }
 
-/** The run's attempts on the error that ends it: counted by the session, and told here. */
+/** The run's attempts on the error that ends it, once a request was made: counted by the session, and told here. */
 function withAttempts(error: unknown, session: DownloadSession): unknown {
-  if (error instanceof LoaderError) error.details.attempts = session.attempts;
+  if (error instanceof LoaderError && session.requested) error.details.attempts = session.attempts;
   return error;
 }
 

@@ -41,6 +41,7 @@ export class DownloadSession {
    */
   readonly firstBytes: RetryLoop;
   #retries = 0;
+  #requested = false;
 
   constructor(config: LoaderConfig, deps: DownloadDependencies) {
     this.logger = deps.logger;
@@ -87,13 +88,18 @@ export class DownloadSession {
     return this.#retries + 1;
   }
 
+  /** Whether any request was made: a run stopped before its first has no attempts to report. */
+  get requested(): boolean {
+    return this.#requested;
+  }
+
   /**
    * A retry listener that logs the `retry` event (naming the part, if any)
-   * when a retry is decided, and counts the retry once it begins: a retry cut
-   * off during its wait is not an attempt made.
+   * and counts it, and notes that a request was made.
    */
   onRetry(keptBytes: () => number, part?: number): RetryListener {
     const decided: RetryListener['decided'] = ({ attempt, error, delayMs }) => {
+      this.#retries += 1;
       const of = part === undefined ? '' : ` of part ${part}`;
       this.logger.warn(
         'retry',
@@ -112,7 +118,7 @@ export class DownloadSession {
     return {
       decided,
       started: () => {
-        this.#retries += 1;
+        this.#requested = true;
       },
     };
   }

@@ -6,11 +6,18 @@ export function finalFields(
   startedAt: number,
   startupMs: number | undefined,
 ): Record<string, unknown> {
+  // The error's own fields first, then those the run adds on its way out, always in this order.
+  const { attempts, gaveUp, lastFailure, bytes, sha256, ...own } = error.details;
   const fields: Record<string, unknown> = {
     outcome: 'failed',
     exitCode: error.exitCode,
     code: error.code,
-    ...error.details,
+    ...own,
+    attempts,
+    gaveUp,
+    lastFailure,
+    bytes,
+    sha256,
     durationMs: Math.round(performance.now() - startedAt),
     startupMs,
   };

@@ -10,14 +10,15 @@ export interface RetryPolicy extends BackoffPolicy {
 }
 
 /**
- * Hears a loop's retries: `decided` when a failed attempt will be retried
- * (before the wait, so the wait can be logged), `started` when the wait is
- * over and the retry begins. A retry cut off during its wait (deadline,
- * signal) was decided but never made: it is not an attempt.
+ * Hears a loop's attempts: `started` as each begins (the first included),
+ * `decided` when a failed one will be retried, before the wait, so the wait
+ * can be logged. A retry is counted once decided: the run's `attempts` is 1
+ * plus every `retry` event logged, even when the deadline, a signal or
+ * another part cut its wait short.
  */
 export interface RetryListener {
   readonly decided: (event: RetryEvent) => void;
-  readonly started: () => void;
+  readonly started: (attempt: number) => void;
 }
 
 export interface RetryEvent {
@@ -59,6 +60,7 @@ export class RetryLoop {
     for (; ; this.#attempt += 1) {
       const attempt = this.#attempt;
       signal.throwIfAborted();
+      listener.started(attempt);
       try {
         return await operation(attempt);
       } catch (caught) {
@@ -76,7 +78,6 @@ export class RetryLoop {
         await sleep(delayMs, undefined, { signal }).catch(() => {
           throw withLastFailure(signal.reason, lastFailure);
         });
-        listener.started();
       }
     }
   }

@@ -144,10 +144,10 @@ describe('retry', () => {
       },
     );
     await assert.rejects(pending, InterruptedError);
-    assert.equal(started, 0, 'a retry cut off during its wait was never made');
+    assert.equal(started, 1, 'the retry cut off during its wait never began');
   });
 
-  it('tells when a retry begins, after its wait, once per retry made', async () => {
+  it('tells when each attempt begins and when a retry is decided, in order', async () => {
     const order: string[] = [];
     let calls = 0;
     await new RetryLoop(fast).run(
@@ -159,16 +159,17 @@ describe('retry', () => {
       new AbortController().signal,
       {
         decided: (event) => order.push(`decided after ${event.attempt}`),
-        started: () => order.push('started'),
+        started: (attempt) => order.push(`started ${attempt}`),
       },
     );
     assert.deepEqual(order, [
+      'started 1',
       'attempt 1',
       'decided after 1',
-      'started',
+      'started 2',
       'attempt 2',
       'decided after 2',
-      'started',
+      'started 3',
       'attempt 3',
     ]);
   });
