@@ -312,7 +312,8 @@ describe('fault server: faults', () => {
     await waitFor(() => server.requests[0]?.bytesSent === 300);
     const startedMs = performance.now();
     await server.close();
-    assert.ok(performance.now() - startedMs < 1000);
+    // Generous for two busy cores; a close() that waited for the stall would never return.
+    assert.ok(performance.now() - startedMs < 10_000);
     const res = await pending;
     assert.deepEqual(res.body, artifact.subarray(0, 300));
     assert.equal(server.requests[0]?.clientAborted, false, 'the server, not the client, closed it');
