@@ -59,3 +59,25 @@ function ifRangeMatches(ifRange: string, validators: FileValidators): boolean {
     date === Date.parse(validators.lastModified)
   );
 }
+
+/** The bytes a 200 or 206 sends, both ends included, out of a file of `sizeBytes`. */
+export interface ByteSpan {
+  readonly firstByte: number;
+  readonly lastByte: number;
+  readonly lengthBytes: number;
+  readonly sizeBytes: number;
+  /** True for a 206 (even one that happens to cover the whole file), false for a 200. */
+  readonly partial: boolean;
+}
+
+/** The whole file for a full answer, the range for a partial one. */
+export function spanOf(
+  decision: Exclude<RangeDecision, { kind: 'unsatisfiable' }>,
+  sizeBytes: number,
+): ByteSpan {
+  const partial = decision.kind === 'partial';
+  const [firstByte, lastByte] = partial
+    ? [decision.firstByte, decision.lastByte]
+    : [0, sizeBytes - 1];
+  return { firstByte, lastByte, lengthBytes: lastByte - firstByte + 1, sizeBytes, partial };
+}

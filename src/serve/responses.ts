@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { AccessRecord } from './access-record.ts';
 
 /** A short plain-text answer, like S3's, that never echoes the request. */
 export function sendText(
@@ -16,6 +17,16 @@ export function sendText(
     ...headers,
   });
   response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+/** A short text answer, recorded as complete: it is a single write. */
+export function reply(
+  response: ServerResponse,
+  record: AccessRecord,
+  ...rest: [status: number, text: string, headers?: Record<string, string>]
+): void {
+  record.complete = true;
+  sendText(response, ...rest);
 }
 
 /** Content-Type by extension; everything else is opaque bytes. */

@@ -3,9 +3,11 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
 import type { SigningKey } from '../signing/keys.ts';
+import type { AccessRecord } from './access-record.ts';
 import { type Admission, AdmissionControl, type AdmissionOptions } from './admission.ts';
-import { type AccessRecord, createHandler } from './handler.ts';
-import { sendText } from './responses.ts';
+import { createHandler } from './handler.ts';
+import { loggedPath, splitTarget } from './request-target.ts';
+import { reply, sendText } from './responses.ts';
 
 export interface ArtifactServerOptions {
   /** The folder whose files are served. */
@@ -40,10 +42,9 @@ function turnAway(
   record: AccessRecord,
   turn: Extract<Admission, { admitted: false }>,
 ): void {
-  record.path = (target ?? '').split('?', 1)[0]?.slice(0, 256) ?? '';
+  record.path = loggedPath(splitTarget(target).rawPath);
   record.reason = turn.reason;
-  record.complete = true;
-  sendText(response, 503, `Server busy, retry after ${turn.retryAfterSeconds} s`, {
+  reply(response, record, 503, `Server busy, retry after ${turn.retryAfterSeconds} s`, {
     'retry-after': String(turn.retryAfterSeconds),
   });
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -37,4 +38,27 @@ export class ConnectionThrottle {
     transform.once('close', () => stopped.abort());
     return transform;
   }
+}
+
+/** A per-connection cap: its rate, and the throttle of each connection. */
+export interface Pacing {
+  readonly bytesPerSecond: number;
+  /** The connection's throttle, made on its first paced response and dropped with it. */
+  throttleFor(socket: Socket): ConnectionThrottle;
+}
+
+/** Pacing at `bytesPerSecond` per connection, shared by the keep-alive requests on one. */
+export function pacingOf(bytesPerSecond: number): Pacing {
+  const throttles = new WeakMap<Socket, ConnectionThrottle>();
+  return {
+    bytesPerSecond,
+    throttleFor: (socket) => {
+      let throttle = throttles.get(socket);
+      if (throttle === undefined) {
+        throttle = new ConnectionThrottle(bytesPerSecond);
+        throttles.set(socket, throttle);
+      }
+      return throttle;
+    },
+  };
 }

@@ -84,14 +84,25 @@ describe('two loaders on one target', () => {
     await using place = await scenario();
     // A real JAR, checked as by default: the check reads the temp file back.
     place.server.setArtifact(await buildJar({ payloadBytes: 256 * 1024 }));
-    const env = { LOADER_VERIFY_JAR: 'true', LOADER_DEADLINE_SECONDS: '30' };
-    // The first run's body is paced over about five seconds, so the second, served at
-    // once, starts and sweeps while the first one writes, even on a loaded machine.
-    place.server.schedule({ kind: 'slow', bytesPerChunk: 8 * 1024, delayMs: 150 });
+    const env = {
+      LOADER_VERIFY_JAR: 'true',
+      LOADER_DEADLINE_SECONDS: '30',
+      LOADER_STALL_TIMEOUT_SECONDS: '30',
+    };
+    // The first run's body stops after a quarter until the second run, served at once, has
+    // ended: the second starts and sweeps while the first one writes, however busy the machine.
+    let secondEnded = () => {};
+    const until = new Promise<void>((resolve) => {
+      secondEnded = resolve;
+    });
+    const afterBytes = Math.floor(place.server.artifact.length / 4);
+    place.server.schedule({ kind: 'hold', afterBytes, until });
     let second: Promise<LoaderRun> | undefined;
     const first = await place.run(env, {
       onEvent: (event) => {
-        if (event.event === 'progress' && second === undefined) second = place.run(env);
+        if (event.event === 'progress' && second === undefined) {
+          second = place.run(env).finally(secondEnded);
+        }
       },
     });
     assert.ok(second, `the first run never reported progress:\n${describeRun(first)}`);

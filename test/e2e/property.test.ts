@@ -161,8 +161,10 @@ async function checkCase(input: Case, server: ArtifactServer, target: string): P
   const expectedNames =
     run.code === 0 ? publishedNames(target) : input.previousFile ? ['app.jar'] : [];
   assert.deepEqual(names, expectedNames, `no temp file left${context}`);
-  assert.ok((final.durationMs as number) < deadlineMs + 1000, `past the deadline${context}`);
-  assert.ok(run.durationMs < deadlineMs + 3000, `the process outlived the deadline${context}`);
+  // Generous for two busy cores (the timings themselves belong in the bench): a run the
+  // deadline did not cut would take several seconds more (a 1.7 s slow body per attempt).
+  assert.ok((final.durationMs as number) < deadlineMs + 2500, `past the deadline${context}`);
+  assert.ok(run.durationMs < deadlineMs + 6000, `the process outlived the deadline${context}`);
 
   checkAgainstModel(input, run, server, context);
   return `exit ${run.code}${typeof final.code === 'string' ? ` ${final.code}` : ''}`;
@@ -188,9 +190,14 @@ function checkAgainstModel(
   let kept = 0;
   for (let attempt = 1; ; attempt += 1) {
     const where = `attempt ${attempt}${context}`;
-    if (cutByDeadline && attempt >= server.requests.length) return;
     const request = server.requests[attempt - 1];
+    if (cutByDeadline && request === undefined) {
+      // Cut before this attempt could start (in the backoff after the previous one's retry).
+      assert.equal(retries.length, attempt - 1, `retry events before the cut${context}`);
+      return;
+    }
     assert.ok(request, `request for ${where}`);
+    // Every request made follows the rules, the one the deadline cut included.
     assert.equal(request.headers.range, kept > 0 ? `bytes=${kept}-` : undefined, where);
     assert.equal(request.headers['if-range'], kept > 0 ? server.etag : undefined, where);
 
@@ -198,6 +205,12 @@ function checkAgainstModel(
     const remaining = size - kept;
     const step = modelStep(fault, kept, remaining);
     const retry = retries[attempt - 1];
+    if (cutByDeadline && retry === undefined) {
+      // Cut while this attempt was under way: its outcome is the deadline, and it was the last.
+      assert.equal(server.requests.length, attempt, `no request after the cut${context}`);
+      assert.equal(retries.length, attempt - 1, `retry events before the cut${context}`);
+      return;
+    }
     if (step.kind === 'end' || (step.kind === 'maybe-end' && retry === undefined)) {
       const code = step.kind === 'end' ? step.code : 0;
       assert.equal(run.code, code, `exit code after ${where}`);

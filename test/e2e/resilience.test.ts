@@ -384,9 +384,11 @@ describe('resilience: failures that end the run', () => {
     assert.equal(failed.code, 'ERR_DEADLINE');
     assert.match(String(failed.msg), /LOADER_DEADLINE_SECONDS/);
     assert.ok((failed.durationMs as number) >= deadlineMs - 50, 'did not stop early');
-    assert.ok((failed.durationMs as number) < deadlineMs + 1000, `${failed.durationMs} ms`);
+    // Generous for two busy cores (the timings themselves belong in the bench), and still far
+    // below the 13 s the transfer would take if the deadline did not cut it.
+    assert.ok((failed.durationMs as number) < deadlineMs + 4000, `${failed.durationMs} ms`);
     // The process itself, Node's start-up included, is gone soon after.
-    assert.ok(run.durationMs < deadlineMs + 3000, `the process took ${run.durationMs} ms`);
+    assert.ok(run.durationMs < deadlineMs + 7000, `the process took ${run.durationMs} ms`);
     assert.equal(s.server.requests.length, 1);
     assert.ok((s.server.requests[0]?.bytesSent ?? 0) < artifactBytes, 'the transfer was cut');
   });

@@ -17,6 +17,10 @@ import { type Scenario, scenario } from '../helpers/scenario.ts';
 import { startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir, sha256Hex } from '../helpers/tmp.ts';
 
+const { version: packageVersion } = JSON.parse(
+  await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+
 function assertExit(run: LoaderRun, code: number): void {
   assert.equal(run.code, code, `wanted exit ${code}\n${describeRun(run)}`);
 }
@@ -60,7 +64,8 @@ describe('restarts (issue 14): the verification record', () => {
     assert.equal(record.etag, s.server.etag);
     assert.equal(record.lastModified, s.server.lastModified);
     assert.ok(Math.abs(Date.parse(record.verifiedAt) - Date.now()) < 60_000, record.verifiedAt);
-    assert.equal(typeof record.loaderVersion, 'string');
+    // The version the bundle was built with, from package.json (the build injects it).
+    assert.equal(record.loaderVersion, packageVersion);
     assert.equal((await stat(recordPathFor(s.target))).mode & 0o777, 0o644);
   });
 });

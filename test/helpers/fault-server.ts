@@ -37,6 +37,8 @@ export type Fault =
   /** Chunked, no Content-Length: the body plus `extraBytes`, 64 KiB per event-loop turn. */
   | { kind: 'oversize'; extraBytes: number }
   | { kind: 'slow'; bytesPerChunk: number; delayMs: number }
+  /** `afterBytes` of body, then nothing until `until` settles, then the rest: an overlap on cue. */
+  | { kind: 'hold'; afterBytes: number; until: Promise<unknown> }
   /** Replace the artifact (as setArtifact) just before answering, then serve this request normally. */
   | { kind: 'new-version'; body: Buffer; options?: ArtifactOptions };
 
@@ -278,6 +280,16 @@ async function applyFault(exchange: Exchange, fault: Fault, artifact: Artifact):
         chunkBytes: fault.bytesPerChunk,
         pace: () => sleep(fault.delayMs, undefined, { signal: exchange.signal }),
       });
+    case 'hold': {
+      const { signal } = exchange;
+      const aborted = new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+      return sendBody(exchange, planResponse(req, artifact, true), {
+        chunkBytes: fault.afterBytes,
+        pace: () => Promise.race([fault.until, aborted]),
+      });
+    }
     case 'reset':
     case 'close':
     case 'stall':

@@ -58,7 +58,8 @@ describe('Redactor', () => {
     const record = JSON.parse(lines[0] ?? '{}');
     assert.equal(record.event, 'failed');
     assert.equal(record.level, 'error');
-    assert.ok(typeof record.ts === 'string');
+    assert.match(record.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'an ISO 8601 time in UTC');
+    assert.ok(Math.abs(Date.parse(record.ts) - Date.now()) < 60_000, `${record.ts} is not now`);
   });
 
   it('matches the raw form sent on the wire as well as the decoded and re-encoded ones', () => {

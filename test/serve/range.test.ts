@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideRange, type FileValidators, type RangeDecision } from '../../src/serve/range.ts';
+import {
+  decideRange,
+  type FileValidators,
+  type RangeDecision,
+  spanOf,
+} from '../../src/serve/range.ts';
 
 const validators: FileValidators = {
   etag: '"abc-1"',
@@ -76,5 +81,28 @@ describe('decideRange', () => {
       full,
       'weak date',
     );
+  });
+});
+
+describe('spanOf', () => {
+  it('sends the whole file for a full answer, and an empty span for an empty file', () => {
+    assert.deepEqual(spanOf({ kind: 'full' }, 1000), {
+      firstByte: 0,
+      lastByte: 999,
+      lengthBytes: 1000,
+      sizeBytes: 1000,
+      partial: false,
+    });
+    assert.equal(spanOf({ kind: 'full' }, 0).lengthBytes, 0);
+  });
+
+  it('sends both ends of a range, inclusive', () => {
+    assert.deepEqual(spanOf({ kind: 'partial', firstByte: 5, lastByte: 5 }, 1000), {
+      firstByte: 5,
+      lastByte: 5,
+      lengthBytes: 1,
+      sizeBytes: 1000,
+      partial: true,
+    });
   });
 });

@@ -210,8 +210,9 @@ describe('the artifact server', () => {
     const requests = () =>
       logLines.map((line) => JSON.parse(line)).filter((event) => event.event === 'request');
     // The event is written when the server side of the response closes, just after the client's end.
+    // Polled for up to 5 s: on two busy cores that close can lag; a quick server costs no wait.
     const ours = async () => {
-      for (let tries = 0; tries < 100; tries += 1) {
+      for (let tries = 0; tries < 500; tries += 1) {
         const found = requests().find((event) => event.range === 'bytes=0-0');
         if (found) return found;
         await new Promise((resolve) => setTimeout(resolve, 10));
