@@ -1,12 +1,15 @@
-// The final `failed` event's fields, in the order the event has always shown them.
+// The final `failed` event's fields, in the order the event has always shown them. Each error's
+// details are built as the layers build them: its own, then what the retry loop, the parts and
+// the run add on the way out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FetchError, IntegrityError, InterruptedError, WriteError } from '../../src/errors.ts';
 import { finalFields } from '../../src/report/final-fields.ts';
 
-/** Builds the details as the layers do: the error's own, then what the retry loop, the parts and the run add. */
+/** The fields as the event prints them: a field without a value is left out of the line. */
 function fields(error: FetchError | IntegrityError | InterruptedError | WriteError) {
-  return finalFields(error, performance.now(), 42);
+  const all = finalFields(error, performance.now(), 42);
+  return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 }
 
 describe('the final failed event', () => {
