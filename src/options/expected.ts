@@ -1,3 +1,5 @@
+import { withoutUrlSecrets } from '../log/server-text.ts';
+
 /**
  * The one error style of every option, the loader's settings and the tools'
  * flags alike: a parser throws an InvalidValueError saying what was expected
@@ -19,9 +21,16 @@ export function problemOf(names: string, error: unknown): string {
   return `${names}: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** Quotes a (non-secret) value for an error message. */
+/**
+ * Quotes a value for an error message. A value may be a signed URL pasted
+ * into the wrong option: every URL in it is cut to scheme://host/path first,
+ * before the value is shortened, so no cut can leave part of a query or a
+ * password in view. `serve` and `sign` print this with no redactor behind it;
+ * for the loader it is what its redactor would show anyway.
+ */
 export function quote(raw: string): string {
   if (raw === '') return 'an empty value';
-  const shown = raw.length > 80 ? `${raw.slice(0, 80)}…` : raw;
+  const safe = withoutUrlSecrets(raw);
+  const shown = safe.length > 80 ? `${safe.slice(0, 80)}…` : safe;
   return JSON.stringify(shown);
 }

@@ -186,6 +186,32 @@ describe('runtime-loader sign', () => {
     }
   });
 
+  it('never echoes the signature of a signed URL given to the wrong flag (sign and serve)', async () => {
+    const { tmp, secretFile } = await withSecretFile(secret);
+    await using _ = tmp;
+    // Its signature starts within the 80 characters a value is shown to.
+    const signature = 'c2lnbmF0dXJlLW9mLWEtc2lnbmVkLXVybA';
+    const signed = `https://artifacts.example.com/app.jar?X-Amz-Signature=${signature}`;
+    const shown = /got "https:\/\/artifacts\.example\.com\/app\.jar"\n$/;
+    const cases: [string[], RegExp][] = [
+      [['sign', ...appJarArgs(secretFile, '--env', '--size', signed)], /--size: expected a pos/],
+      [['sign', ...appJarArgs(secretFile, '--ttl', signed)], /--ttl: expected a positive duration/],
+      [
+        ['sign', ...appJarArgs(secretFile, '--expires-at', signed)],
+        /--expires-at: expected an ISO/,
+      ],
+      [['serve', '--dir', tmp.path, '--secret-file', secretFile, '--port', signed], /--port: /],
+      [['serve', '--dir', tmp.path, '--secret-file', secretFile, '--clock-skew', signed], /--clo/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runLoader({ args });
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.match(run.stderr, shown);
+      assert.ok(!run.stderr.includes(signature), run.stderr);
+    }
+  });
+
   it('warns when the secret file is readable by others', async () => {
     const { tmp, secretFile } = await withSecretFile(secret, 0o644);
     await using _ = tmp;
