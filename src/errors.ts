@@ -4,6 +4,7 @@
  * help (`transient`), and the underlying `cause`. Messages never contain the
  * artifact URL's query, userinfo or fragment: build them with `redactUrl`.
  */
+import type { FailureFacts } from './failure-facts.ts';
 
 export const ExitCode = {
   ok: 0,
@@ -25,8 +26,8 @@ interface LoaderErrorOptions {
   transient?: boolean;
   /** A server-requested wait (`Retry-After`), already converted to milliseconds. */
   retryAfterMs?: number;
-  /** Extra structured fields for the final log event. */
-  details?: Record<string, unknown>;
+  /** Extra structured fields for the final log event, set here once: what the run learns later travels as its FailureFacts. */
+  details?: Readonly<Record<string, unknown>>;
 }
 
 export abstract class LoaderError extends Error {
@@ -34,7 +35,7 @@ export abstract class LoaderError extends Error {
   abstract readonly exitCode: ExitCodeValue;
   readonly transient: boolean;
   readonly retryAfterMs: number | undefined;
-  readonly details: Record<string, unknown>;
+  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(message: string, options: LoaderErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -113,9 +114,8 @@ export function toLoaderError(error: unknown): LoaderError {
 }
 
 /** The error's message, and for a run cut short (deadline, signal) why its last attempt failed. */
-export function failureMessage(error: LoaderError): string {
-  const last = error.details.lastFailure;
-  return typeof last === 'string'
-    ? `${error.message}; the last attempt failed: ${last}`
-    : error.message;
+export function failureMessage(error: LoaderError, { lastFailure }: FailureFacts): string {
+  return lastFailure === undefined
+    ? error.message
+    : `${error.message}; the last attempt failed: ${lastFailure}`;
 }

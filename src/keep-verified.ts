@@ -54,7 +54,7 @@ export async function keepOrRefetch(
   }
   const { error } = answer;
   if (!config.keepVerified) throw error;
-  const why = failureMessage(error);
+  const why = failureMessage(error, session.facts.about(error));
   logger.warn(
     'kept-verified',
     `keeping ${config.outputPath}, verified at ${record.verifiedAt}, without the server's confirmation: ${why}`,

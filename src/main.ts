@@ -10,6 +10,7 @@ import { settings } from './config/settings.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { createDispatcher } from './download/http/http-client.ts';
 import { ExitCode, failureMessage, type LoaderError, toLoaderError } from './errors.ts';
+import { type FailureFacts, noFacts } from './failure-facts.ts';
 import { Logger } from './log/logger.ts';
 import { registerRawSecrets } from './log/raw-secrets.ts';
 import { Redactor } from './log/redact.ts';
@@ -23,6 +24,7 @@ import { startFields, startMessage } from './report/start-event.ts';
 import { failureTerminationLine, successTerminationLine } from './report/termination-line.ts';
 import { warnUnknownVariables } from './report/unknown-variable-warnings.ts';
 import { run } from './run.ts';
+import { RunFacts } from './run-facts.ts';
 import { loaderVersion, userAgent } from './version.ts';
 
 /** After an abort, cleanup gets this long before the process exits regardless. */
@@ -65,10 +67,11 @@ export async function main(
       interactive,
     });
     warnUnknownVariables(logger, env);
-    const error = logFailure(logger, caught, startedAt, startupMs());
+    const error = toLoaderError(caught);
+    logFailure(logger, error, noFacts, startedAt, startupMs());
     // Kubernetes shows this in `kubectl describe pod` even for a misconfigured pod.
     const terminationLog = earlyTerminationLogPath(env);
-    await writeTerminationMessage(terminationLog, failureTerminationLine(error, redactor));
+    await writeTerminationMessage(terminationLog, failureTerminationLine(error, noFacts, redactor));
     return error.exitCode;
   }
   if (invocation.kind !== 'run') {
@@ -89,6 +92,8 @@ async function fetchArtifact(
   logger: Logger,
   { startedAt, startupMs, exit }: RunEdge,
 ): Promise<number> {
+  // What the run learns on its way to a failure, told with the error that ends it.
+  const facts = new RunFacts();
   const lifecycle = startLifecycle({
     startedAt,
     deadlineMs: config.deadlineMs,
@@ -98,13 +103,14 @@ async function fetchArtifact(
       logger.error(
         'failed',
         `${error.message} (${why})`,
-        finalFields(error, startedAt, startupMs()),
+        finalFields(error, facts.about(error), startedAt, startupMs()),
       );
       exit(error.exitCode);
     },
   });
   const dispatcher = createDispatcher(config);
-  const deps = { logger, redactor, dispatcher, userAgent, remainingMs: lifecycle.remainingMs };
+  const { remainingMs } = lifecycle;
+  const deps = { logger, redactor, dispatcher, userAgent, remainingMs, facts };
   let ending: { exitCode: number; terminationLine: string };
   try {
     const result = await run(config, deps, lifecycle.signal);
@@ -114,8 +120,13 @@ async function fetchArtifact(
     ending = { exitCode: ExitCode.ok, terminationLine };
   } catch (caught) {
     const reason = lifecycle.signal.aborted ? lifecycle.signal.reason : caught;
-    const error = logFailure(logger, reason, startedAt, startupMs());
-    ending = { exitCode: error.exitCode, terminationLine: failureTerminationLine(error, redactor) };
+    const error = toLoaderError(reason);
+    const about = facts.about(error);
+    logFailure(logger, error, about, startedAt, startupMs());
+    ending = {
+      exitCode: error.exitCode,
+      terminationLine: failureTerminationLine(error, about, redactor),
+    };
   } finally {
     lifecycle.dispose();
     dispatcher.destroy().catch(() => {});
@@ -131,14 +142,17 @@ interface RunEdge {
   readonly exit: (code: number) => never;
 }
 
-/** The final `failed` event; returns the error as the loader reports it. */
+/** The final `failed` event: the error, and the run's facts about it. */
 function logFailure(
   logger: Logger,
-  caught: unknown,
+  error: LoaderError,
+  facts: FailureFacts,
   startedAt: number,
   startupMs: number | undefined,
-): LoaderError {
-  const error = toLoaderError(caught);
-  logger.error('failed', failureMessage(error), finalFields(error, startedAt, startupMs));
-  return error;
+): void {
+  logger.error(
+    'failed',
+    failureMessage(error, facts),
+    finalFields(error, facts, startedAt, startupMs),
+  );
 }

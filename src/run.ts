@@ -14,6 +14,7 @@ import { expiryWarningAtStart, urlValidityOf } from './plan/url-expiry.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import { newRecord } from './publish/verification-record.ts';
+import type { RunFacts } from './run-facts.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
 
 export interface RunDependencies {
@@ -23,6 +24,8 @@ export interface RunDependencies {
   readonly userAgent: string;
   /** Milliseconds left before the overall deadline. */
   readonly remainingMs: () => number;
+  /** What the run learns on its way to a failure, told with the error it throws (see RunFacts). */
+  readonly facts: RunFacts;
 }
 
 export interface RunResult {
@@ -38,7 +41,9 @@ export interface RunResult {
 /**
  * The whole job, stage by stage: plan -> (revalidate) -> download -> verify -> publish.
  * Resolves when the verified artifact is in place; otherwise throws a
- * LoaderError and leaves the target as it was, with no temp file behind.
+ * LoaderError and leaves the target as it was, with no temp file behind. The
+ * facts of the failure (attempts, bytes, digest, why retries stopped) are in
+ * `deps.facts`, about the error thrown.
  */
 export async function run(
   config: LoaderConfig,
@@ -124,9 +129,10 @@ export async function run(
   } catch (error) {
     if (error instanceof LoaderError) {
       withAttempts(error, session);
-      error.details.bytes ??= temp.bytesWritten;
+      session.facts.wrote(error, temp.bytesWritten);
       // For audit: the digest of a complete body that was refused.
-      if (temp.bytesWritten === config.expectedSizeBytes) error.details.sha256 ??= temp.digestHex();
+      if (temp.bytesWritten === config.expectedSizeBytes)
+        session.facts.refusedDigest(error, temp.digestHex());
     }
     throw error;
   } finally {
@@ -134,9 +140,9 @@ export async function run(
   }
 }
 
-/** The run's attempts on the error that ends it, once a request was made: counted by the session, and told here. */
+/** The run's attempts, a fact of the error that ends it once a request was made: counted by the session, and told here. */
 function withAttempts(error: unknown, session: DownloadSession): unknown {
-  if (error instanceof LoaderError && session.requested) error.details.attempts = session.attempts;
+  if (session.requested) session.facts.attempts(error, session.attempts);
   return error;
 }
 

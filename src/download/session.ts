@@ -3,6 +3,7 @@ import type { LoaderConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import { urlValidityOf } from '../plan/url-expiry.ts';
+import type { RunFacts } from '../run-facts.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import { ProgressTracker } from './progress.ts';
 import { type RetryListener, RetryLoop, type RetryPolicy } from './retry/retry.ts';
@@ -19,6 +20,8 @@ export interface DownloadDependencies {
   readonly userAgent: string;
   /** Milliseconds left before the overall deadline. */
   readonly remainingMs: () => number;
+  /** Where what the run learns on its way to a failure is recorded. */
+  readonly facts: RunFacts;
 }
 
 /**
@@ -32,6 +35,8 @@ export class DownloadSession {
   readonly policy: RetryPolicy;
   readonly progress: ProgressTracker;
   readonly logger: Logger;
+  /** The run's facts: why retries stopped, the last failure before a cut, bytes written. */
+  readonly facts: RunFacts;
   /** Validators of the response that began the file (the 200, or part 0's 206). */
   version: ObjectVersion = unknownVersion;
   /**
@@ -45,6 +50,7 @@ export class DownloadSession {
 
   constructor(config: LoaderConfig, deps: DownloadDependencies) {
     this.logger = deps.logger;
+    this.facts = deps.facts;
     const progress = new ProgressTracker(
       config.expectedSizeBytes,
       config.progressIntervalMs,
@@ -95,7 +101,8 @@ export class DownloadSession {
 
   /**
    * A retry listener that logs the `retry` event (naming the part, if any)
-   * and counts it, and notes that a request was made.
+   * and counts it, notes that a request was made, and records in the run's
+   * facts why retries stopped early and the last failure before a cut.
    */
   onRetry(keptBytes: () => number, part?: number): RetryListener {
     const decided: RetryListener['decided'] = ({ attempt, error, delayMs }) => {
@@ -120,6 +127,8 @@ export class DownloadSession {
       started: () => {
         this.#requested = true;
       },
+      gaveUp: (error, why) => this.facts.gaveUp(error, why),
+      cutShort: (reason, lastFailure) => this.facts.cutShort(reason, lastFailure),
     };
   }
 }

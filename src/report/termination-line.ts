@@ -3,12 +3,18 @@
  * scrubbed, as in a log field: the digest and counts are not secrets.
  */
 import { failureMessage, type LoaderError } from '../errors.ts';
+import type { FailureFacts } from '../failure-facts.ts';
 import type { Redactor } from '../log/redact.ts';
 import type { RunResult } from '../run.ts';
 
-export function failureTerminationLine(error: LoaderError, redactor: Redactor): string {
-  const digest = typeof error.details.sha256 === 'string' ? ` sha256=${error.details.sha256}` : '';
-  return `exit ${error.exitCode} ${error.code}: ${redactor.scrub(failureMessage(error))}${digest}`;
+export function failureTerminationLine(
+  error: LoaderError,
+  facts: FailureFacts,
+  redactor: Redactor,
+): string {
+  const sha256 = facts.sha256 ?? error.details.sha256;
+  const digest = typeof sha256 === 'string' ? ` sha256=${sha256}` : '';
+  return `exit ${error.exitCode} ${error.code}: ${redactor.scrub(failureMessage(error, facts))}${digest}`;
 }
 
 export function successTerminationLine(

@@ -1,25 +1,33 @@
-// The final `failed` event's fields, in the order the event has always shown them. Each error's
-// details are built as the layers build them: its own, then what the retry loop, the parts and
-// the run add on the way out.
+// The final `failed` event's fields, in the order the event has always shown them: the error's
+// own details, then the run's facts about it, recorded as the layers record them: what the
+// retry loop, the parts and the run learn on the way out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FetchError, IntegrityError, InterruptedError, WriteError } from '../../src/errors.ts';
+import {
+  FetchError,
+  IntegrityError,
+  InterruptedError,
+  type LoaderError,
+  WriteError,
+} from '../../src/errors.ts';
 import { finalFields } from '../../src/report/final-fields.ts';
+import { RunFacts } from '../../src/run-facts.ts';
 
 /** The fields as the event prints them: a field without a value is left out of the line. */
-function fields(error: FetchError | IntegrityError | InterruptedError | WriteError) {
-  const all = finalFields(error, performance.now(), 42);
+function fields(error: LoaderError, facts: RunFacts) {
+  const all = finalFields(error, facts.about(error), performance.now(), 42);
   return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 }
 
 describe('the final failed event', () => {
   it('shows the attempts before why the retries stopped, as before attempts were counted in one place', () => {
     // The retry loop gives up at the deadline, then the run adds the attempts and the bytes.
+    const facts = new RunFacts();
     const gaveUp = new FetchError('server answered 500', { details: { status: 500 } });
-    gaveUp.details.gaveUp = 'the next attempt could not start before the deadline';
-    gaveUp.details.attempts = 1;
-    gaveUp.details.bytes = 0;
-    assert.deepEqual(Object.keys(fields(gaveUp)), [
+    facts.gaveUp(gaveUp, 'the next attempt could not start before the deadline');
+    facts.attempts(gaveUp, 1);
+    facts.wrote(gaveUp, 0);
+    assert.deepEqual(Object.keys(fields(gaveUp, facts)), [
       'outcome',
       'exitCode',
       'code',
@@ -32,42 +40,47 @@ describe('the final failed event', () => {
     ]);
     // A signal during a backoff wait: the last failure, then the attempts.
     const interrupted = new InterruptedError('SIGTERM');
-    interrupted.details.lastFailure = 'server answered 500';
-    interrupted.details.attempts = 1;
-    interrupted.details.bytes = 0;
-    assert.deepEqual(Object.keys(fields(interrupted)).slice(3, 6), [
+    facts.cutShort(interrupted, new FetchError('server answered 500'));
+    facts.attempts(interrupted, 1);
+    facts.wrote(interrupted, 0);
+    assert.deepEqual(Object.keys(fields(interrupted, facts)).slice(3, 6), [
       'attempts',
       'lastFailure',
       'bytes',
     ]);
     // A part that failed for good: its bytes were told by the parts, then the attempts by the run.
     const part = new FetchError('server answered 500', { details: { status: 500 } });
-    part.details.bytes = 1024;
-    part.details.attempts = 3;
-    assert.deepEqual(Object.keys(fields(part)).slice(3, 6), ['status', 'attempts', 'bytes']);
-    assert.equal(fields(part).attempts, 3);
+    facts.wrote(part, 1024);
+    facts.attempts(part, 3);
+    facts.wrote(part, 7);
+    assert.deepEqual(Object.keys(fields(part, facts)).slice(3, 6), ['status', 'attempts', 'bytes']);
+    assert.equal(fields(part, facts).attempts, 3);
+    assert.equal(fields(part, facts).bytes, 1024, "the parts' bytes, told first, are kept");
   });
 
   it('leaves the error own details first and in their order', () => {
+    const facts = new RunFacts();
     const mismatch = new IntegrityError('sha256 mismatch', {
       details: { expectedSha256: 'a', actualSha256: 'b', sha256: 'b' },
     });
-    mismatch.details.attempts = 2;
-    mismatch.details.bytes = 5;
-    assert.deepEqual(Object.keys(fields(mismatch)).slice(3, 8), [
+    facts.attempts(mismatch, 2);
+    facts.wrote(mismatch, 5);
+    facts.refusedDigest(mismatch, 'c');
+    assert.deepEqual(Object.keys(fields(mismatch, facts)).slice(3, 8), [
       'expectedSha256',
       'actualSha256',
       'sha256',
       'attempts',
       'bytes',
     ]);
+    assert.equal(fields(mismatch, facts).sha256, 'b', 'the digest the error names is kept');
     const write = new WriteError('cannot publish', {
       details: { folder: '.', errorCode: 'ENOENT' },
     });
-    write.details.attempts = 1;
-    write.details.bytes = 5;
-    write.details.sha256 = 'c';
-    assert.deepEqual(Object.keys(fields(write)).slice(3, 8), [
+    facts.attempts(write, 1);
+    facts.wrote(write, 5);
+    facts.refusedDigest(write, 'c');
+    assert.deepEqual(Object.keys(fields(write, facts)).slice(3, 8), [
       'folder',
       'errorCode',
       'attempts',
@@ -75,7 +88,7 @@ describe('the final failed event', () => {
       'sha256',
     ]);
     const early = new FetchError('refused');
-    assert.deepEqual(Object.keys(fields(early)), [
+    assert.deepEqual(Object.keys(fields(early, facts)), [
       'outcome',
       'exitCode',
       'code',

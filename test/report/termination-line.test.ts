@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IntegrityError } from '../../src/errors.ts';
+import { DeadlineError, IntegrityError } from '../../src/errors.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { doneMessage } from '../../src/report/done-event.ts';
 import {
@@ -17,10 +17,28 @@ describe('the termination line', () => {
     const error = new IntegrityError('got https://h/a.jar?sig=TOPSECRETSIGNATURE', {
       details: { sha256: digest },
     });
-    const line = failureTerminationLine(error, redactor);
+    const line = failureTerminationLine(error, {}, redactor);
     assert.match(
       line,
       new RegExp(`^exit 6 ERR_INTEGRITY: got https://h/a\\.jar.* sha256=${digest}$`),
+    );
+    assert.doesNotMatch(line, /TOPSECRETSIGNATURE/);
+  });
+
+  it('tells the facts of the run: why the last attempt failed, and the digest of a refused body', () => {
+    const redactor = new Redactor();
+    redactor.addUrl(new URL('https://h/a.jar?sig=TOPSECRETSIGNATURE'));
+    const error = new DeadlineError('deadline of 1 s exceeded (LOADER_DEADLINE)');
+    const facts = {
+      lastFailure: 'stalled at https://h/a.jar?sig=TOPSECRETSIGNATURE',
+      sha256: digest,
+    };
+    const line = failureTerminationLine(error, facts, redactor);
+    assert.match(
+      line,
+      new RegExp(
+        `^exit 4 ERR_DEADLINE: deadline of 1 s exceeded \\(LOADER_DEADLINE\\); the last attempt failed: stalled at https://h/a\\.jar.* sha256=${digest}$`,
+      ),
     );
     assert.doesNotMatch(line, /TOPSECRETSIGNATURE/);
   });

@@ -1,5 +1,4 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
-import { LoaderError } from '../../errors.ts';
 import { discardBody } from '../http/request.ts';
 import type { DownloadSession } from '../session.ts';
 import { attemptPart } from './attempt.ts';
@@ -71,7 +70,7 @@ export async function downloadParts(
     : scheduler.stopped;
   if (stop?.kind === 'result') return { ...stop.result, writtenBytes };
   if (stop !== undefined) {
-    if (stop.error instanceof LoaderError) stop.error.details.bytes ??= writtenBytes;
+    session.facts.wrote(stop.error, writtenBytes);
     throw stop.error;
   }
   // Normally a no-op by now: the digest has followed every part.

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LoaderError, toLoaderError } from '../../errors.ts';
+import { type LoaderError, toLoaderError } from '../../errors.ts';
 import { type BackoffPolicy, backoffDelayMs } from './backoff.ts';
 
 export interface RetryPolicy extends BackoffPolicy {
@@ -14,11 +14,16 @@ export interface RetryPolicy extends BackoffPolicy {
  * `decided` when a failed one will be retried, before the wait, so the wait
  * can be logged. A retry is counted once decided: the run's `attempts` is 1
  * plus every `retry` event logged, even when the deadline, a signal or
- * another part cut its wait short.
+ * another part cut its wait short. `gaveUp` when the loop ends on a failure
+ * its budget would still have retried, and why; `cutShort` when an abort (the
+ * deadline, a signal, another part's failure) ends the loop after a failure:
+ * the abort's reason and that last failure.
  */
 export interface RetryListener {
   readonly decided: (event: RetryEvent) => void;
   readonly started: (attempt: number) => void;
+  readonly gaveUp: (error: LoaderError, why: string) => void;
+  readonly cutShort: (reason: unknown, lastFailure: LoaderError) => void;
 }
 
 export interface RetryEvent {
@@ -64,19 +69,19 @@ export class RetryLoop {
       try {
         return await operation(attempt);
       } catch (caught) {
-        if (signal.aborted) throw withLastFailure(signal.reason, lastFailure);
+        if (signal.aborted) throw cutShort(signal.reason, lastFailure, listener);
         const error = toLoaderError(caught);
         lastFailure = error;
         if (!error.transient || attempt >= policy.maxAttempts) throw error;
         const delayMs = backoffDelayMs(attempt, policy, error.retryAfterMs, policy.random);
         if (delayMs >= policy.remainingMs()) {
           // Waiting would only end in the deadline: fail now, with the real reason.
-          error.details.gaveUp = 'the next attempt could not start before the deadline';
+          listener.gaveUp(error, 'the next attempt could not start before the deadline');
           throw error;
         }
         listener.decided({ attempt, error, delayMs });
         await sleep(delayMs, undefined, { signal }).catch(() => {
-          throw withLastFailure(signal.reason, lastFailure);
+          throw cutShort(signal.reason, lastFailure, listener);
         });
       }
     }
@@ -86,10 +91,13 @@ export class RetryLoop {
 /**
  * An abort (deadline, signal) still says why the last attempt failed: a run
  * cut by the deadline after five stalled attempts should say "stalled", not
- * only "deadline".
+ * only "deadline". Returns the reason, to be thrown.
  */
-function withLastFailure(reason: unknown, lastFailure: LoaderError | undefined): unknown {
-  if (reason instanceof LoaderError && lastFailure !== undefined)
-    reason.details.lastFailure ??= lastFailure.message;
+function cutShort(
+  reason: unknown,
+  lastFailure: LoaderError | undefined,
+  listener: RetryListener,
+): unknown {
+  if (lastFailure !== undefined) listener.cutShort(reason, lastFailure);
   return reason;
 }

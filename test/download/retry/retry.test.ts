@@ -5,6 +5,9 @@ import { FetchError, InterruptedError, RejectedError } from '../../../src/errors
 
 const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, remainingMs: () => 60_000 };
 
+/** A listener's parts a test does not look at. */
+const unheard = { gaveUp: () => {}, cutShort: () => {} };
+
 /** A fresh loop, run once. */
 function retry<T>(
   operation: (attempt: number) => Promise<T>,
@@ -12,7 +15,11 @@ function retry<T>(
   signal: AbortSignal,
   onRetry: (event: RetryEvent) => void,
 ): Promise<T> {
-  return new RetryLoop(policy).run(operation, signal, { decided: onRetry, started: () => {} });
+  return new RetryLoop(policy).run(operation, signal, {
+    ...unheard,
+    decided: onRetry,
+    started: () => {},
+  });
 }
 
 describe('retry', () => {
@@ -85,7 +92,7 @@ describe('retry', () => {
         return 'answer';
       },
       signal,
-      { decided: (event) => seen.push(event.attempt), started: () => {} },
+      { ...unheard, decided: (event) => seen.push(event.attempt), started: () => {} },
     );
     assert.equal(answer, 'answer');
     // The download that took it over: its first attempt is the answer's.
@@ -96,7 +103,7 @@ describe('retry', () => {
           throw new FetchError('reset', { transient: true });
         },
         signal,
-        { decided: (event) => seen.push(event.attempt), started: () => {} },
+        { ...unheard, decided: (event) => seen.push(event.attempt), started: () => {} },
       )
       .catch((caught: unknown) => caught);
     assert.deepEqual(
@@ -108,43 +115,76 @@ describe('retry', () => {
     assert.ok(error instanceof FetchError);
   });
 
-  it('does not wait for a retry that could not start before the deadline', async () => {
+  it('does not wait for a retry that could not start before the deadline, and tells why', async () => {
     let calls = 0;
     const started = performance.now();
-    await assert.rejects(
-      retry(
+    const gaveUp: [unknown, string][] = [];
+    const failure = new FetchError('503', { transient: true, retryAfterMs: 10_000 });
+    const error = await new RetryLoop({ ...fast, maxDelayMs: 60_000, remainingMs: () => 5_000 })
+      .run(
         async () => {
           calls += 1;
-          throw new FetchError('503', { transient: true, retryAfterMs: 10_000 });
+          throw failure;
         },
-        { ...fast, maxDelayMs: 60_000, remainingMs: () => 5_000 },
         new AbortController().signal,
-        () => {},
-      ),
-      FetchError,
-    );
+        {
+          ...unheard,
+          decided: () => {},
+          started: () => {},
+          gaveUp: (error, why) => gaveUp.push([error, why]),
+        },
+      )
+      .catch((caught: unknown) => caught);
+    assert.equal(error, failure);
+    assert.deepEqual(gaveUp, [[failure, 'the next attempt could not start before the deadline']]);
+    assert.deepEqual(failure.details, {}, 'the error is told as it was made');
     assert.equal(calls, 1);
     // The wait would be 10 s; generous for two busy cores.
     assert.ok(performance.now() - started < 5_000);
   });
 
-  it('ends a backoff sleep at once when the signal aborts, with its reason', async () => {
+  it('ends a backoff sleep at once when the signal aborts, with its reason and the last failure', async () => {
     const controller = new AbortController();
+    const reason = new InterruptedError('SIGTERM');
+    const failure = new FetchError('503', { transient: true, retryAfterMs: 30_000 });
     let started = 0;
+    const cut: [unknown, unknown][] = [];
     const pending = new RetryLoop({ ...fast, maxDelayMs: 60_000 }).run(
       async () => {
-        throw new FetchError('503', { transient: true, retryAfterMs: 30_000 });
+        throw failure;
       },
       controller.signal,
       {
-        decided: () => setImmediate(() => controller.abort(new InterruptedError('SIGTERM'))),
+        ...unheard,
+        decided: () => setImmediate(() => controller.abort(reason)),
         started: () => {
           started += 1;
         },
+        cutShort: (by, lastFailure) => cut.push([by, lastFailure]),
       },
     );
-    await assert.rejects(pending, InterruptedError);
+    assert.equal(await pending.catch((caught: unknown) => caught), reason);
     assert.equal(started, 1, 'the retry cut off during its wait never began');
+    assert.deepEqual(cut, [[reason, failure]]);
+    assert.deepEqual(reason.details, {}, 'the reason is told as it was made');
+  });
+
+  it('tells no last failure when the signal aborts before any attempt failed', async () => {
+    const controller = new AbortController();
+    const reason = new InterruptedError('SIGINT');
+    const cut: unknown[] = [];
+    const error = await new RetryLoop(fast)
+      .run(
+        async () => {
+          controller.abort(reason);
+          throw reason;
+        },
+        controller.signal,
+        { ...unheard, decided: () => {}, started: () => {}, cutShort: (by) => cut.push(by) },
+      )
+      .catch((caught: unknown) => caught);
+    assert.equal(error, reason);
+    assert.deepEqual(cut, []);
   });
 
   it('tells when each attempt begins and when a retry is decided, in order', async () => {
@@ -158,6 +198,7 @@ describe('retry', () => {
       },
       new AbortController().signal,
       {
+        ...unheard,
         decided: (event) => order.push(`decided after ${event.attempt}`),
         started: (attempt) => order.push(`started ${attempt}`),
       },
