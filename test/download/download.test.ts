@@ -28,6 +28,20 @@ async function downloadInto(kit: DownloadKit, handedOver?: Parameters<typeof dow
   }
 }
 
+/** Progress events only go up, and the last is the whole file: 100%. */
+function assertProgressTo(kit: DownloadKit, totalBytes: number): void {
+  const reported = kit.named('progress').map((event) => Number(event.bytes));
+  assert.deepEqual(
+    reported,
+    [...reported].sort((a, b) => a - b),
+  );
+  const last = kit.named('progress').at(-1);
+  assert.deepEqual(
+    { bytes: last?.bytes, totalBytes: last?.totalBytes, percent: last?.percent },
+    { bytes: totalBytes, totalBytes, percent: 100 },
+  );
+}
+
 function versionOf(server: ArtifactServer) {
   return { etag: server.etag ?? undefined, lastModified: server.lastModified ?? undefined };
 }
@@ -43,6 +57,7 @@ describe('download', () => {
     assert.equal(server.requests.length, 1);
     assert.equal(server.requests[0]?.headers.range, undefined);
     assert.deepEqual(kit.names(), []);
+    assertProgressTo(kit, server.artifact.length);
   });
 
   it('on one connection when the artifact is below the parallel threshold', async () => {
@@ -73,6 +88,7 @@ describe('download', () => {
       { parts: 4, connections: 4, partBytes: 65_536 },
     );
     assert.equal(server.requests.length, 4);
+    assertProgressTo(kit, server.artifact.length);
   });
 
   it('a 200 to part 0 is the one-connection download: streamed, not asked for again', async () => {

@@ -136,6 +136,39 @@ describe('downloadParts', () => {
       await temp.discard();
     }
   });
+
+  it('an abort of the run stops every part and is thrown with its reason', async () => {
+    await using server = await startArtifactServer();
+    await using dir = await makeTempDir('download-parts-');
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Every part is held after its first bytes: the abort finds them all under way.
+    server.schedule({ kind: 'hold', afterBytes: 1_000, until: held });
+    for (const firstByte of [65_536, 131_072, 196_608])
+      server.scheduleForRange(firstByte, { kind: 'hold', afterBytes: 1_000, until: held });
+    const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
+    try {
+      const parts = planParts(server.artifact.length, partCount);
+      const [firstPart] = parts;
+      assert.ok(firstPart !== undefined);
+      const opening = await openFirstPart(kit.session.context, firstPart, signal());
+      if (opening.kind !== 'parts') assert.fail(`opened ${opening.kind}`);
+      const controller = new AbortController();
+      const reason = new Error('stopped by the test');
+      const running = downloadParts(kit.session, temp, parts, opening, 4, controller.signal);
+      await waitFor(() => server.requests.length === 4);
+      controller.abort(reason);
+      await assert.rejects(running, (error: unknown) => error === reason);
+      await waitFor(() => server.requests.every((request) => request.clientAborted));
+      assert.deepEqual(kit.names(), []);
+    } finally {
+      release();
+      await temp.discard();
+    }
+  });
 });
 
 async function waitFor(condition: () => boolean): Promise<void> {

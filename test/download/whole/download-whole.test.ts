@@ -8,7 +8,7 @@ import { downloadWhole } from '../../../src/download/whole/download-whole.ts';
 import { FetchError, RejectedError } from '../../../src/errors.ts';
 import { configFor, downloadKit } from '../../helpers/download-kit.ts';
 import { startArtifactServer } from '../../helpers/fault-server.ts';
-import { makeTempDir, sha256Hex } from '../../helpers/tmp.ts';
+import { makeTempDir, randomBytesBuffer, sha256Hex } from '../../helpers/tmp.ts';
 
 const signal = () => AbortSignal.timeout(10_000);
 
@@ -57,6 +57,32 @@ describe('downloadWhole', () => {
       assert.equal(retry?.errorCode, 'UND_ERR_BODY_TIMEOUT');
       assert.match(String(retry?.reason), /no data received within the stall timeout/);
       assert.equal(temp.digestHex(), sha256Hex(server.artifact));
+    } finally {
+      await temp.discard();
+    }
+  });
+
+  it('the object changed between attempts: If-Range gets the new whole object, and it starts over', async () => {
+    await using server = await startArtifactServer();
+    await using dir = await makeTempDir('download-whole-');
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const before = server.etag;
+    const changed = randomBytesBuffer(server.artifact.length);
+    server.schedule({ kind: 'reset', afterBytes: 100_000 }, { kind: 'new-version', body: changed });
+    const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
+    try {
+      const { session } = kit;
+      const resumed = await downloadWhole(session, temp, session.firstBytes, signal());
+      assert.equal(resumed, 0);
+      assert.equal(server.requests[1]?.headers['if-range'], before);
+      assert.equal(server.requests[1]?.status, 200);
+      assert.deepEqual(kit.names(), ['retry', 'restart']);
+      assert.equal(
+        kit.named('restart')[0]?.reason,
+        'the server sent the whole object (200) instead of the rest',
+      );
+      assert.deepEqual(await readFile(temp.path), changed);
+      assert.equal(temp.digestHex(), sha256Hex(changed));
     } finally {
       await temp.discard();
     }
