@@ -111,6 +111,30 @@ describe('downloadWhole', () => {
     }
   });
 
+  it('an answer handed over that breaks off is followed by a request of its own, resuming', async () => {
+    await using server = await startArtifactServer();
+    await using dir = await makeTempDir('download-whole-');
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({ kind: 'reset', afterBytes: 100_000 });
+    const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
+    try {
+      const { session } = kit;
+      const handedOver = await getFollowingRedirects(
+        session.context,
+        session.context.url,
+        artifactHeaders('test'),
+        signal(),
+      );
+      const resumed = await downloadWhole(session, temp, session.firstBytes, signal(), handedOver);
+      assert.equal(server.requests.length, 2);
+      assert.equal(server.requests[1]?.headers.range, `bytes=${resumed}-`);
+      assert.deepEqual(kit.names(), ['retry', 'resume']);
+      assert.equal(temp.digestHex(), sha256Hex(server.artifact));
+    } finally {
+      await temp.discard();
+    }
+  });
+
   it('a permanent refusal is thrown at once: no retry', async () => {
     await using server = await startArtifactServer();
     await using dir = await makeTempDir('download-whole-');
