@@ -113,7 +113,7 @@ describe('streamBody', () => {
             error.message,
             `size mismatch: ${server.origin}/app.jar sent more than the expected 1000 bytes; stopped before writing byte 6001`,
           );
-          assert.deepEqual(error.details, { expectedBytes: 1_000 });
+          assert.equal(error.details.expectedBytes, 1_000);
           return true;
         },
       );
@@ -151,7 +151,8 @@ describe('streamBody', () => {
               error.message,
               `size mismatch: ${server.origin}/app.jar sent a complete answer that ends after 400 of the expected 1000 bytes (${framing}); the object there has another size, so it is not asked for again`,
             );
-            assert.deepEqual(error.details, { expectedBytes: 1_000, receivedBytes: 400 });
+            assert.equal(error.details.expectedBytes, 1_000);
+            assert.equal(error.details.receivedBytes, 400);
             return true;
           },
         );
