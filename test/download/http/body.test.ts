@@ -1,0 +1,336 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { TempArtifact } from '../../../src/artifact/temp-artifact.ts';
+import { type BodyTarget, streamBody } from '../../../src/download/http/body.ts';
+import { createDispatcher } from '../../../src/download/http/http-client.ts';
+import {
+  artifactHeaders,
+  getFollowingRedirects,
+  type RequestContext,
+} from '../../../src/download/http/request.ts';
+import { FetchError, SizeMismatchError, WriteError } from '../../../src/errors.ts';
+import { Redactor } from '../../../src/log/redact.ts';
+import { serve } from '../../helpers/loopback-server.ts';
+import { makeTempDir, randomBytesBuffer } from '../../helpers/tmp.ts';
+
+const body = randomBytesBuffer(1_000);
+const noProxy = { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined };
+
+/** A request context over a real dispatcher with this stall timeout; closed on dispose. */
+function requestContext(stallTimeoutMs = 2_000): RequestContext & AsyncDisposable {
+  const dispatcher = createDispatcher({ connectTimeoutMs: 2_000, stallTimeoutMs, proxy: noProxy });
+  return {
+    dispatcher,
+    maxRedirects: 0,
+    redactor: new Redactor(),
+    stallTimeoutMs,
+    [Symbol.asyncDispose]: () => dispatcher.close(),
+  };
+}
+
+/** The whole file as a body's target, appended to a real temp file, as one connection writes it. */
+function wholeFile(temp: TempArtifact, sizeBytes = body.length, firstByte = 0): BodyTarget {
+  return {
+    firstByte,
+    sizeBytes,
+    sizeLabel: `the expected ${sizeBytes} bytes`,
+    writtenBytes: () => temp.bytesWritten,
+    write: (chunks) => temp.append(chunks),
+  };
+}
+
+async function withTemp<T>(run: (temp: TempArtifact) => Promise<T>): Promise<T> {
+  await using dir = await makeTempDir('body-');
+  const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
+  try {
+    return await run(temp);
+  } finally {
+    await temp.discard();
+  }
+}
+
+const signal = () => AbortSignal.timeout(10_000);
+
+describe('streamBody', () => {
+  it('writes the whole body and reports the bytes received so far, up to the size', async () => {
+    await using server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': body.length });
+      response.write(body.subarray(0, 400));
+      setTimeout(() => response.end(body.subarray(400)), 20);
+    });
+    await using context = requestContext();
+    await withTemp(async (temp) => {
+      const response = await getFollowingRedirects(context, server.url(), {}, signal());
+      const heard: number[] = [];
+      await streamBody(response, wholeFile(temp), (bytes) => heard.push(bytes), signal());
+      assert.deepEqual(await readFile(temp.path), body);
+      assert.equal(heard.at(-1), body.length);
+      assert.ok(heard.includes(400), `heard ${heard.join(',')}`);
+      assert.deepEqual(
+        heard,
+        [...heard].sort((a, b) => a - b),
+      );
+    });
+  });
+
+  it('continues after the bytes the target already holds', async () => {
+    await using server = await serve((_request, response) => {
+      response.writeHead(206, { 'content-length': 700 });
+      response.end(body.subarray(300));
+    });
+    await using context = requestContext();
+    await withTemp(async (temp) => {
+      await temp.append([body.subarray(0, 300)]);
+      const response = await getFollowingRedirects(context, server.url(), {}, signal());
+      const heard: number[] = [];
+      await streamBody(response, wholeFile(temp), (bytes) => heard.push(bytes), signal());
+      assert.deepEqual(await readFile(temp.path), body);
+      assert.equal(heard.at(-1), 1_000);
+    });
+  });
+
+  it('a body that runs past the target is cut before the first byte too many is written', async () => {
+    await using server = await serve((_request, response) => {
+      // Chunked: nothing announces the size, the body just goes on.
+      response.write(body.subarray(0, 600));
+      setTimeout(() => response.end(Buffer.concat([body.subarray(600), Buffer.alloc(10)])), 20);
+    });
+    await using context = requestContext();
+    await withTemp(async (temp) => {
+      const response = await getFollowingRedirects(context, server.url(), {}, signal());
+      // A part: bytes 5000-5999 of the file.
+      await assert.rejects(
+        streamBody(response, wholeFile(temp, 1_000, 5_000), () => {}, signal()),
+        (error: unknown) => {
+          assert.ok(error instanceof SizeMismatchError);
+          assert.equal(error.code, 'ERR_SIZE_MISMATCH');
+          assert.equal(error.transient, false);
+          assert.equal(
+            error.message,
+            `size mismatch: ${server.origin}/app.jar sent more than the expected 1000 bytes; stopped before writing byte 6001`,
+          );
+          assert.equal(error.details.expectedBytes, 1_000);
+          return true;
+        },
+      );
+      assert.ok(temp.bytesWritten <= 1_000, `${temp.bytesWritten} bytes written`);
+    });
+  });
+
+  for (const { framing, answer } of [
+    {
+      framing: 'its Content-Length was reached',
+      answer: (response: import('node:http').ServerResponse) => {
+        response.writeHead(200, { 'content-length': 400 });
+        response.end(body.subarray(0, 400));
+      },
+    },
+    {
+      framing: 'its chunked body ended with the last chunk',
+      answer: (response: import('node:http').ServerResponse) => {
+        response.writeHead(200);
+        response.end(body.subarray(0, 400));
+      },
+    },
+  ]) {
+    it(`a complete answer that ends short is a size mismatch, not retried: ${framing}`, async () => {
+      await using server = await serve((_request, response) => answer(response));
+      await using context = requestContext();
+      await withTemp(async (temp) => {
+        const response = await getFollowingRedirects(context, server.url(), {}, signal());
+        await assert.rejects(
+          streamBody(response, wholeFile(temp), () => {}, signal()),
+          (error: unknown) => {
+            assert.ok(error instanceof SizeMismatchError);
+            assert.equal(error.transient, false);
+            assert.equal(
+              error.message,
+              `size mismatch: ${server.origin}/app.jar sent a complete answer that ends after 400 of the expected 1000 bytes (${framing}); the object there has another size, so it is not asked for again`,
+            );
+            assert.equal(error.details.expectedBytes, 1_000);
+            assert.equal(error.details.receivedBytes, 400);
+            return true;
+          },
+        );
+        assert.deepEqual(await readFile(temp.path), body.subarray(0, 400));
+      });
+    });
+  }
+
+  it('a body without a length ended by a clean close, short: a size mismatch naming the close', async () => {
+    // Raw HTTP/1.1 without Content-Length or chunking: the close is the end of the body.
+    const tcp = createTcpServer((socket) => {
+      socket.once('data', () => {
+        socket.end(
+          Buffer.concat([
+            Buffer.from('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n'),
+            body.subarray(0, 400),
+          ]),
+        );
+      });
+    });
+    tcp.listen(0, '127.0.0.1');
+    await once(tcp, 'listening');
+    const url = new URL(`http://127.0.0.1:${(tcp.address() as AddressInfo).port}/app.jar`);
+    try {
+      await using context = requestContext();
+      await withTemp(async (temp) => {
+        const response = await getFollowingRedirects(context, url, {}, signal());
+        await assert.rejects(
+          streamBody(response, wholeFile(temp), () => {}, signal()),
+          (error: unknown) => {
+            assert.ok(error instanceof SizeMismatchError);
+            assert.match(
+              error.message,
+              /ends after 400 of the expected 1000 bytes \(the server closed the connection at the end of a body without a length\)/,
+            );
+            return true;
+          },
+        );
+      });
+    } finally {
+      await new Promise((resolve) => tcp.close(resolve));
+    }
+  });
+
+  it('a body that breaks off before its Content-Length keeps what arrived and fails transiently', async () => {
+    await using server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': body.length });
+      response.write(body.subarray(0, 400), () => setTimeout(() => response.destroy(), 20));
+    });
+    await using context = requestContext();
+    await withTemp(async (temp) => {
+      const response = await getFollowingRedirects(context, server.url(), {}, signal());
+      await assert.rejects(
+        streamBody(response, wholeFile(temp), () => {}, signal()),
+        (error: unknown) => {
+          assert.ok(error instanceof FetchError);
+          assert.equal(error.transient, true);
+          assert.match(error.message, new RegExp(`^request to ${server.origin}/app.jar failed: `));
+          return true;
+        },
+      );
+      assert.deepEqual(await readFile(temp.path), body.subarray(0, 400));
+    });
+  });
+
+  it('a body that breaks off after its last byte (chunked, before the last chunk) is whole', async () => {
+    await using server = await serve((_request, response) => {
+      response.writeHead(200);
+      response.write(body, () => setTimeout(() => response.destroy(), 20));
+    });
+    await using context = requestContext();
+    await withTemp(async (temp) => {
+      const response = await getFollowingRedirects(context, server.url(), {}, signal());
+      await streamBody(response, wholeFile(temp), () => {}, signal());
+      assert.deepEqual(await readFile(temp.path), body);
+    });
+  });
+
+  it('a body that stalls fails after the stall timeout, transiently, keeping what arrived', async () => {
+    await using server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': body.length });
+      response.write(body.subarray(0, 400));
+    });
+    await using context = requestContext(100);
+    await withTemp(async (temp) => {
+      const response = await getFollowingRedirects(context, server.url(), {}, signal());
+      await assert.rejects(
+        streamBody(response, wholeFile(temp), () => {}, signal()),
+        (error: unknown) => {
+          assert.ok(error instanceof FetchError);
+          assert.equal(error.transient, true);
+          assert.equal(error.details.errorCode, 'UND_ERR_BODY_TIMEOUT');
+          assert.match(error.message, /no data received within the stall timeout/);
+          return true;
+        },
+      );
+      assert.deepEqual(await readFile(temp.path), body.subarray(0, 400));
+    });
+  });
+
+  it('an abort stops the body and is thrown with its reason', async () => {
+    await using server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': body.length });
+      response.write(body.subarray(0, 400));
+    });
+    await using context = requestContext();
+    await withTemp(async (temp) => {
+      const response = await getFollowingRedirects(context, server.url(), {}, signal());
+      const controller = new AbortController();
+      const reason = new Error('stopped by the test');
+      const streaming = streamBody(
+        response,
+        wholeFile(temp),
+        (bytes) => {
+          if (bytes >= 400) controller.abort(reason);
+        },
+        controller.signal,
+      );
+      await assert.rejects(streaming, (error: unknown) => error === reason);
+      assert.equal(response.body.destroyed, true);
+    });
+  });
+
+  it('a write that fails is the error thrown', async () => {
+    await using server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': body.length });
+      response.end(body);
+    });
+    await using context = requestContext();
+    const failure = new WriteError('disk full');
+    const target: BodyTarget = {
+      firstByte: 0,
+      sizeBytes: body.length,
+      sizeLabel: 'the expected 1000 bytes',
+      writtenBytes: () => 0,
+      write: async () => {
+        throw failure;
+      },
+    };
+    const response = await getFollowingRedirects(context, server.url(), {}, signal());
+    await assert.rejects(
+      streamBody(response, target, () => {}, signal()),
+      (error: unknown) => error === failure,
+    );
+  });
+
+  it('a chunk that is written is released: its memory is freed, the bytes on disk stay', async () => {
+    const big = randomBytesBuffer(2 * 1024 * 1024 + 123);
+    await using server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': big.length });
+      response.end(big);
+    });
+    await using context = requestContext();
+    await withTemp(async (temp) => {
+      const response = await getFollowingRedirects(
+        context,
+        server.url(),
+        artifactHeaders('test'),
+        signal(),
+      );
+      const written: Buffer[] = [];
+      let wholeViews = 0;
+      const target: BodyTarget = {
+        ...wholeFile(temp, big.length),
+        write: async (chunks) => {
+          for (const chunk of chunks)
+            if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength)
+              wholeViews += 1;
+          written.push(...chunks);
+          await temp.append(chunks);
+        },
+      };
+      await streamBody(response, target, () => {}, signal());
+      assert.deepEqual(await readFile(temp.path), big);
+      // Socket reads come in buffers of their own: those are the ones released.
+      assert.ok(wholeViews > 0, 'no chunk spanned its whole buffer');
+      const released = written.filter((chunk) => chunk.byteLength === 0).length;
+      assert.equal(released, wholeViews);
+    });
+  });
+});

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { discardBody } from '../../../src/download/http/request.ts';
+import { firstPartRange, openFirstPart } from '../../../src/download/parts/first-part.ts';
+import { FetchError, RejectedError, SizeMismatchError } from '../../../src/errors.ts';
+import { configFor, downloadKit } from '../../helpers/download-kit.ts';
+import { startArtifactServer } from '../../helpers/fault-server.ts';
+
+const signal = () => AbortSignal.timeout(10_000);
+const firstPart = { index: 0, firstByte: 0, lastByte: 65_535 };
+
+describe('openFirstPart', () => {
+  it('asks for part 0 alone, and a 206 for it with Accept-Ranges and a strong ETag opens the parts', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const opening = await openFirstPart(kit.session.context, firstPart, signal());
+    try {
+      assert.equal(opening.kind, 'parts');
+      assert.equal(opening.response.status, 206);
+      assert.deepEqual(opening.validator, { etag: server.etag, lastModified: undefined });
+      assert.equal(server.requests.length, 1);
+      assert.equal(server.requests[0]?.headers.range, 'bytes=0-65535');
+      assert.equal(server.requests[0]?.headers['if-range'], undefined);
+      assert.equal(server.requests[0]?.headers['accept-encoding'], 'identity');
+    } finally {
+      if (opening.kind !== 'single') discardBody(opening.response.body);
+    }
+  });
+
+  it('without an ETag, a strong Last-Modified is the version the parts are checked against', async () => {
+    await using server = await startArtifactServer();
+    server.setArtifact(server.artifact, {
+      etag: null,
+      lastModified: 'Wed, 01 Jan 2025 00:00:00 GMT',
+    });
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const opening = await openFirstPart(kit.session.context, firstPart, signal());
+    try {
+      assert.equal(opening.kind, 'parts');
+      assert.deepEqual(opening.validator, {
+        etag: undefined,
+        lastModified: 'Wed, 01 Jan 2025 00:00:00 GMT',
+      });
+    } finally {
+      if (opening.kind !== 'single') discardBody(opening.response.body);
+    }
+  });
+
+  it('a 200 is the one-connection download already under way, its body not read', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({ kind: 'ignore-range' });
+    const opening = await openFirstPart(kit.session.context, firstPart, signal());
+    try {
+      assert.equal(opening.kind, 'whole');
+      assert.equal(opening.reason, 'the server answered a Range request with 200');
+      assert.equal(opening.response.status, 200);
+      assert.equal(opening.response.body.destroyed, false);
+    } finally {
+      if (opening.kind !== 'single') discardBody(opening.response.body);
+    }
+  });
+
+  it('a 206 with only a weak ETag proves no version: one connection, from zero', async () => {
+    await using server = await startArtifactServer();
+    server.setArtifact(server.artifact, { etag: 'W/"weak"', lastModified: null });
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const opening = await openFirstPart(kit.session.context, firstPart, signal());
+    assert.deepEqual(opening, {
+      kind: 'single',
+      reason: 'no strong validator (ETag or Last-Modified) to prove the parts are of one version',
+    });
+  });
+
+  it('a 206 without Accept-Ranges: bytes proves no version either', async () => {
+    await using server = await startArtifactServer();
+    server.route('/plain.jar', (_request, response) => {
+      response.writeHead(206, {
+        etag: '"v1"',
+        'content-range': `bytes 0-65535/${server.artifact.length}`,
+        'content-length': 65_536,
+      });
+      response.end(server.artifact.subarray(0, 65_536));
+    });
+    await using kit = downloadKit(configFor(server.url('/plain.jar'), server.artifact.length));
+    const opening = await openFirstPart(kit.session.context, firstPart, signal());
+    assert.deepEqual(opening, {
+      kind: 'single',
+      reason: 'the server does not advertise Accept-Ranges: bytes',
+    });
+  });
+
+  it('a 206 for other bytes than part 0 means one connection', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({ kind: 'wrong-content-range' });
+    const opening = await openFirstPart(kit.session.context, firstPart, signal());
+    assert.equal(opening.kind, 'single');
+    assert.match(opening.reason, /16-65551/);
+  });
+
+  it('a 416 means one connection, in the words of a restart', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({
+      kind: 'status',
+      status: 416,
+      headers: { 'content-range': `bytes */${server.artifact.length}` },
+    });
+    const opening = await openFirstPart(kit.session.context, firstPart, signal());
+    assert.deepEqual(opening, {
+      kind: 'single',
+      reason: 'the server answered 416 Range Not Satisfiable',
+    });
+  });
+
+  it('a 206 whose total is not the expected size is a size mismatch', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length + 1));
+    await assert.rejects(
+      openFirstPart(kit.session.context, firstPart, signal()),
+      (error: unknown) => error instanceof SizeMismatchError && error.code === 'ERR_SIZE_MISMATCH',
+    );
+  });
+
+  it('an encoded 206 is refused: never the artifact’s bytes', async () => {
+    await using server = await startArtifactServer();
+    server.route('/gzip.jar', (_request, response) => {
+      response.writeHead(206, {
+        etag: '"v1"',
+        'accept-ranges': 'bytes',
+        'content-encoding': 'gzip',
+        'content-range': `bytes 0-65535/${server.artifact.length}`,
+        'content-length': 65_536,
+      });
+      response.end(server.artifact.subarray(0, 65_536));
+    });
+    await using kit = downloadKit(configFor(server.url('/gzip.jar'), server.artifact.length));
+    await assert.rejects(
+      openFirstPart(kit.session.context, firstPart, signal()),
+      (error: unknown) => error instanceof FetchError && /gzip/.test(error.message),
+    );
+  });
+
+  it('error statuses throw as for any attempt: 404 for good, 503 transient', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({ kind: 'status', status: 404 }, { kind: 'status', status: 503 });
+    await assert.rejects(
+      openFirstPart(kit.session.context, firstPart, signal()),
+      (error: unknown) => error instanceof RejectedError && error.transient === false,
+    );
+    await assert.rejects(
+      openFirstPart(kit.session.context, firstPart, signal()),
+      (error: unknown) =>
+        error instanceof FetchError && error.transient && error.details.status === 503,
+    );
+  });
+});
+
+describe('firstPartRange', () => {
+  it('is the Range of part 0 alone', () => {
+    assert.deepEqual(firstPartRange({ index: 0, firstByte: 0, lastByte: 99 }), {
+      range: 'bytes=0-99',
+    });
+  });
+});

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FetchError, RejectedError } from '../../src/errors.ts';
+import { configFor, downloadKit } from '../helpers/download-kit.ts';
+
+// No request is made here: the session's loops run operations that fail as attempts do.
+const url = 'http://127.0.0.1:9/artifacts/app.jar';
+const signal = () => AbortSignal.timeout(5_000);
+const transient = (message: string) =>
+  new FetchError(message, { transient: true, details: { status: 503 } });
+
+describe('DownloadSession', () => {
+  it('counts 1 plus every retry event, across the first-bytes loop and new loops', async () => {
+    await using kit = downloadKit(configFor(url, 100, { maxAttempts: 3 }));
+    const { session } = kit;
+    assert.equal(session.attempts, 1);
+    assert.equal(session.requested, false);
+    let failures = 2;
+    const first = await session.firstBytes.run(
+      async () => {
+        if (failures-- > 0) throw transient('server answered 503');
+        return 'first';
+      },
+      signal(),
+      session.onRetry(() => 7),
+    );
+    assert.equal(first, 'first');
+    let partFailures = 1;
+    await session.newLoop().run(
+      async () => {
+        if (partFailures-- > 0) throw transient('part broke off');
+      },
+      signal(),
+      session.onRetry(() => 11, 2),
+    );
+    const retries = kit.named('retry');
+    assert.equal(retries.length, 3);
+    assert.equal(session.attempts, 1 + retries.length);
+    assert.equal(session.requested, true);
+    assert.deepEqual(
+      retries.map(({ attempt, part, keptBytes, reason, status, level }) => ({
+        attempt,
+        part,
+        keptBytes,
+        reason,
+        status,
+        level,
+      })),
+      [
+        {
+          attempt: 1,
+          part: undefined,
+          keptBytes: 7,
+          reason: 'server answered 503',
+          status: 503,
+          level: 'warn',
+        },
+        {
+          attempt: 2,
+          part: undefined,
+          keptBytes: 7,
+          reason: 'server answered 503',
+          status: 503,
+          level: 'warn',
+        },
+        {
+          attempt: 1,
+          part: 2,
+          keptBytes: 11,
+          reason: 'part broke off',
+          status: 503,
+          level: 'warn',
+        },
+      ],
+    );
+    assert.match(
+      retries[2]?.msg ?? '',
+      /^attempt 1 of part 2 failed, retrying in \d+ ms: part broke off$/,
+    );
+    assert.equal(retries[0]?.errorCode, 'ERR_FETCH');
+  });
+
+  it('the first-bytes loop keeps its count: a later run of it goes on from the last attempt', async () => {
+    await using kit = downloadKit(configFor(url, 100, { maxAttempts: 2 }));
+    const { session } = kit;
+    let failures = 1;
+    await session.firstBytes.run(
+      async () => {
+        if (failures-- > 0) throw transient('first answer failed');
+      },
+      signal(),
+      session.onRetry(() => 0),
+    );
+    // Attempt 2 of 2 was the last: the download that takes the answer over has no retry left.
+    await assert.rejects(
+      session.firstBytes.run(
+        async () => {
+          throw transient('still failing');
+        },
+        signal(),
+        session.onRetry(() => 0),
+      ),
+      (error: unknown) => error instanceof FetchError && error.message === 'still failing',
+    );
+    assert.equal(kit.named('retry').length, 1);
+    assert.equal(session.attempts, 2);
+  });
+
+  it('a permanent failure is not a retry: attempts stays 1, but a request was made', async () => {
+    await using kit = downloadKit(configFor(url, 100));
+    const { session } = kit;
+    await assert.rejects(
+      session.newLoop().run(
+        async () => {
+          throw new RejectedError('server rejected the request with 404');
+        },
+        signal(),
+        session.onRetry(() => 0),
+      ),
+      RejectedError,
+    );
+    assert.deepEqual(kit.names(), []);
+    assert.equal(session.attempts, 1);
+    assert.equal(session.requested, true);
+  });
+
+  it('a run stopped before its first attempt made no request', async () => {
+    await using kit = downloadKit(configFor(url, 100));
+    const { session } = kit;
+    const controller = new AbortController();
+    controller.abort(new Error('stopped'));
+    await assert.rejects(
+      session.firstBytes.run(
+        async () => 'never',
+        controller.signal,
+        session.onRetry(() => 0),
+      ),
+      /stopped/,
+    );
+    assert.equal(session.requested, false);
+    assert.equal(session.attempts, 1);
+  });
+
+  it('the headers of a 200 that begins the file become the version; the context carries the config', async () => {
+    await using kit = downloadKit(configFor(url, 100, { stallTimeoutMs: 1_234, maxRedirects: 3 }));
+    const { session } = kit;
+    assert.deepEqual(session.version, { etag: undefined, lastModified: undefined });
+    session.context.onWholeObject({
+      etag: '"v7"',
+      'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT',
+    });
+    assert.deepEqual(session.version, {
+      etag: '"v7"',
+      lastModified: 'Wed, 01 Jan 2025 00:00:00 GMT',
+    });
+    assert.equal(session.context.stallTimeoutMs, 1_234);
+    assert.equal(session.context.maxRedirects, 3);
+    assert.equal(session.context.expectedSizeBytes, 100);
+    assert.equal(session.context.url.href, url);
+  });
+});
