@@ -8,6 +8,7 @@ import { createDispatcher } from '../../src/download/http/http-client.ts';
 import { DownloadSession } from '../../src/download/session.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
+import { RunFacts } from '../../src/run-facts.ts';
 
 /** One JSON log line as the Logger wrote it. */
 export interface LoggedEvent {
@@ -75,6 +76,7 @@ export function downloadKit(config: LoaderConfig, remainingMs = () => 60_000): D
     redactor,
     userAgent: 'runtime-loader-test',
     remainingMs,
+    facts: new RunFacts(),
   });
   return {
     config,
