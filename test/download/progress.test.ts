@@ -8,77 +8,78 @@ import { startArtifactServer } from '../helpers/fault-server.ts';
 import { loaderPath } from '../helpers/run-loader.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
+/**
+ * A tracker of `totalBytes` reporting every `intervalMs` on a clock the test sets with at(ms);
+ * its reports, in order.
+ */
+function onClock(totalBytes: number, intervalMs: number) {
+  let now = 0;
+  const reports: ProgressReport[] = [];
+  const tracker = new ProgressTracker(
+    totalBytes,
+    intervalMs,
+    (report) => reports.push(report),
+    () => now,
+  );
+  return {
+    tracker,
+    reports,
+    at: (ms: number) => {
+      now = ms;
+    },
+  };
+}
+
 describe('ProgressTracker', () => {
   it('reports every tenth and every interval, with rate and ETA', () => {
-    let now = 0;
-    const reports: ProgressReport[] = [];
-    const tracker = new ProgressTracker(
-      1000,
-      2000,
-      (report) => reports.push(report),
-      () => now,
-    );
-    now = 100;
+    const { tracker, reports, at } = onClock(1000, 2000);
+    at(100);
     tracker.update(50); // under 10% and under 2 s: silent
     assert.equal(reports.length, 0);
-    now = 200;
+    at(200);
     tracker.update(150); // crossed 10%
     assert.equal(reports.length, 1);
-    now = 2300;
+    at(2300);
     tracker.update(160); // 2 s later
     assert.equal(reports.length, 2);
     assert.equal(reports[1]?.rateBytesPerSecond, Math.round(160 / 2.3));
     // 840 bytes left at 160 bytes in 2.3 s, to a tenth of a second.
     assert.equal(reports[1]?.etaSeconds, Math.round((840 / (160 / 2.3)) * 10) / 10);
-    now = 2400;
+    at(2400);
     tracker.update(1000);
     assert.equal(reports.at(-1)?.percent, 100);
   });
 
   it('begin() measures from then: the time before the download (a conditional request) does not count', () => {
-    let now = 0;
-    const reports: ProgressReport[] = [];
-    const tracker = new ProgressTracker(
-      1000,
-      2000,
-      (report) => reports.push(report),
-      () => now,
-    );
-    now = 5000;
+    const { tracker, reports, at } = onClock(1000, 2000);
+    at(5000);
     tracker.begin();
-    now = 5100;
+    at(5100);
     tracker.update(50); // 100 ms after begin, under 10%: silent
     assert.equal(reports.length, 0);
-    now = 7200;
+    at(7200);
     tracker.update(60); // 2.1 s after begin
     assert.equal(reports.length, 1);
     assert.equal(reports[0]?.rateBytesPerSecond, Math.round(60 / 2.2));
   });
 
   it('redraws the latest count on a tick once the interval has passed, never before the first byte', () => {
-    let now = 0;
-    const reports: ProgressReport[] = [];
-    const tracker = new ProgressTracker(
-      1000,
-      500,
-      (report) => reports.push(report),
-      () => now,
-    );
-    now = 600;
+    const { tracker, reports, at } = onClock(1000, 500);
+    at(600);
     tracker.tick(); // no byte yet: nothing to show
     assert.equal(reports.length, 0);
     tracker.update(10); // interval passed: reported
     assert.equal(reports.length, 1);
-    now = 900;
+    at(900);
     tracker.tick(); // 300 ms since the last report: not yet
     assert.equal(reports.length, 1);
-    now = 1200;
+    at(1200);
     tracker.tick(); // no new byte, but time passed: the same count with a lower rate
     assert.equal(reports.length, 2);
     assert.equal(reports[1]?.bytes, 10);
     assert.ok((reports[1]?.rateBytesPerSecond ?? 0) < (reports[0]?.rateBytesPerSecond ?? 0));
     tracker.restart(0); // an attempt that starts over shows 0 again
-    now = 1800;
+    at(1800);
     tracker.tick();
     assert.equal(reports.at(-1)?.bytes, 0);
   });

@@ -18,6 +18,16 @@ export interface LoggedEvent {
   readonly [field: string]: unknown;
 }
 
+/** A JSON Logger, as a run makes it, that appends each event it writes to `events`. */
+export function loggerInto(events: LoggedEvent[], redactor: Redactor): Logger {
+  return new Logger({
+    format: 'json',
+    redactor,
+    interactive: false,
+    write: (line) => events.push(JSON.parse(line) as LoggedEvent),
+  });
+}
+
 /** Fast by default: 1 ms backoff, a 2 s stall timeout, one connection. */
 const fastDefaults: Partial<LoaderConfig> = {
   stallTimeoutMs: 2_000,
@@ -59,12 +69,7 @@ export function downloadKit(config: LoaderConfig, remainingMs = () => 60_000): D
   const events: LoggedEvent[] = [];
   const redactor = new Redactor();
   redactor.addUrl(config.url);
-  const logger = new Logger({
-    format: 'json',
-    redactor,
-    interactive: false,
-    write: (line) => events.push(JSON.parse(line) as LoggedEvent),
-  });
+  const logger = loggerInto(events, redactor);
   const dispatcher = createDispatcher({
     connectTimeoutMs: config.connectTimeoutMs,
     stallTimeoutMs: config.stallTimeoutMs,

@@ -19,6 +19,17 @@ function fields(error: LoaderError, facts: RunFacts) {
   return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 }
 
+/**
+ * The fourth to eighth field names after `attempts` attempts wrote 5 bytes and the file (digest
+ * 'c') was refused: where the error's own details meet the run's facts.
+ */
+function keysAfterARefusedFile(error: LoaderError, facts: RunFacts, attempts: number) {
+  facts.attempts(error, attempts);
+  facts.wrote(error, 5);
+  facts.refusedDigest(error, 'c');
+  return Object.keys(fields(error, facts)).slice(3, 8);
+}
+
 describe('the final failed event', () => {
   it('shows the attempts before why the retries stopped, as before attempts were counted in one place', () => {
     // The retry loop gives up at the deadline, then the run adds the attempts and the bytes.
@@ -63,10 +74,7 @@ describe('the final failed event', () => {
     const mismatch = new IntegrityError('sha256 mismatch', {
       details: { expectedSha256: 'a', actualSha256: 'b', sha256: 'b' },
     });
-    facts.attempts(mismatch, 2);
-    facts.wrote(mismatch, 5);
-    facts.refusedDigest(mismatch, 'c');
-    assert.deepEqual(Object.keys(fields(mismatch, facts)).slice(3, 8), [
+    assert.deepEqual(keysAfterARefusedFile(mismatch, facts, 2), [
       'expectedSha256',
       'actualSha256',
       'sha256',
@@ -77,10 +85,7 @@ describe('the final failed event', () => {
     const write = new WriteError('cannot publish', {
       details: { folder: '.', errorCode: 'ENOENT' },
     });
-    facts.attempts(write, 1);
-    facts.wrote(write, 5);
-    facts.refusedDigest(write, 'c');
-    assert.deepEqual(Object.keys(fields(write, facts)).slice(3, 8), [
+    assert.deepEqual(keysAfterARefusedFile(write, facts, 1), [
       'folder',
       'errorCode',
       'attempts',
