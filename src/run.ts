@@ -10,7 +10,7 @@ import { keepOrRefetch } from './keep-verified.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
-import { expiryWarningAtStart, urlValidityOf } from './plan/url-expiry.ts';
+import { expiryWarningAtStart, type UrlValidity } from './plan/url-expiry.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import { newRecord } from './publish/verification-record.ts';
@@ -75,10 +75,10 @@ export async function run(
   let handedOver: Response | undefined;
   if (planned.action === 'download') {
     logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
-    warnAboutUrlExpiry(config, logger, deps.remainingMs());
+    warnAboutUrlExpiry(session.context.urlValidity, logger, deps.remainingMs());
   } else {
     // Before the conditional request too: if the object changed, it is a full download.
-    warnAboutUrlExpiry(config, logger, deps.remainingMs());
+    warnAboutUrlExpiry(session.context.urlValidity, logger, deps.remainingMs());
     const { record } = planned;
     const next = await keepOrRefetch(config, session, record, signal).catch((error: unknown) => {
       throw withAttempts(error, session);
@@ -165,8 +165,11 @@ function reportTempFiles(logger: Logger, { removed, inUse }: TempFileSweep): voi
 }
 
 /** Event `url-expiry` when the URL has expired, expires within the deadline, or is dated ahead. */
-function warnAboutUrlExpiry(config: LoaderConfig, logger: Logger, remainingMs: number): void {
-  const validity = urlValidityOf(config.url);
+function warnAboutUrlExpiry(
+  validity: UrlValidity | undefined,
+  logger: Logger,
+  remainingMs: number,
+): void {
   const warning = validity && expiryWarningAtStart(validity, Date.now(), remainingMs);
   if (warning) logger.warn('url-expiry', warning.message, warning.fields);
 }

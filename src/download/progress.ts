@@ -15,10 +15,10 @@ export class ProgressTracker {
   readonly #intervalMs: number;
   readonly #report: (progress: ProgressReport) => void;
   readonly #now: () => number;
-  #lastReportAt: number;
+  #lastReportAt = 0;
   #lastTenth = 0;
   #rateFromBytes = 0;
-  #rateFromTime: number;
+  #rateFromTime = 0;
   /** The latest count, once any byte has been counted: what `tick` redraws. */
   #bytes: number | undefined;
 
@@ -32,11 +32,10 @@ export class ProgressTracker {
     this.#intervalMs = intervalMs;
     this.#report = report;
     this.#now = now;
-    this.#lastReportAt = now();
-    this.#rateFromTime = this.#lastReportAt;
+    this.begin();
   }
 
-  /** Starts measuring from now, as if made now: the download begins (a re-run asked first). */
+  /** Starts measuring from now: at construction, and again when the download begins after a re-run's first request. */
   begin(): void {
     this.#lastReportAt = this.#now();
     this.#rateFromTime = this.#lastReportAt;

@@ -79,14 +79,9 @@ async function takePart(
   fromByte: number,
 ): Promise<PartMismatch | undefined> {
   const { part } = state;
-  const decision = await acceptAnswer(response, {
-    range: { firstByte: fromByte, lastByte: part.lastByte },
-    validator,
-    wholeWelcome: false,
-    expectedSizeBytes: context.expectedSizeBytes,
-    redactor: context.redactor,
-    urlValidity: context.urlValidity,
-  });
+  const range = { firstByte: fromByte, lastByte: part.lastByte };
+  const asked = { range, validator, wholeWelcome: false } as const;
+  const decision = await acceptAnswer(response, asked, context);
   if (decision.kind === 'encoded') throw decision.error;
   if (decision.kind !== 'range') {
     const asked = `bytes ${fromByte}-${part.lastByte} (part ${part.index})`;

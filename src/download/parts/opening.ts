@@ -26,14 +26,9 @@ export async function openingOf(
   }
   let streaming = false;
   try {
-    const decision = await acceptAnswer(response, {
-      range: { firstByte: firstPart.firstByte, lastByte: firstPart.lastByte },
-      validator: undefined,
-      wholeWelcome: false,
-      expectedSizeBytes: context.expectedSizeBytes,
-      redactor: context.redactor,
-      urlValidity: context.urlValidity,
-    });
+    const range = { firstByte: firstPart.firstByte, lastByte: firstPart.lastByte };
+    const asked = { range, validator: undefined, wholeWelcome: false } as const;
+    const decision = await acceptAnswer(response, asked, context);
     if (decision.kind === 'encoded') throw decision.error;
     if (decision.kind === 'not-the-range')
       return { kind: 'single', reason: notTheRangeReason(decision) };

@@ -1,6 +1,6 @@
 import type { FetchError } from '../../errors.ts';
-import { type Redactor, redactUrl } from '../../log/redact.ts';
-import type { UrlValidity } from '../../plan/url-expiry.ts';
+import { redactUrl } from '../../log/redact.ts';
+import type { AttemptContext } from '../attempt-context.ts';
 import type { Response } from '../http/request.ts';
 import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
 import { checkAnnouncedSize, checkRangeTotal } from './announced-size.ts';
@@ -19,10 +19,10 @@ export interface Asked {
   readonly validator: Validator | undefined;
   /** A 200 (the whole object, from byte 0) is taken instead of the range: on one connection. */
   readonly wholeWelcome: boolean;
-  readonly expectedSizeBytes: number;
-  readonly redactor: Redactor;
-  readonly urlValidity: UrlValidity | undefined;
 }
+
+/** What an answer is judged against besides the request: the attempt's context has it. */
+export type AnswerContext = Pick<AttemptContext, 'expectedSizeBytes' | 'redactor' | 'urlValidity'>;
 
 /** What an answer to a request for the artifact's bytes is, for the caller to act on. */
 export type Acceptance =
@@ -52,19 +52,33 @@ export type Acceptance =
 export function acceptAnswer(
   response: Response,
   asked: Asked & { readonly wholeWelcome: false },
+  context: AnswerContext,
 ): Promise<Exclude<Acceptance, { readonly kind: 'whole' }>>;
-export function acceptAnswer(response: Response, asked: Asked): Promise<Acceptance>;
-export async function acceptAnswer(response: Response, asked: Asked): Promise<Acceptance> {
+export function acceptAnswer(
+  response: Response,
+  asked: Asked,
+  context: AnswerContext,
+): Promise<Acceptance>;
+export async function acceptAnswer(
+  response: Response,
+  asked: Asked,
+  context: AnswerContext,
+): Promise<Acceptance> {
   const encoded = encodedBodyError(response);
   if (encoded !== undefined) return { kind: 'encoded', error: encoded };
   const { range } = asked;
   if (response.status === 200 && asked.wholeWelcome) {
     const length = response.headers['content-length'];
-    checkAnnouncedSize(length, asked.expectedSizeBytes, redactUrl(response.url), 'Content-Length');
+    checkAnnouncedSize(
+      length,
+      context.expectedSizeBytes,
+      redactUrl(response.url),
+      'Content-Length',
+    );
     return { kind: 'whole', validator: validatorOf(response.headers) };
   }
   if (range !== undefined && response.status === 206) {
-    checkRangeTotal(response, asked.expectedSizeBytes);
+    checkRangeTotal(response, context.expectedSizeBytes);
     const version = asked.validator ?? provenVersion(response);
     if (typeof version === 'string') return { kind: 'not-the-range', status: 206, what: version };
     const problem = rangeProblem(response.headers, version, range.firstByte, range.lastByte);
@@ -84,8 +98,8 @@ export async function acceptAnswer(response: Response, asked: Asked): Promise<Ac
   throw await unexpectedAnswerError(
     response,
     asked.wholeWelcome ? 200 : 206,
-    asked.redactor,
-    asked.urlValidity,
+    context.redactor,
+    context.urlValidity,
   );
 }
 

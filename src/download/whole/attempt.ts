@@ -73,14 +73,9 @@ async function takeAnswer(
 ): Promise<void> {
   const kept = temp.bytesWritten;
   const expected = context.expectedSizeBytes;
-  const decision = await acceptAnswer(response, {
-    range: askedForRange ? { firstByte: kept, lastByte: expected - 1 } : undefined,
-    validator: state.validator,
-    wholeWelcome: true,
-    expectedSizeBytes: expected,
-    redactor: context.redactor,
-    urlValidity: context.urlValidity,
-  });
+  const range = askedForRange ? { firstByte: kept, lastByte: expected - 1 } : undefined;
+  const asked = { range, validator: state.validator, wholeWelcome: true };
+  const decision = await acceptAnswer(response, asked, context);
   if (decision.kind === 'encoded') {
     const encoding = String(decision.error.details.contentEncoding);
     if (kept > 0)

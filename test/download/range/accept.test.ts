@@ -54,15 +54,11 @@ async function judge(answer: Answer, asked: Partial<Asked>): Promise<Acceptance>
     AbortSignal.timeout(5_000),
   );
   try {
-    return await acceptAnswer(response, {
-      range: undefined,
-      validator: undefined,
-      wholeWelcome: true,
-      expectedSizeBytes: sizeBytes,
-      redactor,
-      urlValidity: undefined,
-      ...asked,
-    });
+    return await acceptAnswer(
+      response,
+      { range: undefined, validator: undefined, wholeWelcome: true, ...asked },
+      { expectedSizeBytes: sizeBytes, redactor, urlValidity: undefined },
+    );
   } finally {
     discardBody(response.body);
   }
