@@ -61,7 +61,7 @@ export async function main(
   } catch (caught) {
     // Until the configuration is valid, log in the format it asks for if it can be read at all.
     const logger = new Logger({
-      format: earlyLogFormat(env, interactive),
+      format: earlyLogFormat(argv, env, interactive),
       redactor,
       write,
       interactive,
@@ -70,7 +70,7 @@ export async function main(
     const error = toLoaderError(caught);
     logFailure(logger, error, noFacts, startedAt, startupMs());
     // Kubernetes shows this in `kubectl describe pod` even for a misconfigured pod.
-    const terminationLog = earlyTerminationLogPath(env);
+    const terminationLog = earlyTerminationLogPath(argv, env);
     await writeTerminationMessage(terminationLog, failureTerminationLine(error, noFacts, redactor));
     return error.exitCode;
   }

@@ -37,20 +37,6 @@ export function readSetting<T, D>(
   }
 }
 
-/**
- * A setting read before the configuration is valid, from its variable only:
- * its default when unset, empty or invalid (the full read reports it).
- */
-export function readSettingLeniently<T, D>(spec: Setting<T, D>, env: Environment): T | D {
-  const raw = variableOf(spec, env);
-  if (raw === undefined) return spec.defaultValue;
-  try {
-    return spec.parse(raw);
-  } catch {
-    return spec.defaultValue;
-  }
-}
-
 /** The setting's variable; undefined when unset or empty, which mean the same. */
 export function variableOf(spec: Setting<unknown, unknown>, env: Environment): string | undefined {
   const raw = env[spec.env];
