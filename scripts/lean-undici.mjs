@@ -66,7 +66,7 @@ export function leanUndici({ subset = defaultSubset } = {}) {
             'undici/lib/dispatcher/client.js no longer requires ./client-h2.js: HTTP/2 would not load lazily',
           );
         }
-        if (!(await definesMilosSwitch(result.metafile, cwd))) {
+        if (!(await bundlesEsbuildDetection(result.metafile, cwd))) {
           problems.push(
             'the define esbuildDetection matches nothing: no bundled undici file tests `typeof esbuildDetection` (Milo would stay in)',
           );
@@ -83,7 +83,7 @@ export function leanUndici({ subset = defaultSubset } = {}) {
 }
 
 /** Some bundled undici file reads `typeof esbuildDetection`, the define's target. */
-async function definesMilosSwitch(metafile, cwd) {
+async function bundlesEsbuildDetection(metafile, cwd) {
   const inputs = Object.keys(metafile?.inputs ?? {}).filter((input) =>
     /(^|[\\/])node_modules[\\/]undici[\\/]/.test(input),
   );
