@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { fileKind } from '../process/file-kind.ts';
 
 /** A signed URL is a few kilobytes at most; a larger file is not one. */
 const maxUrlFileBytes = 64 * 1024;
@@ -38,7 +39,7 @@ function readBounded(path: string): Buffer {
     const stats = fstatSync(fd);
     if (!stats.isFile()) {
       throw new Error(
-        `${path} is ${kindOf(stats)}; expected a regular file holding the signed URL`,
+        `${path} is ${fileKind(stats)}; expected a regular file holding the signed URL`,
       );
     }
     if (stats.size > maxUrlFileBytes) throw new Error(tooLarge(path, `${stats.size} bytes`));
@@ -74,14 +75,6 @@ function tooLarge(path: string, size: string): string {
 function decode(bytes: Buffer): string {
   const text = bytes.toString('utf8');
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
-}
-
-function kindOf(stats: Stats): string {
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isDirectory()) return 'a folder';
-  return 'not a regular file';
 }
 
 function unreadable(path: string, error: unknown): string {

@@ -4,10 +4,10 @@ import {
   fstatSync,
   ftruncateSync,
   openSync,
-  type Stats,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { fileKind } from './file-kind.ts';
 
 /** Kubernetes reads at most 4096 bytes of the termination message. */
 const maxBytes = 4096;
@@ -39,7 +39,7 @@ export function writeTerminationMessage(path: string, message: string): Terminat
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) {
-      return { written: false, skipped: `${path} is ${kindOf(stats)}; expected a regular file` };
+      return { written: false, skipped: `${path} is ${fileKind(stats)}; expected a regular file` };
     }
     ftruncateSync(fd);
     writeFileSync(fd, Buffer.from(message).subarray(0, maxBytes));
@@ -60,17 +60,9 @@ function whyNotOpened(path: string, error: unknown): string | undefined {
   let kind = 'a FIFO with no reader, or a socket';
   try {
     const stats = statSync(path);
-    kind = stats.isFIFO() ? 'a FIFO with no reader' : kindOf(stats);
+    kind = stats.isFIFO() ? 'a FIFO with no reader' : fileKind(stats);
   } catch {
     // Gone meanwhile: the generic name stays.
   }
   return `${path} is ${kind}; expected a regular file`;
-}
-
-function kindOf(stats: Stats): string {
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isDirectory()) return 'a folder';
-  return 'not a regular file';
 }

@@ -375,32 +375,8 @@ describe('contract: write failures', () => {
 });
 
 describe('contract: signals', () => {
-  for (const [signal, code] of [
-    ['SIGTERM', 143],
-    ['SIGINT', 130],
-  ] as const) {
-    it(`${signal} mid-download exits ${code} and removes the temp file`, async () => {
-      server.schedule({ kind: 'slow', bytesPerChunk: 16 * 1024, delayMs: 50 });
-      let sent = false;
-      const result = await run(
-        {},
-        {
-          onEvent: (event, child) => {
-            if (!sent && event.event === 'progress') {
-              sent = true;
-              child.kill(signal);
-            }
-          },
-        },
-      );
-      assert.equal(sent, true, 'the download never reported progress');
-      assert.equal(result.code, code, result.stdout);
-      assert.equal(lastEvent(result).code, 'ERR_INTERRUPTED');
-      await assertNothingWritten();
-    });
-  }
-
-  it('a second signal abandons the run at once and still leaves the termination message', async () => {
+  /** A slow download, sent `signals` at once on its first progress event. */
+  async function signalled(...signals: NodeJS.Signals[]): Promise<LoaderRun> {
     server.schedule({ kind: 'slow', bytesPerChunk: 16 * 1024, delayMs: 50 });
     let sent = false;
     const result = await run(
@@ -409,14 +385,30 @@ describe('contract: signals', () => {
         onEvent: (event, child) => {
           if (!sent && event.event === 'progress') {
             sent = true;
-            // Two different signals, so neither is merged into the other while pending.
-            child.kill('SIGTERM');
-            child.kill('SIGINT');
+            for (const signal of signals) child.kill(signal);
           }
         },
       },
     );
     assert.equal(sent, true, 'the download never reported progress');
+    return result;
+  }
+
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
+    it(`${signal} mid-download exits ${code} and removes the temp file`, async () => {
+      const result = await signalled(signal);
+      assert.equal(result.code, code, result.stdout);
+      assert.equal(lastEvent(result).code, 'ERR_INTERRUPTED');
+      await assertNothingWritten();
+    });
+  }
+
+  it('a second signal abandons the run at once and still leaves the termination message', async () => {
+    // Two different signals, so neither is merged into the other while pending.
+    const result = await signalled('SIGTERM', 'SIGINT');
     assert.ok(result.code === 130 || result.code === 143, `exit ${result.code}`);
     const failed = lastEvent(result);
     assert.match(String(failed.msg), /a second signal: not waiting for cleanup/);
