@@ -9,8 +9,7 @@ import type { Environment } from './environment.ts';
 import { logFormatFor } from './load-config.ts';
 import { type LoaderFlags, parseLoaderFlags } from './loader-flags.ts';
 import { readSetting } from './read-setting.ts';
-import type { Setting } from './settings.ts';
-import { settings } from './settings.ts';
+import { type Setting, settings } from './settings.ts';
 import type { LogFormat } from './types.ts';
 
 /** --log-format or LOADER_LOG_FORMAT when valid; otherwise text on a terminal, JSON elsewhere. */
