@@ -15,7 +15,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
 COPY tsconfig.json ./
-COPY scripts/build.mjs scripts/undici-subset.mjs ./scripts/
+COPY scripts/build.mjs scripts/lean-undici.mjs scripts/undici-subset.mjs ./scripts/
 COPY src/ ./src/
 RUN ["node", "scripts/build.mjs", "--loader-only"]
 # The runtime stage has no shell to mkdir with, so the mount point is made here

@@ -4,38 +4,12 @@
 // (the package export `runtime-loader/signing`).
 import { execFileSync } from 'node:child_process';
 import { readFile, rm, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { leanUndici } from './lean-undici.mjs';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = 'dist/runtime-loader.mjs';
 const bundleLimitBytes = 1_000_000;
-
-/**
- * Start-up is paid on every replica start, so the bundle loads only what a run
- * uses: undici's two dispatchers instead of its whole API (undici-subset.mjs),
- * and its HTTP/2 client (which loads node:http2) only when a server actually
- * negotiates HTTP/2. esbuild evaluates a bundled CommonJS module on its first
- * require(), so a require() inside a function defers it to the first call.
- */
-const leanUndici = {
-  name: 'lean-undici',
-  setup(build) {
-    const subset = fileURLToPath(new URL('./undici-subset.mjs', import.meta.url));
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: subset }));
-    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
-      /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(args.importer)
-        ? { path: 'client-h2', namespace: 'lazy-undici-h2' }
-        : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'lazy-undici-h2' }, () => ({
-      contents:
-        "module.exports = (...args) => require('undici/lib/dispatcher/client-h2.js')(...args);",
-      resolveDir: fileURLToPath(new URL('..', import.meta.url)),
-      loader: 'js',
-    }));
-  },
-};
 
 /**
  * A static import of a Node built-in is hoisted to the top of an ES module
@@ -70,19 +44,14 @@ await build({
   minify: true,
   legalComments: 'linked',
   sourcemap: false,
-  define: {
-    __LOADER_VERSION__: JSON.stringify(pkg.version),
-    // undici's switch for bundlers (Node core builds its copy of undici the same way): it
-    // drops the experimental Milo parser, opt-in through UNDICI_USE_MILO, and its 160 KB
-    // of WebAssembly; llhttp, the parser undici uses by default, stays.
-    esbuildDetection: 'true',
-  },
+  // lean-undici adds undici's esbuildDetection, and checks that every rewrite of it applied.
+  define: { __LOADER_VERSION__: JSON.stringify(pkg.version) },
   banner: {
     // undici is CommonJS; give its bundled require() calls a real require.
     // The shebang holds the same V8 flag as the image's ENTRYPOINT (see Dockerfile).
     js: "#!/usr/bin/env -S node --max-semi-space-size=1\nimport { createRequire as __loaderCreateRequire } from 'node:module';\nconst require = __loaderCreateRequire(import.meta.url);",
   },
-  plugins: [leanUndici, lazyBuiltins],
+  plugins: [leanUndici(), lazyBuiltins],
   logLevel: 'warning',
 });
 

@@ -49,7 +49,7 @@ export async function main(
   env: NodeJS.ProcessEnv,
   startedAt: number,
   exit: (code: number) => never,
-  { write }: RunOutput,
+  { write, writeStderr }: RunOutput,
 ): Promise<number> {
   const startupMs = watchStartupMs();
   keepWebAssemblyOnBaseline();
@@ -61,7 +61,7 @@ export async function main(
   } catch (caught) {
     // Until the configuration is valid, log in the format it asks for if it can be read at all.
     const logger = new Logger({
-      format: earlyLogFormat(env, interactive),
+      format: earlyLogFormat(argv, env, interactive),
       redactor,
       write,
       interactive,
@@ -70,8 +70,12 @@ export async function main(
     const error = toLoaderError(caught);
     logFailure(logger, error, noFacts, startedAt, startupMs());
     // Kubernetes shows this in `kubectl describe pod` even for a misconfigured pod.
-    const terminationLog = earlyTerminationLogPath(env);
-    await writeTerminationMessage(terminationLog, failureTerminationLine(error, noFacts, redactor));
+    const terminationLog = earlyTerminationLogPath(argv, env);
+    leaveTerminationMessage(
+      terminationLog,
+      failureTerminationLine(error, noFacts, redactor),
+      writeStderr,
+    );
     return error.exitCode;
   }
   if (invocation.kind !== 'run') {
@@ -83,14 +87,14 @@ export async function main(
   redactor.addUrl(config.url);
   warnUnknownVariables(logger, env);
   logger.info('start', startMessage(config), startFields(config));
-  return fetchArtifact(config, logger, { startedAt, startupMs, exit });
+  return fetchArtifact(config, logger, { startedAt, startupMs, exit, writeStderr });
 }
 
 /** The configured run, within its lifecycle; its final event and termination line. */
 async function fetchArtifact(
   config: LoaderConfig,
   logger: Logger,
-  { startedAt, startupMs, exit }: RunEdge,
+  { startedAt, startupMs, exit, writeStderr }: RunEdge,
 ): Promise<number> {
   // What the run learns on its way to a failure, told with the error that ends it.
   const facts = new RunFacts();
@@ -100,10 +104,17 @@ async function fetchArtifact(
     deadlineSetting: settings.deadlineMs.env,
     graceMs: abortGraceMs,
     abandon: (error, why) => {
+      const about = facts.about(error);
       logger.error(
         'failed',
         `${error.message} (${why})`,
-        finalFields(error, facts.about(error), startedAt, startupMs()),
+        finalFields(error, about, startedAt, startupMs()),
+      );
+      // Written synchronously, and never waiting on the file: the process exits right after.
+      leaveTerminationMessage(
+        config.terminationLogPath,
+        failureTerminationLine(error, about, redactor, why),
+        writeStderr,
       );
       exit(error.exitCode);
     },
@@ -131,15 +142,28 @@ async function fetchArtifact(
     lifecycle.dispose();
     dispatcher.destroy().catch(() => {});
   }
-  await writeTerminationMessage(config.terminationLogPath, ending.terminationLine);
+  leaveTerminationMessage(config.terminationLogPath, ending.terminationLine, writeStderr);
   return ending.exitCode;
 }
 
-/** What the edge gives the run: when it started, its start-up time, and the one exit. */
+/** The termination message, or one stderr line saying why a file that is there was left alone. */
+function leaveTerminationMessage(
+  path: string,
+  line: string,
+  writeStderr: (text: string) => void,
+): void {
+  const { skipped } = writeTerminationMessage(path, line);
+  if (skipped !== undefined) {
+    writeStderr(`runtime-loader: termination message not written: ${redactor.scrub(skipped)}\n`);
+  }
+}
+
+/** What the edge gives the run: when it started, its start-up time, the one exit, and stderr. */
 interface RunEdge {
   readonly startedAt: number;
   readonly startupMs: () => number | undefined;
   readonly exit: (code: number) => never;
+  readonly writeStderr: (text: string) => void;
 }
 
 /** The final `failed` event: the error, and the run's facts about it. */

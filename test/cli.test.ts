@@ -60,4 +60,21 @@ describe('the entry', () => {
       );
     }
   });
+
+  it('reports a configuration error as --log-format and --termination-log ask, over their variables', async () => {
+    await using tmp = await makeTempDir('cli-');
+    const terminationLog = join(tmp.path, 'termination-log');
+    await writeFile(terminationLog, '');
+    const run = await runLoader({
+      env: { ARTIFACT_URL: 'https://h.example/a.jar', LOADER_LOG_FORMAT: 'json' },
+      args: ['--log-format', 'text', '--termination-log', terminationLog],
+    });
+    assert.equal(run.code, 2);
+    assert.equal(run.events.length, 0, `text, not JSON: ${run.stdout}`);
+    assert.match(run.stdout, /failed.*ARTIFACT_EXPECTED_SIZE \(or --expected-size\) is required/);
+    assert.match(
+      await readFile(terminationLog, 'utf8'),
+      /^exit 2 ERR_CONFIG: invalid configuration: .*ARTIFACT_EXPECTED_SIZE/,
+    );
+  });
 });

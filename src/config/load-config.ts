@@ -5,8 +5,8 @@ import type { Environment } from './environment.ts';
 import { type LoaderFlags, parseLoaderFlags } from './loader-flags.ts';
 import { parseArtifactUrl } from './parse-values.ts';
 import { readProxySettings } from './proxy-settings.ts';
-import { namesOf, readSetting } from './read-setting.ts';
-import { type SettingKey, type SettingValue, settings } from './settings.ts';
+import { namesOf, readSetting, variableOf } from './read-setting.ts';
+import { type Setting, type SettingKey, type SettingValue, settings } from './settings.ts';
 import type { LoaderConfig, LogFormat } from './types.ts';
 import { findUnknownVariables } from './unknown-variables.ts';
 import { readUrlFile } from './url-file.ts';
@@ -124,8 +124,16 @@ function readUrl(
   typoHint: (...names: string[]) => string,
 ): URL | undefined {
   const { url, urlFile } = settings;
-  const given = (spec: { env: string; flag: string }) =>
-    typeof flags[spec.flag] === 'string' || (env[spec.env] ?? '') !== '';
+  // An empty flag is reported as such (by its read), not as one of two.
+  const emptyFlags = (['url', 'urlFile'] as const).filter(
+    (key) => flags[settings[key].flag] === '',
+  );
+  if (emptyFlags.length > 0) {
+    for (const key of emptyFlags) read(key);
+    return undefined;
+  }
+  const given = (spec: Setting<unknown, unknown>) =>
+    typeof flags[spec.flag] === 'string' || variableOf(spec, env) !== undefined;
   if (given(url) && given(urlFile)) {
     problems.push(`${namesOf(url)} and ${namesOf(urlFile)} are both set; set only one of them`);
     return undefined;

@@ -10,8 +10,10 @@ export function namesOf(spec: Setting<unknown, unknown>): string {
 
 /**
  * One setting from its flag, else its variable, else its default; parsed by
- * the setting's parser. Throws an Error naming the flag or variable the value
- * came from (first), the other, and what was expected.
+ * the setting's parser. An empty variable counts as unset (Helm and Compose
+ * write one for a value not given); an empty flag is a mistake. Throws an
+ * Error naming the flag or variable the value came from (first), the other,
+ * and what was expected.
  */
 export function readSetting<T, D>(
   spec: Setting<T, D>,
@@ -22,13 +24,12 @@ export function readSetting<T, D>(
     return spec.parse('false');
   const flagValue = flags[spec.flag];
   if (flagValue === true) return spec.parse('true');
-  const fromFlag = typeof flagValue === 'string';
-  const raw = fromFlag ? flagValue : env[spec.env];
-  if (raw === undefined) return spec.defaultValue;
-  if (raw === '' && spec.defaultValue === undefined && !fromFlag) {
-    // An empty required variable is as good as missing; say so rather than "expected a number".
-    throw new Error(`${namesOf(spec)} is set but empty; expected ${spec.valueName}`);
+  if (flagValue === '') {
+    throw new Error(`--${spec.flag} is given an empty value; expected ${spec.valueName}`);
   }
+  const fromFlag = typeof flagValue === 'string';
+  const raw = fromFlag ? flagValue : variableOf(spec, env);
+  if (raw === undefined) return spec.defaultValue;
   try {
     return spec.parse(raw);
   } catch (error) {
@@ -36,16 +37,8 @@ export function readSetting<T, D>(
   }
 }
 
-/**
- * A setting read before the configuration is valid, from its variable only:
- * its default when unset, empty or invalid (the full read reports it).
- */
-export function readSettingLeniently<T, D>(spec: Setting<T, D>, env: Environment): T | D {
+/** The setting's variable; undefined when unset or empty, which mean the same. */
+export function variableOf(spec: Setting<unknown, unknown>, env: Environment): string | undefined {
   const raw = env[spec.env];
-  if (raw === undefined || raw === '') return spec.defaultValue;
-  try {
-    return spec.parse(raw);
-  } catch {
-    return spec.defaultValue;
-  }
+  return raw === '' ? undefined : raw;
 }

@@ -175,7 +175,8 @@ const table = {
     valueName: 'PATH',
     parse: parsePath,
     defaultValue: defaults.terminationLogPath,
-    description: 'Kubernetes termination message file; written only if it exists and is writable.',
+    description:
+      'Kubernetes termination message file; written only if it is an existing, writable regular file.',
   }),
 } as const;
 

@@ -11,10 +11,13 @@ export function failureTerminationLine(
   error: LoaderError,
   facts: FailureFacts,
   redactor: Redactor,
+  /** Why the run was abandoned before its cleanup ended, when it was. */
+  abandoned?: string,
 ): string {
   const sha256 = facts.sha256 ?? error.details.sha256;
   const digest = typeof sha256 === 'string' ? ` sha256=${sha256}` : '';
-  return `exit ${error.exitCode} ${error.code}: ${redactor.scrub(failureMessage(error, facts))}${digest}`;
+  const why = abandoned === undefined ? '' : ` (${abandoned})`;
+  return `exit ${error.exitCode} ${error.code}: ${redactor.scrub(failureMessage(error, facts) + why)}${digest}`;
 }
 
 export function successTerminationLine(

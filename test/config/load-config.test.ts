@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { settingList, settings } from '../../src/config/settings.ts';
 import type { LoaderConfig } from '../../src/config/types.ts';
 import { ConfigError } from '../../src/errors.ts';
 
@@ -116,7 +117,7 @@ describe('loadConfig', () => {
     assert.equal(fromFlags.parallelThresholdBytes, 4096);
   });
 
-  for (const value of ['0', '17', '2.5', '-1', 'four', '']) {
+  for (const value of ['0', '17', '2.5', '-1', 'four']) {
     it(`refuses LOADER_CONNECTIONS=${JSON.stringify(value)} saying the range`, () => {
       const error = configError({ ...base, LOADER_CONNECTIONS: value });
       assert.match(
@@ -131,7 +132,7 @@ describe('loadConfig', () => {
     assert.equal(loadConfig(['-V'], {}, false).kind, 'version');
   });
 
-  for (const value of ['-1', '1.5', '10MB', '', ' 10', '+10', '0', String(2n ** 60n), '1e6']) {
+  for (const value of ['-1', '1.5', '10MB', ' 10', '+10', '0', String(2n ** 60n), '1e6']) {
     it(`refuses ARTIFACT_EXPECTED_SIZE=${JSON.stringify(value)} naming the variable`, () => {
       const error = configError({ ...base, ARTIFACT_EXPECTED_SIZE: value });
       assert.match(error.message, /ARTIFACT_EXPECTED_SIZE/);
@@ -240,6 +241,56 @@ describe('loadConfig', () => {
       /write --verify-jar or --no-verify-jar, without a value \(or set LOADER_VERIFY_JAR\)/,
     );
     assert.match(configError(base, ['--output', '/app/jars/']).message, /ARTIFACT_PATH/);
+  });
+});
+
+describe('an empty value', () => {
+  /** The configuration as plain data, the URL as its text, to compare two reads. */
+  const comparable = (config: LoaderConfig) => ({ ...config, url: config.url.href });
+  const required = [settings.url.env, settings.urlFile.env, settings.expectedSizeBytes.env];
+
+  it('of a variable means unset, for every setting: its default', () => {
+    const unset = comparable(configOf(base));
+    for (const spec of settingList.filter((spec) => !required.includes(spec.env))) {
+      assert.deepEqual(comparable(configOf({ ...base, [spec.env]: '' })), unset, spec.env);
+    }
+  });
+
+  it('of a required variable means unset: "required but not set"', () => {
+    const noSize = configError({ ...base, ARTIFACT_EXPECTED_SIZE: '' }).message;
+    assert.equal(
+      noSize,
+      'invalid configuration: ARTIFACT_EXPECTED_SIZE (or --expected-size) is required but not set',
+    );
+    const noUrl = configError({ ...base, ARTIFACT_URL: '', ARTIFACT_URL_FILE: '' }).message;
+    assert.equal(
+      noUrl,
+      'invalid configuration: ARTIFACT_URL (or --url) or ARTIFACT_URL_FILE (or --url-file) is required but not set',
+    );
+  });
+
+  it('of a flag is a configuration error naming the flag, for every flag that takes a value', () => {
+    for (const spec of settingList.filter((spec) => spec.negatedFlag === undefined)) {
+      for (const argv of [[`--${spec.flag}=`], [`--${spec.flag}`, '']]) {
+        const { message } = configError(base, argv);
+        assert.ok(
+          message.includes(`--${spec.flag} is given an empty value; expected ${spec.valueName}`),
+          `${argv.join(' ')}: ${message}`,
+        );
+      }
+    }
+  });
+
+  it('of --url or --url-file is named as such, not as a second URL', () => {
+    const { message } = configError({ ARTIFACT_EXPECTED_SIZE: '1024' }, [
+      '--url-file=',
+      '--url',
+      signedUrl,
+    ]);
+    assert.equal(
+      message,
+      'invalid configuration: --url-file is given an empty value; expected PATH',
+    );
   });
 });
 

@@ -65,6 +65,58 @@ describe('findUnknownVariables', () => {
   });
 });
 
+describe('the variables the kubelet gives a pod for each Service (service links)', () => {
+  /** What a pod sees for a Service `name` with one port: the kubelet's shapes, every one. */
+  const serviceLinks = (name: string, port: number, portName: string) => {
+    const prefix = name.toUpperCase().replaceAll('-', '_');
+    const tcp = `${prefix}_PORT_${port}_TCP`;
+    return {
+      [`${prefix}_SERVICE_HOST`]: '10.0.0.5',
+      [`${prefix}_SERVICE_PORT`]: String(port),
+      [`${prefix}_SERVICE_PORT_${portName.toUpperCase().replaceAll('-', '_')}`]: String(port),
+      [`${prefix}_PORT`]: `tcp://10.0.0.5:${port}`,
+      [tcp]: `tcp://10.0.0.5:${port}`,
+      [`${tcp}_PROTO`]: 'tcp',
+      [`${tcp}_PORT`]: String(port),
+      [`${tcp}_ADDR`]: '10.0.0.5',
+      [`${prefix}_PORT_${port}_UDP_ADDR`]: '10.0.0.5',
+      [`${prefix}_PORT_${port}_SCTP`]: `sctp://10.0.0.5:${port}`,
+    };
+  };
+
+  it('are no unknown settings, for a Service named artifact, loader or artifact-server', () => {
+    const env = {
+      ...serviceLinks('artifact', 80, 'http'),
+      ...serviceLinks('loader', 8080, 'metrics-port'),
+      ...serviceLinks('artifact-server', 443, 'https'),
+    };
+    assert.ok(Object.keys(env).includes('ARTIFACT_PORT'));
+    assert.deepEqual(findUnknownVariables(env), []);
+  });
+
+  it('do not hide a real typo, nor a name only close to their shapes', () => {
+    const unknown = findUnknownVariables({
+      ...serviceLinks('artifact', 80, 'http'),
+      LOADER_DEADLINE_SECOND: '5',
+      ARTIFACT_PORTS: '80',
+      ARTIFACT_PORT_80_HTTP: 'tcp://10.0.0.5:80',
+      ARTIFACT_PORT_HTTP_TCP: 'tcp://10.0.0.5:80',
+      artifact_service_host: '10.0.0.5',
+    });
+    assert.deepEqual(
+      unknown.map((variable) => variable.name),
+      [
+        'ARTIFACT_PORTS',
+        'ARTIFACT_PORT_80_HTTP',
+        'ARTIFACT_PORT_HTTP_TCP',
+        'LOADER_DEADLINE_SECOND',
+        'artifact_service_host',
+      ],
+    );
+    assert.equal(unknown[3]?.nearest, 'LOADER_DEADLINE_SECONDS');
+  });
+});
+
 describe('loadConfig with a mistyped required variable', () => {
   it('says which variable was probably meant for it', () => {
     const env = { ARTIFACT_URL: secretValue, ARTIFACT_EXPECTED_SIZES: '1024' };

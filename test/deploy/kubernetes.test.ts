@@ -53,6 +53,11 @@ test('the pod runs as 1000:1000 with fsGroup 1000 and the RuntimeDefault seccomp
   });
 });
 
+test("the pod gets no variables for the namespace's Services (enableServiceLinks: false)", async () => {
+  const pod = (await loadDeployment()).spec?.template.spec;
+  assert.equal(pod?.enableServiceLinks, false);
+});
+
 test('the loader is a restricted init container writing /app/jars on an emptyDir', async () => {
   const pod = (await loadDeployment()).spec?.template.spec;
   assert.ok(pod !== undefined);

@@ -116,6 +116,7 @@ test('the job runs the loader image as `sign --k8s-apply` on that Secret, restri
   const keyMount = container.volumeMounts?.find((m) => secretFile.startsWith(`${m.mountPath}/`));
   assert.equal(keyMount?.readOnly, true, 'the signing key is mounted read-only');
   assert.equal(pod.restartPolicy, 'Never');
+  assert.equal(pod.enableServiceLinks, false, "no variables for the namespace's Services");
 });
 
 test('the schedule re-signs at least three times within the TTL', async () => {

@@ -1,6 +1,7 @@
 // The init-container contract end to end (issue 2): the built bundle runs as a
 // child process against a real server on loopback, the way a container runs it.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -374,30 +375,65 @@ describe('contract: write failures', () => {
 });
 
 describe('contract: signals', () => {
+  /** A slow download, sent `signals` at once on its first progress event. */
+  async function signalled(...signals: NodeJS.Signals[]): Promise<LoaderRun> {
+    server.schedule({ kind: 'slow', bytesPerChunk: 16 * 1024, delayMs: 50 });
+    let sent = false;
+    const result = await run(
+      {},
+      {
+        onEvent: (event, child) => {
+          if (!sent && event.event === 'progress') {
+            sent = true;
+            for (const signal of signals) child.kill(signal);
+          }
+        },
+      },
+    );
+    assert.equal(sent, true, 'the download never reported progress');
+    return result;
+  }
+
   for (const [signal, code] of [
     ['SIGTERM', 143],
     ['SIGINT', 130],
   ] as const) {
     it(`${signal} mid-download exits ${code} and removes the temp file`, async () => {
-      server.schedule({ kind: 'slow', bytesPerChunk: 16 * 1024, delayMs: 50 });
-      let sent = false;
-      const result = await run(
-        {},
-        {
-          onEvent: (event, child) => {
-            if (!sent && event.event === 'progress') {
-              sent = true;
-              child.kill(signal);
-            }
-          },
-        },
-      );
-      assert.equal(sent, true, 'the download never reported progress');
+      const result = await signalled(signal);
       assert.equal(result.code, code, result.stdout);
       assert.equal(lastEvent(result).code, 'ERR_INTERRUPTED');
       await assertNothingWritten();
     });
   }
+
+  it('a second signal abandons the run at once and still leaves the termination message', async () => {
+    // Two different signals, so neither is merged into the other while pending.
+    const result = await signalled('SIGTERM', 'SIGINT');
+    assert.ok(result.code === 130 || result.code === 143, `exit ${result.code}`);
+    const failed = lastEvent(result);
+    assert.match(String(failed.msg), /a second signal: not waiting for cleanup/);
+    assert.equal(
+      await readFile(terminationLog, 'utf8'),
+      `exit ${result.code} ERR_INTERRUPTED: ${failed.msg}`,
+    );
+  });
+});
+
+describe('contract: termination log', () => {
+  it('a FIFO as LOADER_TERMINATION_LOG is never waited on: the run ends as it would, saying why nothing was written', async () => {
+    const fifo = join(tmp.path, `termination-${caseNumber}.fifo`);
+    execFileSync('mkfifo', [fifo]);
+    const result = await runLoader({
+      env: env({ LOADER_TERMINATION_LOG: fifo }),
+      timeoutMs: 15_000,
+    });
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(lastEvent(result).event, 'done');
+    assert.equal(
+      result.stderr,
+      `runtime-loader: termination message not written: ${fifo} is a FIFO with no reader; expected a regular file\n`,
+    );
+  });
 });
 
 describe('contract: redirects across schemes', () => {

@@ -2,6 +2,7 @@
 // file, as from a Secret volume, and every bad file is a configuration error
 // (exit 2) that names the variable and never the file's contents.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,7 +41,7 @@ interface Case {
 /** Runs the loader with ARTIFACT_URL unset, unless `overrides` sets it. */
 async function load(
   overrides: Record<string, string | undefined>,
-  options: { args?: string[]; uid?: number; gid?: number } = {},
+  options: { args?: string[]; uid?: number; gid?: number; timeoutMs?: number } = {},
 ): Promise<Case> {
   caseNumber += 1;
   const dir = join(tmp.path, `case-${caseNumber}`);
@@ -64,7 +65,7 @@ async function load(
 }
 
 /** A file holding `contents`, readable by anyone. */
-async function urlFile(contents: string, mode = 0o444): Promise<string> {
+async function urlFile(contents: string | Buffer, mode = 0o444): Promise<string> {
   const path = join(tmp.path, `url-${caseNumber + 1}-${Math.random().toString(36).slice(2)}`);
   await writeFile(path, contents);
   await chmod(path, mode);
@@ -123,8 +124,51 @@ describe('ARTIFACT_URL_FILE', () => {
     assertConfigError(
       await load({ ARTIFACT_URL_FILE: tmp.path }),
       /ARTIFACT_URL_FILE/,
-      /is a folder/,
+      /is a folder; expected a regular file holding the signed URL/,
     );
+  });
+
+  it('a FIFO is exit 2 at once, not a wait for a writer that never comes', async () => {
+    const fifo = join(tmp.path, 'url.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const result = await load({ ARTIFACT_URL_FILE: fifo }, { timeoutMs: 10_000 });
+    const expected = new RegExp(
+      `ARTIFACT_URL_FILE \\(or --url-file\\): ${fifo} is a FIFO; expected a regular file holding the signed URL`,
+    );
+    assertConfigError(result, expected);
+    assert.match(await readFile(result.terminationLog, 'utf8'), expected);
+  });
+
+  it('a device is exit 2 without a byte read: /dev/zero would never end', async () => {
+    // A short limit: read as a file, /dev/zero fills memory at over 1 GB/s.
+    for (const device of ['/dev/zero', '/dev/null']) {
+      assertConfigError(
+        await load({ ARTIFACT_URL_FILE: device }, { timeoutMs: 5_000 }),
+        new RegExp(
+          `ARTIFACT_URL_FILE \\(or --url-file\\): ${device} is a device; expected a regular file`,
+        ),
+      );
+    }
+  });
+
+  it('a file over 64 KiB is exit 2 naming its size, and none of it is shown', async () => {
+    const contents = `${server.url()}&pad=${inFileSecret.repeat(7000)}`;
+    assert.ok(contents.length > 64 * 1024);
+    assertConfigError(
+      await load({ ARTIFACT_URL_FILE: await urlFile(contents) }),
+      /ARTIFACT_URL_FILE/,
+      new RegExp(
+        `is ${contents.length} bytes, too large to hold a signed URL; expected at most 65536 bytes`,
+      ),
+    );
+  });
+
+  it('a UTF-8 byte order mark at the start is dropped', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const path = await urlFile(Buffer.concat([bom, Buffer.from(`${server.url()}\n`)]));
+    const result = await load({ ARTIFACT_URL_FILE: path });
+    assert.equal(result.run.code, 0, describeRun(result.run));
+    assert.deepEqual(await readFile(result.target), server.artifact);
   });
 
   it('contents that are not one http(s) URL are exit 2, and never shown', async () => {

@@ -1,9 +1,9 @@
-// The run's lifecycle in-process: a real AbortController and real timers, with the
-// deadline and the grace period made short, and signals from an emitter of the test's own.
+// The run's lifecycle in-process: a real AbortController, signals from an emitter of
+// the test's own, and node:test's mock timers where the deadline and the grace period
+// are the subject, so time moves only when a test says so.
 import assert from 'node:assert/strict';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineError, InterruptedError, type LoaderError } from '../../src/errors.ts';
 import { type LifecycleOptions, startLifecycle } from '../../src/process/lifecycle.ts';
 
@@ -15,32 +15,30 @@ interface Abandoned {
 function lifecycleFor(options: Partial<LifecycleOptions> = {}) {
   const signals = new EventEmitter();
   const abandoned: Abandoned[] = [];
-  const { promise: firstAbandon, resolve } = Promise.withResolvers<void>();
   const lifecycle = startLifecycle({
     startedAt: performance.now(),
     deadlineMs: 60_000,
     deadlineSetting: 'LOADER_DEADLINE_SECONDS',
     graceMs: 60_000,
-    abandon: (error, why) => {
-      abandoned.push({ error, why });
-      resolve();
-    },
+    abandon: (error, why) => abandoned.push({ error, why }),
     signals,
     ...options,
   });
-  return { lifecycle, signals, abandoned, firstAbandon };
+  return { lifecycle, signals, abandoned };
 }
 
 describe('startLifecycle', () => {
-  it('aborts at the deadline, naming the setting, then abandons after the grace period', async () => {
-    const { lifecycle, abandoned, firstAbandon } = lifecycleFor({ deadlineMs: 30, graceMs: 40 });
+  it('aborts at the deadline, naming the setting, then abandons after the grace period', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { lifecycle, abandoned } = lifecycleFor({ deadlineMs: 30, graceMs: 40 });
     try {
-      assert.equal(lifecycle.signal.aborted, false);
-      await once(lifecycle.signal, 'abort');
-      const abortedAt = performance.now();
+      t.mock.timers.tick(29);
+      assert.equal(lifecycle.signal.aborted, false, 'not before the deadline');
+      t.mock.timers.tick(1);
+      assert.equal(lifecycle.signal.aborted, true, 'at the deadline');
+      t.mock.timers.tick(39);
       assert.equal(abandoned.length, 0, 'cleanup gets its grace period first');
-      await firstAbandon;
-      assert.ok(performance.now() - abortedAt >= 39, 'not before the grace period is over');
+      t.mock.timers.tick(1);
       assert.ok(lifecycle.signal.reason instanceof DeadlineError);
       assert.equal(
         lifecycle.signal.reason.message,
@@ -74,13 +72,14 @@ describe('startLifecycle', () => {
     }
   });
 
-  it('once disposed, neither the deadline nor the grace period fires', async () => {
+  it('once disposed, neither the deadline nor the grace period fires', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const before = lifecycleFor({ deadlineMs: 20, graceMs: 20 });
     before.lifecycle.dispose();
     const after = lifecycleFor({ graceMs: 20 });
     after.signals.emit('SIGINT');
     after.lifecycle.dispose();
-    await sleep(200);
+    t.mock.timers.tick(120_000);
     assert.equal(before.lifecycle.signal.aborted, false);
     assert.deepEqual(before.abandoned, []);
     assert.equal(after.lifecycle.signal.aborted, true);
