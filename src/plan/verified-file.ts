@@ -25,7 +25,9 @@ export async function findVerifiedFile(
   if (!existing.isFile()) return unverified('the target is not a regular file');
   const record = await readRecord(config.outputPath);
   if (record === undefined) {
-    return unverified('no ARTIFACT_SHA256 and no verification record to prove the file in place');
+    return unverified(
+      'no ARTIFACT_SHA256 and no valid verification record to prove the file in place',
+    );
   }
   if (record.url !== redactUrl(config.url)) {
     return unverified('the file in place was verified for another URL (scheme://host/path)');

@@ -59,7 +59,11 @@ export function recordPathFor(targetPath: string): string {
   return join(dirname(targetPath), `.${basename(targetPath)}.verified.json`);
 }
 
-/** The record beside the target, or undefined when there is none or it is not a valid one. */
+/**
+ * The record beside the target, or undefined when there is none or it is not
+ * a valid one: any field missing or of another type, or a validator that
+ * could not be sent as a header.
+ */
 export async function readRecord(targetPath: string): Promise<VerificationRecord | undefined> {
   const path = recordPathFor(targetPath);
   try {
@@ -99,10 +103,19 @@ export async function removeRecord(targetPath: string): Promise<void> {
   await unlink(recordPathFor(targetPath)).catch(() => {});
 }
 
+/**
+ * A header field value (RFC 9110 §5.5) of visible ASCII, with spaces and tabs
+ * only inside: no CR, LF or NUL, nothing beyond ASCII. The record's
+ * validators are sent back as If-None-Match / If-Modified-Since, and one
+ * that cannot be (an edited record) would fail the request before it is made.
+ */
+const fieldValue = /^(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?$/;
+
 function asRecord(value: unknown): VerificationRecord | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
-  const optionalString = (field: unknown) => field === undefined || typeof field === 'string';
+  const optionalHeaderValue = (field: unknown) =>
+    field === undefined || (typeof field === 'string' && fieldValue.test(field));
   const valid =
     record.format === 1 &&
     typeof record.url === 'string' &&
@@ -112,8 +125,8 @@ function asRecord(value: unknown): VerificationRecord | undefined {
     (record.jarCheck === 'checked' ||
       record.jarCheck === 'not-a-zip' ||
       record.jarCheck === 'off') &&
-    optionalString(record.etag) &&
-    optionalString(record.lastModified) &&
+    optionalHeaderValue(record.etag) &&
+    optionalHeaderValue(record.lastModified) &&
     typeof record.verifiedAt === 'string' &&
     typeof record.loaderVersion === 'string';
   return valid ? (record as unknown as VerificationRecord) : undefined;

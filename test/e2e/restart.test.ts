@@ -326,6 +326,30 @@ describe('restarts (issue 14): what is never kept', () => {
     assert.match(String(firstEventNamed(second, 'plan').reason), /another size/);
   });
 
+  for (const [what, etag] of [
+    ['CR/LF', '"v1"\r\nx-injected: 1'],
+    ['NUL', '"v1\u0000"'],
+    ['non-ASCII (é)', '"vé"'],
+    ['non-ASCII (€)', '"v€"'],
+  ]) {
+    it(`a record whose ETag cannot be sent as a header (${what}) is not valid: the file is downloaded, not kept`, async () => {
+      await using s = await verifiedOnce();
+      const path = recordPathFor(s.target);
+      const record = JSON.parse(await readFile(path, 'utf8'));
+      await writeFile(path, JSON.stringify({ ...record, etag }));
+      const second = await s.run();
+      assertExit(second, 0);
+      assert.equal(finalEvent(second).outcome, 'downloaded', describeRun(second));
+      assert.match(String(firstEventNamed(second, 'plan').reason), /no valid verification record/);
+      assert.equal(eventsNamed(second, 'revalidate').length, 0);
+      const request = s.server.requests.at(-1);
+      assert.equal(s.server.requests.length, 2, 'one request on the re-run');
+      assert.equal(request?.headers['if-none-match'], undefined, 'unconditional');
+      assert.equal(request?.headers['if-modified-since'], undefined, 'unconditional');
+      assert.equal(JSON.parse(await readFile(path, 'utf8')).etag, s.server.etag, 'a new record');
+    });
+  }
+
   it('with ARTIFACT_SHA256 a matching file is still kept without any request', async () => {
     await using s = await verifiedOnce();
     const second = await s.run({ ARTIFACT_SHA256: sha256Hex(s.server.artifact) });

@@ -46,12 +46,27 @@ describe('verification record', () => {
       { ...record, sha256: 'ABC' },
       { ...record, sizeBytes: '11' },
       { ...record, etag: 7 },
+      // Validators that could not be sent back as a header (RFC 9110 §5.5).
+      { ...record, etag: '"v1"\r\nx-injected: 1' },
+      { ...record, etag: '"v1"\n' },
+      { ...record, etag: '"v\u0000"' },
+      { ...record, etag: '"vé"' },
+      { ...record, etag: ' "v1"' },
+      { ...record, lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT\r\n' },
+      { ...record, lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT\u0085' },
       [],
       null,
     ];
     for (const value of invalid) {
       await writeFile(path, JSON.stringify(value));
       assert.equal(await readRecord(target), undefined, JSON.stringify(value));
+    }
+    for (const valid of [
+      { ...record, etag: 'W/"v 1\tx"' },
+      { ...record, etag: undefined, lastModified: undefined },
+    ]) {
+      await writeFile(path, JSON.stringify(valid));
+      assert.deepEqual(await readRecord(target), JSON.parse(JSON.stringify(valid)));
     }
     await writeFile(path, '{ not json');
     assert.equal(await readRecord(target), undefined);
