@@ -247,6 +247,81 @@ describe('restarts (issue 14): the re-run of a verified file', () => {
   });
 });
 
+describe("restarts (issue 19): a 304 is trusted only when it answers the loader's own question", () => {
+  it('a rollback under a weak ETag (older object, same size): asked with If-None-Match, the older object is downloaded', async () => {
+    await using s = await scenario();
+    const newer = randomBytes(100_000);
+    const older = randomBytes(100_000);
+    s.server.setArtifact(newer, { etag: 'W/"new"', lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT' });
+    assertExit(await s.run(), 0);
+    s.server.setArtifact(older, { etag: 'W/"old"', lastModified: 'Mon, 23 Nov 2026 10:00:00 GMT' });
+    const second = await s.run();
+    assertExit(second, 0);
+    assert.equal(finalEvent(second).outcome, 'downloaded', describeRun(second));
+    assert.equal(s.server.requests.at(-1)?.headers['if-none-match'], 'W/"new"');
+    assert.deepEqual(await readFile(s.target), older);
+  });
+
+  it('a 304 with another ETag is not taken as "not modified": the file is fetched again without a condition', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule({ kind: 'status', status: 304, headers: { etag: '"other"' } });
+    const second = await s.run();
+    assertExit(second, 0);
+    const done = finalEvent(second);
+    assert.equal(done.outcome, 'downloaded', describeRun(second));
+    const [retry, ...more] = eventsNamed(second, 'retry');
+    assert.equal(more.length, 0);
+    assert.equal(retry?.errorCode, 'UNTRUSTED_NOT_MODIFIED');
+    assert.match(
+      String(retry?.reason),
+      /answered 304 Not Modified with the ETag "other", but the verification record has/,
+    );
+    assert.equal(done.attempts, 2, 'the untrusted 304 was an attempt');
+    assert.equal(done.resumedBytes, 0);
+    assert.equal(done.bytes, s.server.artifact.length);
+    assert.match(
+      String(firstEventNamed(second, 'plan').reason),
+      /304 did not match the verification record; the server answered 200 to a request without a condition/,
+    );
+    const [, conditional, fresh] = s.server.requests;
+    assert.equal(conditional?.headers['if-none-match'], s.server.etag);
+    assert.equal(fresh?.headers['if-none-match'], undefined);
+    assert.equal(fresh?.status, 200);
+    assert.deepEqual(await readFile(s.target), s.server.artifact);
+  });
+
+  it('a record without validators asks without a condition: a 304 to that is exit 4, as on a first run', async () => {
+    await using s = await scenario();
+    s.server.setArtifact(randomBytes(100_000), { etag: null, lastModified: null });
+    assertExit(await s.run(), 0);
+    const first = await fileState(s.target);
+    s.server.schedule({ kind: 'status', status: 304 }, { kind: 'status', status: 304 });
+    const rerun = await s.run();
+    assertExit(rerun, 4);
+    assert.equal(s.server.requests[1]?.headers['if-none-match'], undefined);
+    assert.equal(s.server.requests[1]?.headers['if-modified-since'], undefined);
+    assert.deepEqual(await fileState(s.target), first, 'a failed run leaves the file as it was');
+    const firstRun = await s.run({ ARTIFACT_PATH: join(s.dir.path, 'fresh', 'app.jar') });
+    assertExit(firstRun, 4);
+    assert.equal(finalEvent(rerun).msg, finalEvent(firstRun).msg);
+  });
+
+  it('a record without validators: a 200 is not called an answer to a conditional request', async () => {
+    await using s = await scenario();
+    s.server.setArtifact(randomBytes(100_000), { etag: null, lastModified: null });
+    assertExit(await s.run(), 0);
+    const second = await s.run();
+    assertExit(second, 0);
+    assert.match(String(firstEventNamed(second, 'revalidate').msg), /no ETag or Last-Modified/);
+    const { reason } = firstEventNamed(second, 'plan');
+    assert.doesNotMatch(String(reason), /conditional on the verified file/);
+    assert.match(
+      String(reason),
+      /record holds no ETag or Last-Modified to ask whether the object changed; the server answered 200 to a request without a condition/,
+    );
+  });
+});
+
 describe('restarts (issue 14): an artifact fetched in parts', () => {
   const inParts = { LOADER_PARALLEL_THRESHOLD_BYTES: '65536', LOADER_CONNECTIONS: '4' };
 
