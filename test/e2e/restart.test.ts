@@ -392,6 +392,59 @@ describe('restarts (issue 14): what is never kept', () => {
     assert.match(String(firstEventNamed(second, 'plan').reason), /another URL/);
   });
 
+  describe('a version selected in the query (S3 versionId, GCS generation, Azure versionid/snapshot)', () => {
+    const v1 = '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY';
+    const v2 = 'null-Zk9pQ2xRbnRfVjJ2ZXJzaW9uAA';
+    const withVersion = (s: Scenario, versionId: string) =>
+      s.server.url(
+        `/artifacts/app.jar?versionId=${encodeURIComponent(versionId)}&X-Amz-Signature=${fakeSignature}`,
+      );
+
+    it('is written to the record, without the signature', async () => {
+      await using s = await scenario();
+      assertExit(await s.run({ ARTIFACT_URL: withVersion(s, v1) }), 0);
+      const text = await readFile(recordPathFor(s.target), 'utf8');
+      assert.ok(!text.includes(fakeSignature), text);
+      const record = JSON.parse(text);
+      assert.equal(record.url, `${s.server.origin}/artifacts/app.jar`);
+      assert.deepEqual(record.selectors, { versionId: v1 });
+    });
+
+    it('another version is another artifact: not kept on a 403, and the reason names both', async () => {
+      await using s = await scenario();
+      assertExit(await s.run({ ARTIFACT_URL: withVersion(s, v1) }), 0);
+      const first = await fileState(s.target);
+      s.server.schedule(expiredAnswer);
+      const second = await s.run({ ARTIFACT_URL: withVersion(s, v2) });
+      assertExit(second, 3);
+      assert.equal(eventsNamed(second, 'revalidate').length, 0);
+      assert.equal(
+        firstEventNamed(second, 'plan').reason,
+        `the file in place was verified for another version of the object: the URL's version selectors are {"versionId":"${v2}"}, the record's {"versionId":"${v1}"}`,
+      );
+      assert.deepEqual(await fileState(s.target), first);
+    });
+
+    it('the same version is still kept: a 304 to its conditional request', async () => {
+      await using s = await scenario();
+      assertExit(await s.run({ ARTIFACT_URL: withVersion(s, v1) }), 0);
+      const second = await s.run({ ARTIFACT_URL: withVersion(s, v1) });
+      assertExit(second, 0);
+      assert.equal(finalEvent(second).outcome, 'not-modified', describeRun(second));
+    });
+
+    it('a record without selectors does not vouch for a URL that has them', async () => {
+      await using s = await verifiedOnce();
+      s.server.schedule(expiredAnswer);
+      const second = await s.run({ ARTIFACT_URL: withVersion(s, v1) });
+      assertExit(second, 3);
+      assert.match(
+        String(firstEventNamed(second, 'plan').reason),
+        /version selectors are \{"versionId":"3HL4kqtJlcpXroDTDmJ\+rmSpXd3dIbrHY"\}, the record's none/,
+      );
+    });
+  });
+
   it('a record whose file grew or was truncated: not kept', async () => {
     await using s = await verifiedOnce();
     await writeFile(s.target, Buffer.concat([await readFile(s.target), Buffer.from('x')]));

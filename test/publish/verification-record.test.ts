@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { TempArtifact } from '../../src/artifact/temp-artifact.ts';
 import { publishAtomically } from '../../src/publish/publish.ts';
 import {
+  newRecord,
   readRecord,
   recordPathFor,
   type VerificationRecord,
@@ -37,6 +38,25 @@ describe('verification record', () => {
     assert.deepEqual(await readdir(dir.path), ['.app.jar.verified.json'], 'no temp file left');
   });
 
+  it("keeps the URL's version selectors, and nothing else of its query", () => {
+    const url = new URL(
+      'https://b.example/app.jar?versionId=3HL4kq&X-Amz-Signature=deadbeefcafe&X-Amz-Expires=300',
+    );
+    const version = { etag: undefined, lastModified: undefined };
+    const written = newRecord(url, 11, record.sha256, 'checked', version);
+    assert.equal(written.url, 'https://b.example/app.jar');
+    assert.deepEqual(written.selectors, { versionId: '3HL4kq' });
+    assert.doesNotMatch(JSON.stringify(written), /deadbeefcafe|X-Amz-Expires/);
+    const plain = newRecord(
+      new URL('https://b.example/app.jar?sig=x'),
+      11,
+      record.sha256,
+      'checked',
+      version,
+    );
+    assert.equal('selectors' in plain, false, 'none: no field');
+  });
+
   it('ignores anything that is not a valid record: it then vouches for nothing', async () => {
     await using dir = await makeTempDir('record-');
     const target = join(dir.path, 'app.jar');
@@ -54,6 +74,10 @@ describe('verification record', () => {
       { ...record, etag: ' "v1"' },
       { ...record, lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT\r\n' },
       { ...record, lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT\u0085' },
+      { ...record, selectors: ['versionId', 'v1'] },
+      { ...record, selectors: { versionId: 1 } },
+      { ...record, selectors: { sig: 'v1' } },
+      { ...record, selectors: null },
       [],
       null,
     ];
@@ -64,6 +88,7 @@ describe('verification record', () => {
     for (const valid of [
       { ...record, etag: 'W/"v 1\tx"' },
       { ...record, etag: undefined, lastModified: undefined },
+      { ...record, selectors: { versionId: 'v1', snapshot: ['a', 'b'] } },
     ]) {
       await writeFile(path, JSON.stringify(valid));
       assert.deepEqual(await readRecord(target), JSON.parse(JSON.stringify(valid)));
