@@ -285,6 +285,16 @@ describe('revalidate', () => {
     );
   });
 
+  it('an unexpected 2xx (204) is an answer about the object: thrown, not unanswered', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({ kind: 'status', status: 204 });
+    await assert.rejects(
+      revalidate(kit.session, versionOf(server), undefined, signal()),
+      (error: unknown) => error instanceof FetchError && error.details.status === 204,
+    );
+  });
+
   it('an abort is thrown with its reason', async () => {
     await using server = await startArtifactServer();
     await using kit = downloadKit(configFor(server.url(), server.artifact.length));
