@@ -8,19 +8,25 @@ import { signUrl } from '../../src/signing/sign-url.ts';
 import { describeRun, eventsNamed, finalEvent } from '../helpers/events.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { runLoader } from '../helpers/run-loader.ts';
-import { startServeProcess } from '../helpers/serve-process.ts';
+import { type ServeProcess, startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
 const secret = 'h'.repeat(44);
 const loaders = 30;
 
+/** `serve` with at most `maxTransfers` transfers in flight, a signed URL for a path it serves, and its artifact. */
+interface BoundServe extends AsyncDisposable {
+  readonly server: ServeProcess;
+  url(path: string): string;
+  readonly artifact: Buffer;
+}
+
 /**
- * A folder served by `serve` with `app.jar` (256 KiB) and `hold.bin`, larger than
- * loopback's socket buffers (sparse), so that a reader that stops holds its transfer.
+ * Starts `serve --max-transfers N` on a folder under `tmp` with `app.jar` (256 KiB) and
+ * `hold.bin`, larger than loopback's socket buffers (sparse), so that a reader that stops
+ * holds its transfer.
  */
-async function servedFolder(
-  tmp: string,
-): Promise<{ dir: string; secretFile: string; artifact: Buffer }> {
+async function serveWithBound(tmp: string, maxTransfers: number): Promise<BoundServe> {
   const dir = join(tmp, 'served');
   await mkdir(dir);
   const artifact = randomBytesBuffer(256 * 1024);
@@ -30,7 +36,17 @@ async function servedFolder(
   const secretFile = join(tmp, 'secret');
   await writeFile(secretFile, secret);
   await chmod(secretFile, 0o600);
-  return { dir, secretFile, artifact };
+  const server = await startServeProcess({
+    dir,
+    secretFile,
+    args: ['--max-transfers', String(maxTransfers)],
+  });
+  return {
+    server,
+    url: (path) => signUrl({ baseUrl: server.origin, path, ttlSeconds: 600, secret }),
+    artifact,
+    [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
+  };
 }
 
 /** The access log's `request` events for `path`. */
@@ -43,14 +59,8 @@ function requestsFor(lines: string[], path: string): { status?: number }[] {
 describe('a herd of loaders against serve with a bound on transfers', () => {
   it('turns every loader away at first with Retry-After, and all of them end byte-identical', async () => {
     await using tmp = await makeTempDir('herd-');
-    const { dir: served, secretFile, artifact } = await servedFolder(tmp.path);
-    await using server = await startServeProcess({
-      dir: served,
-      secretFile,
-      args: ['--max-transfers', '2'],
-    });
-    const url = (path: string) =>
-      signUrl({ baseUrl: server.origin, path, ttlSeconds: 600, secret });
+    await using bound = await serveWithBound(tmp.path, 2);
+    const { server, url, artifact } = bound;
 
     // Both slots are taken until every loader has been turned away once, so each of them
     // meets the bound however slowly thirty processes start on a busy machine.
@@ -108,14 +118,8 @@ describe('a herd of loaders against serve with a bound on transfers', () => {
 describe('a loader paced by a busy serve (issue 19)', () => {
   it('waits its turn: 503s with Retry-After do not spend LOADER_MAX_ATTEMPTS', async () => {
     await using tmp = await makeTempDir('paced-');
-    const { dir: served, secretFile, artifact } = await servedFolder(tmp.path);
-    await using server = await startServeProcess({
-      dir: served,
-      secretFile,
-      args: ['--max-transfers', '1'],
-    });
-    const url = (path: string) =>
-      signUrl({ baseUrl: server.origin, path, ttlSeconds: 600, secret });
+    await using bound = await serveWithBound(tmp.path, 1);
+    const { server, url, artifact } = bound;
     // The one slot is taken until the loader has been paced three times: more than its budget.
     const held = await holdTransfer(url('/hold.bin'));
     assert.match(held.statusLine, / 200 /);

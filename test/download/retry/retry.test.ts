@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type RetryEvent, RetryLoop, type RetryPolicy } from '../../../src/download/retry/retry.ts';
+import {
+  type RetryEvent,
+  type RetryListener,
+  RetryLoop,
+  type RetryPolicy,
+} from '../../../src/download/retry/retry.ts';
 import { FetchError, InterruptedError, RejectedError } from '../../../src/errors.ts';
 
 const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, remainingMs: () => 60_000 };
@@ -8,17 +13,19 @@ const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, remainingMs: () =>
 /** A listener's parts a test does not look at. */
 const unheard = { gaveUp: () => {}, cutShort: () => {} };
 
-/** A fresh loop, run once. */
+/** A fresh loop, run once; `heard` replaces parts of the listener. */
 function retry<T>(
   operation: (attempt: number) => Promise<T>,
   policy: RetryPolicy,
   signal: AbortSignal,
   onRetry: (event: RetryEvent) => void,
+  heard: Partial<RetryListener> = {},
 ): Promise<T> {
   return new RetryLoop(policy).run(operation, signal, {
     ...unheard,
     decided: onRetry,
     started: () => {},
+    ...heard,
   });
 }
 
@@ -176,21 +183,16 @@ describe('retry', () => {
         retryAfterMs: 3,
         details: { status: 503 },
       });
-      const error = await new RetryLoop(policy)
-        .run(
-          async () => {
-            calls += 1;
-            throw failure;
-          },
-          new AbortController().signal,
-          {
-            ...unheard,
-            decided: () => {},
-            started: () => {},
-            gaveUp: (_e, why) => gaveUp.push(why),
-          },
-        )
-        .catch((caught: unknown) => caught);
+      const error = await retry(
+        async () => {
+          calls += 1;
+          throw failure;
+        },
+        policy,
+        new AbortController().signal,
+        () => {},
+        { gaveUp: (_error, why) => gaveUp.push(why) },
+      ).catch((caught: unknown) => caught);
       assert.equal(error, failure);
       assert.equal(calls, 7, 'far past the budget of 2, until 3 ms no longer fit in what was left');
       assert.deepEqual(gaveUp, ['the next attempt could not start before the deadline']);
