@@ -1,6 +1,7 @@
 import type { LoaderConfig } from './config/types.ts';
 import { firstPartOf } from './download/download.ts';
 import type { Response } from './download/http/request.ts';
+import { conditionalHeaders } from './download/revalidate/object-version.ts';
 import { type Asked, revalidate } from './download/revalidate/revalidate.ts';
 import type { DownloadSession } from './download/session.ts';
 import { failureMessage } from './errors.ts';
@@ -30,7 +31,7 @@ export async function keepOrRefetch(
   const { logger } = session;
   const recorded = { etag: record.etag, lastModified: record.lastModified };
   const unconditional =
-    recorded.etag === undefined && recorded.lastModified === undefined
+    Object.keys(conditionalHeaders(recorded)).length === 0
       ? ' (the record holds no ETag or Last-Modified to make the request conditional on)'
       : '';
   logger.info(
