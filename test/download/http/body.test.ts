@@ -85,13 +85,19 @@ async function answered(
 
 describe('streamBody', () => {
   it('writes the whole body and reports the bytes received so far, up to the size', async () => {
+    // The rest is sent once the first 400 bytes were heard: two reports, however busy the machine.
+    const { promise: firstHeard, resolve: heardFirst } = Promise.withResolvers<void>();
     await using run = await answered((response) => {
       response.writeHead(200, { 'content-length': body.length });
       response.write(body.subarray(0, 400));
-      setTimeout(() => response.end(body.subarray(400)), 20);
+      void firstHeard.then(() => response.end(body.subarray(400)));
     });
     const heard: number[] = [];
-    await streamBody(run.response, wholeFile(run.temp), (bytes) => heard.push(bytes), signal());
+    const onBytes = (bytes: number) => {
+      heard.push(bytes);
+      if (bytes >= 400) heardFirst();
+    };
+    await streamBody(run.response, wholeFile(run.temp), onBytes, signal());
     assert.deepEqual(await readFile(run.temp.path), body);
     assert.equal(heard.at(-1), body.length);
     assert.ok(heard.includes(400), `heard ${heard.join(',')}`);
