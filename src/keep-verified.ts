@@ -1,7 +1,8 @@
 import type { LoaderConfig } from './config/types.ts';
 import { firstPartOf } from './download/download.ts';
 import type { Response } from './download/http/request.ts';
-import { revalidate } from './download/revalidate/revalidate.ts';
+import { conditionalHeaders } from './download/revalidate/object-version.ts';
+import { type Asked, revalidate } from './download/revalidate/revalidate.ts';
 import type { DownloadSession } from './download/session.ts';
 import { failureMessage } from './errors.ts';
 import type { VerificationRecord } from './publish/verification-record.ts';
@@ -28,9 +29,14 @@ export async function keepOrRefetch(
   signal: AbortSignal,
 ): Promise<KeptFile | { readonly outcome: 'download'; readonly response: Response }> {
   const { logger } = session;
+  const recorded = { etag: record.etag, lastModified: record.lastModified };
+  const unconditional =
+    Object.keys(conditionalHeaders(recorded)).length === 0
+      ? ' (the record holds no ETag or Last-Modified to make the request conditional on)'
+      : '';
   logger.info(
     'revalidate',
-    `${config.outputPath} was verified at ${record.verifiedAt}; asking the server whether it changed`,
+    `${config.outputPath} was verified at ${record.verifiedAt}; asking the server whether it changed${unconditional}`,
     {
       path: config.outputPath,
       verifiedAt: record.verifiedAt,
@@ -38,7 +44,6 @@ export async function keepOrRefetch(
       lastModified: record.lastModified,
     },
   );
-  const recorded = { etag: record.etag, lastModified: record.lastModified };
   const answer = await revalidate(session, recorded, firstPartOf(config), signal);
   if (answer.kind === 'not-modified') {
     logger.info('not-modified', 'the server says the verified file in place is current (304)', {
@@ -48,7 +53,7 @@ export async function keepOrRefetch(
     return { outcome: 'not-modified' };
   }
   if (answer.kind === 'changed') {
-    const reason = `the object changed: the server answered ${answer.response.status} to a request conditional on the verified file`;
+    const reason = changedReason(answer.response.status, answer.asked);
     logger.info('plan', `downloading: ${reason}`, { reason });
     return { outcome: 'download', response: answer.response };
   }
@@ -70,4 +75,15 @@ export async function keepOrRefetch(
     },
   );
   return { outcome: 'kept-verified', reason: why };
+}
+
+/** Why the answer handed over is downloaded, as the request that brought it was asked. */
+function changedReason(status: number, asked: Asked): string {
+  if (asked === 'conditional')
+    return `the object changed: the server answered ${status} to a request conditional on the verified file`;
+  const before =
+    asked === 'no-validator'
+      ? 'the verification record holds no ETag or Last-Modified to ask whether the object changed'
+      : "the server's 304 did not match the verification record";
+  return `${before}; the server answered ${status} to a request without a condition`;
 }

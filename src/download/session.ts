@@ -105,15 +105,19 @@ export class DownloadSession {
    * facts why retries stopped early and the last failure before a cut.
    */
   onRetry(keptBytes: () => number, part?: number): RetryListener {
-    const decided: RetryListener['decided'] = ({ attempt, error, delayMs }) => {
+    const decided: RetryListener['decided'] = ({ attempt, error, delayMs, paced }) => {
       this.#retries += 1;
       const of = part === undefined ? '' : ` of part ${part}`;
+      const what = paced
+        ? 'was paced by the server (not counted against LOADER_MAX_ATTEMPTS)'
+        : 'failed';
       this.logger.warn(
         'retry',
-        `attempt ${attempt}${of} failed, retrying in ${delayMs} ms: ${error.message}`,
+        `attempt ${attempt}${of} ${what}, retrying in ${delayMs} ms: ${error.message}`,
         {
           attempt,
           ...(part === undefined ? {} : { part }),
+          ...(paced ? { paced } : {}),
           reason: error.message,
           errorCode: error.details.errorCode ?? error.code,
           status: error.details.status,

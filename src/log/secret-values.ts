@@ -12,6 +12,8 @@
  * more characters are removed from text a server sent, and nowhere else.
  */
 
+import { isVersionSelector } from './redact-url.ts';
+
 export type Strength = 'strong' | 'weak';
 
 export interface SecretForm {
@@ -46,6 +48,8 @@ export function secretFormsOfUrl(url: URL, rawQuery?: string): SecretForm[] {
         continue;
       }
       const name = safeDecode(piece.slice(0, equals).replaceAll('+', ' '));
+      // A version selector is shown (see redact-url.ts): its value must not be taken for a secret.
+      if (isVersionSelector(name)) continue;
       forms.push(...formsOf(piece.slice(equals + 1), isCredentialName(name)));
     }
   }

@@ -1,6 +1,11 @@
 import type { Stats } from 'node:fs';
 import type { LoaderConfig, VerifyJar } from '../config/types.ts';
 import { redactUrl } from '../log/redact.ts';
+import {
+  sameVersionSelectors,
+  type VersionSelectors,
+  versionSelectorsOf,
+} from '../log/redact-url.ts';
 import { readRecord, type VerificationRecord } from '../publish/verification-record.ts';
 import { sha256OfFile } from './file-digest.ts';
 
@@ -10,10 +15,12 @@ export type VerifiedFile =
 
 /**
  * Whether the file in place is, provably, the artifact an earlier run
- * verified for this same request (asked when there is no ARTIFACT_SHA256): its record names the same URL identity
- * (scheme://host/path) and expected size, and the file still has that size and,
- * read again in full, that SHA-256. Anything else (no record, another path or
- * size, a byte changed in place) is never vouched for.
+ * verified for this same request (asked when there is no ARTIFACT_SHA256):
+ * its record names the same URL identity (scheme://host/path and the query's
+ * version selectors, see redact-url.ts) and expected size, and the file still
+ * has that size and, read again in full, that SHA-256. Anything else (no
+ * record, another path, version or size, a byte changed in place) is never
+ * vouched for.
  */
 export async function findVerifiedFile(
   config: LoaderConfig,
@@ -25,10 +32,18 @@ export async function findVerifiedFile(
   if (!existing.isFile()) return unverified('the target is not a regular file');
   const record = await readRecord(config.outputPath);
   if (record === undefined) {
-    return unverified('no ARTIFACT_SHA256 and no verification record to prove the file in place');
+    return unverified(
+      'no ARTIFACT_SHA256 and no valid verification record to prove the file in place',
+    );
   }
   if (record.url !== redactUrl(config.url)) {
     return unverified('the file in place was verified for another URL (scheme://host/path)');
+  }
+  const selectors = versionSelectorsOf(config.url);
+  if (!sameVersionSelectors(record.selectors ?? {}, selectors)) {
+    return unverified(
+      `the file in place was verified for another version of the object: the URL's version selectors are ${shown(selectors)}, the record's ${shown(record.selectors ?? {})}`,
+    );
   }
   if (record.sizeBytes !== config.expectedSizeBytes) {
     return unverified('the file in place was verified for another expected size');
@@ -52,4 +67,9 @@ function jarCheckSuffices(done: VerificationRecord['jarCheck'], wanted: VerifyJa
   if (wanted === true) return done === 'checked';
   if (wanted === 'auto') return done !== 'off';
   return true;
+}
+
+/** Selectors as a reason shows them: `none`, or JSON (never `name=value`, a query's shape). */
+function shown(selectors: VersionSelectors): string {
+  return Object.keys(selectors).length === 0 ? 'none' : JSON.stringify(selectors);
 }

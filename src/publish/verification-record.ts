@@ -4,6 +4,7 @@ import { artifactMode, tempNameFor } from '../artifact/temp-name.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { ObjectVersion } from '../download/revalidate/object-version.ts';
 import { redactUrl } from '../log/redact.ts';
+import { isVersionSelector, type VersionSelectors, versionSelectorsOf } from '../log/redact-url.ts';
 import type { JarCheckOutcome } from '../verify/verify-artifact.ts';
 import { loaderVersion } from '../version.ts';
 
@@ -11,12 +12,15 @@ import { loaderVersion } from '../version.ts';
  * What the loader knew of the artifact it published, kept beside it
  * (`.app.jar.verified.json`) so a later run can tell whether the file in place
  * is still that artifact. It holds no secret: the URL without its query,
- * userinfo or fragment (redactUrl), and the server's validators.
+ * userinfo or fragment (redactUrl), the query's version selectors, and the
+ * server's validators.
  */
 export interface VerificationRecord {
   readonly format: 1;
   /** scheme://host/path of the URL it came from. */
   readonly url: string;
+  /** The URL's version selectors (S3 versionId, GCS generation...), when it had any: part of what it names. */
+  readonly selectors?: VersionSelectors;
   readonly sizeBytes: number;
   /** Lower-case hex SHA-256 of the published bytes. */
   readonly sha256: string;
@@ -41,9 +45,11 @@ export function newRecord(
   jarCheck: JarCheckOutcome,
   version: ObjectVersion,
 ): VerificationRecord {
+  const selectors = versionSelectorsOf(url);
   return {
     format: 1,
     url: redactUrl(url),
+    ...(Object.keys(selectors).length === 0 ? {} : { selectors }),
     sizeBytes,
     sha256,
     jarCheck,
@@ -59,7 +65,11 @@ export function recordPathFor(targetPath: string): string {
   return join(dirname(targetPath), `.${basename(targetPath)}.verified.json`);
 }
 
-/** The record beside the target, or undefined when there is none or it is not a valid one. */
+/**
+ * The record beside the target, or undefined when there is none or it is not
+ * a valid one: any field missing or of another type, or a validator that
+ * could not be sent as a header.
+ */
 export async function readRecord(targetPath: string): Promise<VerificationRecord | undefined> {
   const path = recordPathFor(targetPath);
   try {
@@ -99,22 +109,43 @@ export async function removeRecord(targetPath: string): Promise<void> {
   await unlink(recordPathFor(targetPath)).catch(() => {});
 }
 
+/**
+ * A header field value (RFC 9110 §5.5) of visible ASCII, with spaces and tabs
+ * only inside: no CR, LF or NUL, nothing beyond ASCII. The record's
+ * validators are sent back as If-None-Match / If-Modified-Since, and one
+ * that cannot be (an edited record) would fail the request before it is made.
+ */
+const fieldValue = /^(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?$/;
+
 function asRecord(value: unknown): VerificationRecord | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
-  const optionalString = (field: unknown) => field === undefined || typeof field === 'string';
+  const optionalHeaderValue = (field: unknown) =>
+    field === undefined || (typeof field === 'string' && fieldValue.test(field));
   const valid =
     record.format === 1 &&
     typeof record.url === 'string' &&
+    (record.selectors === undefined || isSelectors(record.selectors)) &&
     Number.isSafeInteger(record.sizeBytes) &&
     typeof record.sha256 === 'string' &&
     /^[0-9a-f]{64}$/.test(record.sha256) &&
     (record.jarCheck === 'checked' ||
       record.jarCheck === 'not-a-zip' ||
       record.jarCheck === 'off') &&
-    optionalString(record.etag) &&
-    optionalString(record.lastModified) &&
+    optionalHeaderValue(record.etag) &&
+    optionalHeaderValue(record.lastModified) &&
     typeof record.verifiedAt === 'string' &&
     typeof record.loaderVersion === 'string';
   return valid ? (record as unknown as VerificationRecord) : undefined;
+}
+
+/** Version selectors as newRecord writes them: selector names, each with a string or a list of strings. */
+function isSelectors(value: unknown): value is VersionSelectors {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(value).every(
+    ([name, values]) =>
+      isVersionSelector(name) &&
+      (typeof values === 'string' ||
+        (Array.isArray(values) && values.every((one) => typeof one === 'string'))),
+  );
 }

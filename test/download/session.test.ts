@@ -80,6 +80,34 @@ describe('DownloadSession', () => {
     assert.equal(retries[0]?.errorCode, 'ERR_FETCH');
   });
 
+  it('a paced attempt is a retry event of its own kind: counted in attempts, not in LOADER_MAX_ATTEMPTS', async () => {
+    await using kit = downloadKit(configFor(url, 100, { maxAttempts: 1 }));
+    const { session } = kit;
+    let paced = 2;
+    await session.firstBytes.run(
+      async () => {
+        if (paced-- > 0)
+          throw new FetchError('server answered 503', {
+            transient: true,
+            retryAfterMs: 0,
+            details: { status: 503 },
+          });
+      },
+      signal(),
+      session.onRetry(() => 0),
+    );
+    const retries = kit.named('retry');
+    assert.deepEqual(
+      retries.map((event) => event.paced),
+      [true, true],
+    );
+    assert.match(
+      retries[0]?.msg ?? '',
+      /^attempt 1 was paced by the server \(not counted against LOADER_MAX_ATTEMPTS\), retrying in \d+ ms: server answered 503$/,
+    );
+    assert.equal(session.attempts, 3, '1 plus every retry event');
+  });
+
   it('the first-bytes loop keeps its count: a later run of it goes on from the last attempt', async () => {
     await using kit = downloadKit(configFor(url, 100, { maxAttempts: 2 }));
     const { session } = kit;

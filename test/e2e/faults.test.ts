@@ -124,8 +124,14 @@ interface RawServer extends AsyncDisposable {
   readonly requests: string[];
 }
 
-/** A TCP server on loopback that answers every request with exactly the bytes `respond` gives. */
-async function startRawServer(respond: () => Buffer): Promise<RawServer> {
+/**
+ * A TCP server on loopback that answers every request with exactly the bytes `respond`
+ * gives for its head (request line and headers, lower-cased) and its number (from 0),
+ * then closes the connection.
+ */
+async function startRawServer(
+  respond: (head: string, index: number) => Buffer,
+): Promise<RawServer> {
   const requests: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -137,8 +143,8 @@ async function startRawServer(respond: () => Buffer): Promise<RawServer> {
       head += data.toString('latin1');
       if (!head.includes('\r\n\r\n')) return;
       requests.push(head.split('\r\n')[0] ?? '');
+      socket.end(respond(head.toLowerCase(), requests.length - 1));
       head = '';
-      socket.end(respond());
     });
   });
   server.listen(0, '127.0.0.1');
@@ -213,24 +219,75 @@ describe('HTTP corners', () => {
     await assertPublished(place.target, artifact);
   });
 
-  it('a body without a length that ends with a clean close, short, is a size mismatch too', async () => {
-    await using place = await scenario();
-    await using raw = await startRawServer(() =>
-      Buffer.concat([
-        Buffer.from('HTTP/1.1 200 OK\r\nETag: "v1"\r\nConnection: close\r\n\r\n', 'latin1'),
-        randomBytes(900),
-      ]),
-    );
-    const run = await place.run({
-      ARTIFACT_URL: `http://127.0.0.1:${raw.port}/app.jar?X-Amz-Signature=${fakeSignature}`,
-      ARTIFACT_EXPECTED_SIZE: '1000',
+  describe('a body without a length (HTTP/1.0 style) cut short by a close is retried as a break-off', () => {
+    const artifact = randomBytes(1000);
+    const env = (port: number, overrides: Record<string, string> = {}) => ({
+      ARTIFACT_URL: `http://127.0.0.1:${port}/app.jar?X-Amz-Signature=${fakeSignature}`,
+      ARTIFACT_EXPECTED_SIZE: String(artifact.length),
+      ...overrides,
     });
-    assert.equal(run.code, 5, describeRun(run));
-    assert.match(
-      String(finalEvent(run).msg),
-      /ends after 900 of the expected 1000 bytes .*closed the connection at the end of a body without a length/,
-    );
-    assert.equal(raw.requests.length, 1);
+    const answer = (head: string, body: Buffer) =>
+      Buffer.concat([Buffer.from(`${head}\r\n\r\n`, 'latin1'), body]);
+    const closedAfter900 =
+      /the connection closed after 900 of the expected 1000 bytes \(ARTIFACT_EXPECTED_SIZE\) with no length framing .*so the end cannot be told from a break-off/;
+
+    it('with a strong ETag, the next attempt resumes and a 206 completes the file', async () => {
+      await using place = await scenario();
+      const heads: string[] = [];
+      await using raw = await startRawServer((head, index) => {
+        heads.push(head);
+        if (index === 0) return answer('HTTP/1.0 200 OK\r\nETag: "v1"', artifact.subarray(0, 900));
+        return answer(
+          'HTTP/1.0 206 Partial Content\r\nETag: "v1"\r\nContent-Range: bytes 900-999/1000\r\nContent-Length: 100',
+          artifact.subarray(900),
+        );
+      });
+      const run = await place.run(env(raw.port));
+      assert.equal(run.code, 0, describeRun(run));
+      await assertPublished(place.target, artifact);
+      const [retry, ...more] = eventsNamed(run, 'retry');
+      assert.equal(more.length, 0, describeRun(run));
+      assert.equal(retry?.errorCode, 'CLOSED_WITHOUT_LENGTH');
+      assert.match(String(retry?.reason), closedAfter900);
+      assert.equal(retry?.keptBytes, 900);
+      assert.match(heads[1] ?? '', /\r\nrange: bytes=900-\r\n/);
+      assert.match(heads[1] ?? '', /\r\nif-range: "v1"\r\n/);
+      assert.equal(finalEvent(run).resumedBytes, 900);
+      assert.equal(finalEvent(run).attempts, 2);
+    });
+
+    it('without a validator, the next attempt starts over and the whole answer completes the file', async () => {
+      await using place = await scenario();
+      const heads: string[] = [];
+      await using raw = await startRawServer((head, index) => {
+        heads.push(head);
+        return answer('HTTP/1.0 200 OK', index === 0 ? artifact.subarray(0, 900) : artifact);
+      });
+      const run = await place.run(env(raw.port));
+      assert.equal(run.code, 0, describeRun(run));
+      await assertPublished(place.target, artifact);
+      assert.match(String(firstEventNamed(run, 'retry').reason), closedAfter900);
+      assert.match(String(firstEventNamed(run, 'restart').reason), /no strong validator/);
+      assert.doesNotMatch(heads[1] ?? '', /\r\nrange:/);
+      assert.equal(finalEvent(run).resumedBytes, 0);
+    });
+
+    it('a server that always closes short fails after the attempt budget as a fetch failure (exit 4), not a size mismatch', async () => {
+      await using place = await scenario();
+      await using raw = await startRawServer(() =>
+        answer('HTTP/1.0 200 OK', artifact.subarray(0, 900)),
+      );
+      const run = await place.run(env(raw.port, { LOADER_MAX_ATTEMPTS: '3' }));
+      assert.equal(run.code, 4, describeRun(run));
+      const failed = finalEvent(run);
+      assert.equal(failed.code, 'ERR_FETCH');
+      assert.equal(failed.errorCode, 'CLOSED_WITHOUT_LENGTH');
+      assert.match(String(failed.msg), closedAfter900);
+      assert.equal(failed.attempts, 3);
+      assert.equal(eventsNamed(run, 'retry').length, 2);
+      assert.equal(raw.requests.length, 3);
+      assert.deepEqual(await readdir(`${place.dir.path}/out`), [], 'nothing written');
+    });
   });
 
   it('a repeated Content-Length fails at once with the true reason, not as a short body', async () => {

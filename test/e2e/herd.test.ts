@@ -8,32 +8,59 @@ import { signUrl } from '../../src/signing/sign-url.ts';
 import { describeRun, eventsNamed, finalEvent } from '../helpers/events.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { runLoader } from '../helpers/run-loader.ts';
-import { startServeProcess } from '../helpers/serve-process.ts';
+import { type ServeProcess, startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
 const secret = 'h'.repeat(44);
 const loaders = 30;
 
+/** `serve` with at most `maxTransfers` transfers in flight, a signed URL for a path it serves, and its artifact. */
+interface BoundServe extends AsyncDisposable {
+  readonly server: ServeProcess;
+  url(path: string): string;
+  readonly artifact: Buffer;
+}
+
+/**
+ * Starts `serve --max-transfers N` on a folder under `tmp` with `app.jar` (256 KiB) and
+ * `hold.bin`, larger than loopback's socket buffers (sparse), so that a reader that stops
+ * holds its transfer.
+ */
+async function serveWithBound(tmp: string, maxTransfers: number): Promise<BoundServe> {
+  const dir = join(tmp, 'served');
+  await mkdir(dir);
+  const artifact = randomBytesBuffer(256 * 1024);
+  await writeFile(join(dir, 'app.jar'), artifact);
+  await writeFile(join(dir, 'hold.bin'), '');
+  await truncate(join(dir, 'hold.bin'), 128 * 1024 * 1024);
+  const secretFile = join(tmp, 'secret');
+  await writeFile(secretFile, secret);
+  await chmod(secretFile, 0o600);
+  const server = await startServeProcess({
+    dir,
+    secretFile,
+    args: ['--max-transfers', String(maxTransfers)],
+  });
+  return {
+    server,
+    url: (path) => signUrl({ baseUrl: server.origin, path, ttlSeconds: 600, secret }),
+    artifact,
+    [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
+  };
+}
+
+/** The access log's `request` events for `path`. */
+function requestsFor(lines: string[], path: string): { status?: number }[] {
+  return lines
+    .map((line) => JSON.parse(line) as { event?: string; status?: number; path?: string })
+    .filter((event) => event.event === 'request' && event.path === path);
+}
+
 describe('a herd of loaders against serve with a bound on transfers', () => {
   it('turns every loader away at first with Retry-After, and all of them end byte-identical', async () => {
     await using tmp = await makeTempDir('herd-');
-    const served = join(tmp.path, 'served');
-    await mkdir(served);
-    const artifact = randomBytesBuffer(256 * 1024);
-    await writeFile(join(served, 'app.jar'), artifact);
-    // Larger than loopback's socket buffers: a reader that stops holds its transfer. Sparse.
-    await writeFile(join(served, 'hold.bin'), '');
-    await truncate(join(served, 'hold.bin'), 128 * 1024 * 1024);
-    const secretFile = join(tmp.path, 'secret');
-    await writeFile(secretFile, secret);
-    await chmod(secretFile, 0o600);
-    await using server = await startServeProcess({
-      dir: served,
-      secretFile,
-      args: ['--max-transfers', '2'],
-    });
-    const url = (path: string) =>
-      signUrl({ baseUrl: server.origin, path, ttlSeconds: 600, secret });
+    await using bound = await serveWithBound(tmp.path, 2);
+    const { server, url, artifact } = bound;
 
     // Both slots are taken until every loader has been turned away once, so each of them
     // meets the bound however slowly thirty processes start on a busy machine.
@@ -82,10 +109,66 @@ describe('a herd of loaders against serve with a bound on transfers', () => {
       assert.equal(finalEvent(run).attempts, busy.length + 1, describeRun(run));
     }
     assert.equal(await server.stop(), 0);
-    const requests = server.lines
-      .map((line) => JSON.parse(line) as { event?: string; status?: number; path?: string })
-      .filter((event) => event.event === 'request' && event.path === '/app.jar');
+    const requests = requestsFor(server.lines, '/app.jar');
     assert.equal(requests.filter((event) => event.status === 200).length, loaders);
     assert.ok(requests.filter((event) => event.status === 503).length >= loaders);
+  });
+});
+
+describe('a loader paced by a busy serve (issue 19)', () => {
+  it('waits its turn: 503s with Retry-After do not spend LOADER_MAX_ATTEMPTS', async () => {
+    await using tmp = await makeTempDir('paced-');
+    await using bound = await serveWithBound(tmp.path, 1);
+    const { server, url, artifact } = bound;
+    // The one slot is taken until the loader has been paced three times: more than its budget.
+    const held = await holdTransfer(url('/hold.bin'));
+    assert.match(held.statusLine, / 200 /);
+    const pacedToRelease = 3;
+    let paced = 0;
+    const target = join(tmp.path, 'out', 'app.jar');
+    try {
+      const run = await runLoader({
+        env: {
+          ARTIFACT_URL: url('/app.jar'),
+          ARTIFACT_EXPECTED_SIZE: String(artifact.length),
+          ARTIFACT_PATH: target,
+          LOADER_VERIFY_JAR: 'false',
+          LOADER_LOG_FORMAT: 'json',
+          LOADER_MAX_ATTEMPTS: '2',
+          LOADER_BACKOFF_BASE_SECONDS: '0.05',
+          LOADER_BACKOFF_MAX_SECONDS: '2',
+          LOADER_DEADLINE_SECONDS: '60',
+        },
+        timeoutMs: 70_000,
+        onEvent: (event) => {
+          if (event.event !== 'retry' || event.status !== 503) return;
+          paced += 1;
+          if (paced === pacedToRelease) held.release();
+        },
+      });
+      assert.equal(run.code, 0, describeRun(run));
+      assert.deepEqual(await readFile(target), artifact);
+      const retries = eventsNamed(run, 'retry');
+      assert.ok(retries.length >= pacedToRelease, describeRun(run));
+      for (const retry of retries) {
+        assert.equal(retry.status, 503, describeRun(run));
+        assert.equal(retry.paced, true, describeRun(run));
+        assert.match(
+          String(retry.msg),
+          /paced by the server \(not counted against LOADER_MAX_ATTEMPTS\)/,
+        );
+      }
+      assert.equal(finalEvent(run).attempts, retries.length + 1);
+      // Stopped first, so every request the server answered is in its access log.
+      held.release();
+      assert.equal(await server.stop(), 0);
+      const requests = requestsFor(server.lines, '/app.jar');
+      assert.deepEqual(
+        requests.map((request) => request.status),
+        [...retries.map(() => 503), 200],
+      );
+    } finally {
+      held.release();
+    }
   });
 });

@@ -331,7 +331,11 @@ describe('resilience: failures that end the run', () => {
     // The first request and five redirects (the loader's limit), then it gives up; no retry.
     assert.equal(s.server.requests.length, 6);
     assert.equal(eventsNamed(run, 'retry').length, 0);
-    assert.match(String(finalEvent(run).msg), /too many redirects/);
+    // It names where the run started (the last hop was /b) and how many hops it followed.
+    assert.equal(
+      finalEvent(run).msg,
+      `too many redirects: gave up after 5 redirects starting from ${s.server.origin}/a (a redirect loop?)`,
+    );
   });
 
   test('connection refused every time: exit 4 after LOADER_MAX_ATTEMPTS attempts', async () => {

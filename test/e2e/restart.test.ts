@@ -247,6 +247,81 @@ describe('restarts (issue 14): the re-run of a verified file', () => {
   });
 });
 
+describe("restarts (issue 19): a 304 is trusted only when it answers the loader's own question", () => {
+  it('a rollback under a weak ETag (older object, same size): asked with If-None-Match, the older object is downloaded', async () => {
+    await using s = await scenario();
+    const newer = randomBytes(100_000);
+    const older = randomBytes(100_000);
+    s.server.setArtifact(newer, { etag: 'W/"new"', lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT' });
+    assertExit(await s.run(), 0);
+    s.server.setArtifact(older, { etag: 'W/"old"', lastModified: 'Mon, 23 Nov 2026 10:00:00 GMT' });
+    const second = await s.run();
+    assertExit(second, 0);
+    assert.equal(finalEvent(second).outcome, 'downloaded', describeRun(second));
+    assert.equal(s.server.requests.at(-1)?.headers['if-none-match'], 'W/"new"');
+    assert.deepEqual(await readFile(s.target), older);
+  });
+
+  it('a 304 with another ETag is not taken as "not modified": the file is fetched again without a condition', async () => {
+    await using s = await verifiedOnce();
+    s.server.schedule({ kind: 'status', status: 304, headers: { etag: '"other"' } });
+    const second = await s.run();
+    assertExit(second, 0);
+    const done = finalEvent(second);
+    assert.equal(done.outcome, 'downloaded', describeRun(second));
+    const [retry, ...more] = eventsNamed(second, 'retry');
+    assert.equal(more.length, 0);
+    assert.equal(retry?.errorCode, 'UNTRUSTED_NOT_MODIFIED');
+    assert.match(
+      String(retry?.reason),
+      /answered 304 Not Modified with the ETag "other", but the verification record has/,
+    );
+    assert.equal(done.attempts, 2, 'the untrusted 304 was an attempt');
+    assert.equal(done.resumedBytes, 0);
+    assert.equal(done.bytes, s.server.artifact.length);
+    assert.match(
+      String(firstEventNamed(second, 'plan').reason),
+      /304 did not match the verification record; the server answered 200 to a request without a condition/,
+    );
+    const [, conditional, fresh] = s.server.requests;
+    assert.equal(conditional?.headers['if-none-match'], s.server.etag);
+    assert.equal(fresh?.headers['if-none-match'], undefined);
+    assert.equal(fresh?.status, 200);
+    assert.deepEqual(await readFile(s.target), s.server.artifact);
+  });
+
+  it('a record without validators asks without a condition: a 304 to that is exit 4, as on a first run', async () => {
+    await using s = await scenario();
+    s.server.setArtifact(randomBytes(100_000), { etag: null, lastModified: null });
+    assertExit(await s.run(), 0);
+    const first = await fileState(s.target);
+    s.server.schedule({ kind: 'status', status: 304 }, { kind: 'status', status: 304 });
+    const rerun = await s.run();
+    assertExit(rerun, 4);
+    assert.equal(s.server.requests[1]?.headers['if-none-match'], undefined);
+    assert.equal(s.server.requests[1]?.headers['if-modified-since'], undefined);
+    assert.deepEqual(await fileState(s.target), first, 'a failed run leaves the file as it was');
+    const firstRun = await s.run({ ARTIFACT_PATH: join(s.dir.path, 'fresh', 'app.jar') });
+    assertExit(firstRun, 4);
+    assert.equal(finalEvent(rerun).msg, finalEvent(firstRun).msg);
+  });
+
+  it('a record without validators: a 200 is not called an answer to a conditional request', async () => {
+    await using s = await scenario();
+    s.server.setArtifact(randomBytes(100_000), { etag: null, lastModified: null });
+    assertExit(await s.run(), 0);
+    const second = await s.run();
+    assertExit(second, 0);
+    assert.match(String(firstEventNamed(second, 'revalidate').msg), /no ETag or Last-Modified/);
+    const { reason } = firstEventNamed(second, 'plan');
+    assert.doesNotMatch(String(reason), /conditional on the verified file/);
+    assert.match(
+      String(reason),
+      /record holds no ETag or Last-Modified to ask whether the object changed; the server answered 200 to a request without a condition/,
+    );
+  });
+});
+
 describe('restarts (issue 14): an artifact fetched in parts', () => {
   const inParts = { LOADER_PARALLEL_THRESHOLD_BYTES: '65536', LOADER_CONNECTIONS: '4' };
 
@@ -317,6 +392,59 @@ describe('restarts (issue 14): what is never kept', () => {
     assert.match(String(firstEventNamed(second, 'plan').reason), /another URL/);
   });
 
+  describe('a version selected in the query (S3 versionId, GCS generation, Azure versionid/snapshot)', () => {
+    const v1 = '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY';
+    const v2 = 'null-Zk9pQ2xRbnRfVjJ2ZXJzaW9uAA';
+    const withVersion = (s: Scenario, versionId: string) =>
+      s.server.url(
+        `/artifacts/app.jar?versionId=${encodeURIComponent(versionId)}&X-Amz-Signature=${fakeSignature}`,
+      );
+
+    it('is written to the record, without the signature', async () => {
+      await using s = await scenario();
+      assertExit(await s.run({ ARTIFACT_URL: withVersion(s, v1) }), 0);
+      const text = await readFile(recordPathFor(s.target), 'utf8');
+      assert.ok(!text.includes(fakeSignature), text);
+      const record = JSON.parse(text);
+      assert.equal(record.url, `${s.server.origin}/artifacts/app.jar`);
+      assert.deepEqual(record.selectors, { versionId: v1 });
+    });
+
+    it('another version is another artifact: not kept on a 403, and the reason names both', async () => {
+      await using s = await scenario();
+      assertExit(await s.run({ ARTIFACT_URL: withVersion(s, v1) }), 0);
+      const first = await fileState(s.target);
+      s.server.schedule(expiredAnswer);
+      const second = await s.run({ ARTIFACT_URL: withVersion(s, v2) });
+      assertExit(second, 3);
+      assert.equal(eventsNamed(second, 'revalidate').length, 0);
+      assert.equal(
+        firstEventNamed(second, 'plan').reason,
+        `the file in place was verified for another version of the object: the URL's version selectors are {"versionId":"${v2}"}, the record's {"versionId":"${v1}"}`,
+      );
+      assert.deepEqual(await fileState(s.target), first);
+    });
+
+    it('the same version is still kept: a 304 to its conditional request', async () => {
+      await using s = await scenario();
+      assertExit(await s.run({ ARTIFACT_URL: withVersion(s, v1) }), 0);
+      const second = await s.run({ ARTIFACT_URL: withVersion(s, v1) });
+      assertExit(second, 0);
+      assert.equal(finalEvent(second).outcome, 'not-modified', describeRun(second));
+    });
+
+    it('a record without selectors does not vouch for a URL that has them', async () => {
+      await using s = await verifiedOnce();
+      s.server.schedule(expiredAnswer);
+      const second = await s.run({ ARTIFACT_URL: withVersion(s, v1) });
+      assertExit(second, 3);
+      assert.match(
+        String(firstEventNamed(second, 'plan').reason),
+        /version selectors are \{"versionId":"3HL4kqtJlcpXroDTDmJ\+rmSpXd3dIbrHY"\}, the record's none/,
+      );
+    });
+  });
+
   it('a record whose file grew or was truncated: not kept', async () => {
     await using s = await verifiedOnce();
     await writeFile(s.target, Buffer.concat([await readFile(s.target), Buffer.from('x')]));
@@ -325,6 +453,30 @@ describe('restarts (issue 14): what is never kept', () => {
     assertExit(second, 3);
     assert.match(String(firstEventNamed(second, 'plan').reason), /another size/);
   });
+
+  for (const [what, etag] of [
+    ['CR/LF', '"v1"\r\nx-injected: 1'],
+    ['NUL', '"v1\u0000"'],
+    ['non-ASCII (é)', '"vé"'],
+    ['non-ASCII (€)', '"v€"'],
+  ]) {
+    it(`a record whose ETag cannot be sent as a header (${what}) is not valid: the file is downloaded, not kept`, async () => {
+      await using s = await verifiedOnce();
+      const path = recordPathFor(s.target);
+      const record = JSON.parse(await readFile(path, 'utf8'));
+      await writeFile(path, JSON.stringify({ ...record, etag }));
+      const second = await s.run();
+      assertExit(second, 0);
+      assert.equal(finalEvent(second).outcome, 'downloaded', describeRun(second));
+      assert.match(String(firstEventNamed(second, 'plan').reason), /no valid verification record/);
+      assert.equal(eventsNamed(second, 'revalidate').length, 0);
+      const request = s.server.requests.at(-1);
+      assert.equal(s.server.requests.length, 2, 'one request on the re-run');
+      assert.equal(request?.headers['if-none-match'], undefined, 'unconditional');
+      assert.equal(request?.headers['if-modified-since'], undefined, 'unconditional');
+      assert.equal(JSON.parse(await readFile(path, 'utf8')).etag, s.server.etag, 'a new record');
+    });
+  }
 
   it('with ARTIFACT_SHA256 a matching file is still kept without any request', async () => {
     await using s = await verifiedOnce();

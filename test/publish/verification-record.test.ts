@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { TempArtifact } from '../../src/artifact/temp-artifact.ts';
 import { publishAtomically } from '../../src/publish/publish.ts';
 import {
+  newRecord,
   readRecord,
   recordPathFor,
   type VerificationRecord,
@@ -37,6 +38,25 @@ describe('verification record', () => {
     assert.deepEqual(await readdir(dir.path), ['.app.jar.verified.json'], 'no temp file left');
   });
 
+  it("keeps the URL's version selectors, and nothing else of its query", () => {
+    const url = new URL(
+      'https://b.example/app.jar?versionId=3HL4kq&X-Amz-Signature=deadbeefcafe&X-Amz-Expires=300',
+    );
+    const version = { etag: undefined, lastModified: undefined };
+    const written = newRecord(url, 11, record.sha256, 'checked', version);
+    assert.equal(written.url, 'https://b.example/app.jar');
+    assert.deepEqual(written.selectors, { versionId: '3HL4kq' });
+    assert.doesNotMatch(JSON.stringify(written), /deadbeefcafe|X-Amz-Expires/);
+    const plain = newRecord(
+      new URL('https://b.example/app.jar?sig=x'),
+      11,
+      record.sha256,
+      'checked',
+      version,
+    );
+    assert.equal('selectors' in plain, false, 'none: no field');
+  });
+
   it('ignores anything that is not a valid record: it then vouches for nothing', async () => {
     await using dir = await makeTempDir('record-');
     const target = join(dir.path, 'app.jar');
@@ -46,12 +66,32 @@ describe('verification record', () => {
       { ...record, sha256: 'ABC' },
       { ...record, sizeBytes: '11' },
       { ...record, etag: 7 },
+      // Validators that could not be sent back as a header (RFC 9110 §5.5).
+      { ...record, etag: '"v1"\r\nx-injected: 1' },
+      { ...record, etag: '"v1"\n' },
+      { ...record, etag: '"v\u0000"' },
+      { ...record, etag: '"vé"' },
+      { ...record, etag: ' "v1"' },
+      { ...record, lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT\r\n' },
+      { ...record, lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT\u0085' },
+      { ...record, selectors: ['versionId', 'v1'] },
+      { ...record, selectors: { versionId: 1 } },
+      { ...record, selectors: { sig: 'v1' } },
+      { ...record, selectors: null },
       [],
       null,
     ];
     for (const value of invalid) {
       await writeFile(path, JSON.stringify(value));
       assert.equal(await readRecord(target), undefined, JSON.stringify(value));
+    }
+    for (const valid of [
+      { ...record, etag: 'W/"v 1\tx"' },
+      { ...record, etag: undefined, lastModified: undefined },
+      { ...record, selectors: { versionId: 'v1', snapshot: ['a', 'b'] } },
+    ]) {
+      await writeFile(path, JSON.stringify(valid));
+      assert.deepEqual(await readRecord(target), JSON.parse(JSON.stringify(valid)));
     }
     await writeFile(path, '{ not json');
     assert.equal(await readRecord(target), undefined);

@@ -1,4 +1,4 @@
-import { LoaderError, SizeMismatchError } from '../../errors.ts';
+import { FetchError, LoaderError, SizeMismatchError } from '../../errors.ts';
 import { redactUrl } from '../../log/redact.ts';
 import { errorForNetworkFailure } from './classify.ts';
 import { releaseChunks } from './release-chunks.ts';
@@ -25,8 +25,10 @@ const writeBatchBytes = 1024 * 1024;
  * Streams a response body into `target` after the bytes it already holds.
  * `onBytes` hears the target's bytes received so far. A body that would run
  * past the target is cut before the first byte too many is written; a body
- * that ends short, breaks off or stalls keeps what arrived and throws a
- * transient error; an abort of `signal` stops the body, whoever requested it.
+ * that breaks off, stalls, or ends short where a connection without length
+ * framing closes keeps what arrived and throws a transient error; one that
+ * ends short as a complete message is a size mismatch (see endedShortError);
+ * an abort of `signal` stops the body, whoever requested it.
  */
 export async function streamBody(
   response: Response,
@@ -89,30 +91,39 @@ export async function streamBody(
   } finally {
     signal.removeEventListener('abort', stop);
   }
-  if (target.writtenBytes() < limit) throw completeButShortError(response, target, where);
+  if (target.writtenBytes() < limit) throw endedShortError(response, target, where);
 }
 
 /**
- * The body ended the way a whole message ends, short of the target. That is
- * not a truncation: a truncated body breaks off (a reset, a close before its
- * Content-Length or its last chunk, a stall) and is retried above. A chunked
- * body ended by its last (empty) chunk, or a body without a length ended by a
- * clean close, is a complete message (RFC 9112 §6.3, §8), so the server has
- * another size for the object than expected: the same answer again would not
- * change that, as a differing Content-Length would not. Not retried.
+ * The body ended cleanly, short of the target. A body framed by its length
+ * (a chunked body ended by its last, empty chunk, or a Content-Length
+ * reached) is a complete message (RFC 9112 §6.3), so the server has another
+ * size for the object than expected: the same answer again would not change
+ * that, as a differing Content-Length would not. Not retried. A body without
+ * a length ends where the connection closes (RFC 9112 §6.3, §8): that close
+ * is also what a proxy or load balancer dying mid-body sends, so a short one
+ * may be a break-off and is retried like one (resuming when that is safe).
  */
-function completeButShortError(
-  response: Response,
-  target: BodyTarget,
-  where: string,
-): SizeMismatchError {
+function endedShortError(response: Response, target: BodyTarget, where: string): LoaderError {
   const received = target.writtenBytes();
   const encoding = response.headers['transfer-encoding'];
-  const framing = /chunked/i.test(String(encoding ?? ''))
+  const chunked = /chunked/i.test(String(encoding ?? ''));
+  if (!chunked && response.headers['content-length'] === undefined) {
+    return new FetchError(
+      `request to ${where} failed: the connection closed after ${received} of ${target.sizeLabel} with no length framing (no Content-Length, not chunked), so the end cannot be told from a break-off`,
+      {
+        transient: true,
+        details: {
+          errorCode: 'CLOSED_WITHOUT_LENGTH',
+          expectedBytes: target.sizeBytes,
+          receivedBytes: received,
+        },
+      },
+    );
+  }
+  const framing = chunked
     ? 'its chunked body ended with the last chunk'
-    : response.headers['content-length'] === undefined
-      ? 'the server closed the connection at the end of a body without a length'
-      : 'its Content-Length was reached';
+    : 'its Content-Length was reached';
   return new SizeMismatchError(
     `size mismatch: ${where} sent a complete answer that ends after ${received} of ${target.sizeLabel} (${framing}); the object there has another size, so it is not asked for again`,
     { details: { expectedBytes: target.sizeBytes, receivedBytes: received } },

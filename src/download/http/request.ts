@@ -73,7 +73,7 @@ export async function getFollowingRedirects(
       };
     }
     discardBody(answer.body);
-    current = nextHop(current, location, redirects, context);
+    current = nextHop(url, current, location, redirects, context);
   }
 }
 
@@ -115,7 +115,9 @@ export function isTransportError(error: unknown): boolean {
   return typeof (error as { code?: unknown }).code === 'string' || error.name === 'HTTPParserError';
 }
 
+/** The URL `from` redirects to, once checked; `start` is where the request began. */
 function nextHop(
+  start: URL,
   from: URL,
   location: string,
   redirectsSoFar: number,
@@ -123,8 +125,10 @@ function nextHop(
 ): URL {
   const where = redactUrl(from);
   if (redirectsSoFar >= context.maxRedirects) {
+    const hops = `${redirectsSoFar} redirect${redirectsSoFar === 1 ? '' : 's'}`;
     throw new FetchError(
-      `too many redirects: gave up after ${context.maxRedirects} starting from ${where} (a redirect loop?)`,
+      `too many redirects: gave up after ${hops} starting from ${redactUrl(start)} (a redirect loop?)`,
+      { details: { redirects: redirectsSoFar } },
     );
   }
   if (!URL.canParse(location, from.href)) {

@@ -25,6 +25,7 @@ export async function unexpectedAnswerError(
   if (response.status >= 200 && response.status < 300) {
     return new FetchError(
       `server answered ${response.status} for ${where}, expected ${expectedStatus}`,
+      { details: { status: response.status } },
     );
   }
   const serverReason =

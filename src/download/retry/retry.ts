@@ -31,6 +31,21 @@ export interface RetryEvent {
   readonly attempt: number;
   readonly error: LoaderError;
   readonly delayMs: number;
+  /** The server paced it (see isPaced): not counted against maxAttempts. */
+  readonly paced: boolean;
+}
+
+/**
+ * A 429 or 503 with a valid Retry-After is the server pacing its clients
+ * (admission control, RFC 9110 §10.2.3, RFC 6585 §4), not a fault: the
+ * attempt is retried after the wait asked for, but does not use up the
+ * budget, which would turn a busy server's turns into a failure. The
+ * deadline bounds a server that paces for ever. Without Retry-After (or with
+ * one that does not parse) it counts as any failure.
+ */
+function isPaced(error: LoaderError): boolean {
+  const { status } = error.details;
+  return error.retryAfterMs !== undefined && (status === 429 || status === 503);
 }
 
 /**
@@ -44,6 +59,8 @@ export interface RetryEvent {
 export class RetryLoop {
   readonly #policy: RetryPolicy;
   #attempt = 1;
+  /** Attempts the server paced so far: left out of the count against maxAttempts. */
+  #paced = 0;
 
   constructor(policy: RetryPolicy) {
     this.#policy = policy;
@@ -52,8 +69,10 @@ export class RetryLoop {
   /**
    * Runs `operation` until it succeeds, fails permanently, runs out of attempts
    * or the signal aborts. The operation knows nothing of backoff; only errors
-   * marked `transient` are retried ("unknown errors are not retried"). Every
-   * wait is abortable: an abort ends the wait at once with the signal's reason.
+   * marked `transient` are retried ("unknown errors are not retried"), and
+   * attempts the server paced are not counted against maxAttempts (see
+   * isPaced). Every wait is abortable: an abort ends the wait at once with the
+   * signal's reason.
    */
   async run<T>(
     operation: (attempt: number) => Promise<T>,
@@ -72,14 +91,18 @@ export class RetryLoop {
         if (signal.aborted) throw cutShort(signal.reason, lastFailure, listener);
         const error = toLoaderError(caught);
         lastFailure = error;
-        if (!error.transient || attempt >= policy.maxAttempts) throw error;
+        if (!error.transient) throw error;
+        const paced = isPaced(error);
+        if (paced) this.#paced += 1;
+        else if (attempt - this.#paced >= policy.maxAttempts) throw error;
+        // Paced attempts count here: a server that keeps pacing still sees the loader back off.
         const delayMs = backoffDelayMs(attempt, policy, error.retryAfterMs, policy.random);
         if (delayMs >= policy.remainingMs()) {
           // Waiting would only end in the deadline: fail now, with the real reason.
           listener.gaveUp(error, 'the next attempt could not start before the deadline');
           throw error;
         }
-        listener.decided({ attempt, error, delayMs });
+        listener.decided({ attempt, error, delayMs, paced });
         await sleep(delayMs, undefined, { signal }).catch(() => {
           throw cutShort(signal.reason, lastFailure, listener);
         });

@@ -28,14 +28,53 @@ export function objectVersionOf(headers: IncomingHttpHeaders): ObjectVersion {
 }
 
 /**
- * Headers asking for the object only if it changed (RFC 9110 §13.1.2, §13.1.3):
- * If-None-Match with a strong ETag (a weak one says nothing byte for byte), and
+ * Headers asking for the object only if it changed (RFC 9110 §13.1.2,
+ * §13.1.3): If-None-Match with the ETag, weak or strong, and
  * If-Modified-Since with the Last-Modified date; a server that knows both
- * weighs If-None-Match alone.
+ * weighs If-None-Match alone. A weak ETag is sent too: If-None-Match compares
+ * weakly, and an ETag that changes with the object is a sharper question than
+ * a date, which a rollback to an older object passes (a 304 is still checked,
+ * see notModifiedMismatch). Empty when the record holds neither.
  */
 export function conditionalHeaders(version: ObjectVersion): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (version.etag?.startsWith('"')) headers['if-none-match'] = version.etag;
+  if (version.etag !== undefined && /^(?:W\/)?"/.test(version.etag))
+    headers['if-none-match'] = version.etag;
   if (version.lastModified !== undefined) headers['if-modified-since'] = version.lastModified;
   return headers;
+}
+
+/** A validator a 304 carries that does not match the record's (the record's may be missing). */
+export interface Mismatch {
+  readonly validator: 'ETag' | 'Last-Modified';
+  readonly answered: string;
+  readonly recorded: string | undefined;
+}
+
+/**
+ * Why a 304 does not answer for the recorded version, or undefined when it
+ * does. A 304 carries the validators the 200 would have (RFC 9110 §15.4.5):
+ * each one it carries must match the record's, the ETag by weak comparison
+ * (the opaque tags equal, §8.8.3.2), the Last-Modified date exactly. One the
+ * record lacks cannot be vouched for. Taken as objectVersionOf takes a 200's,
+ * so both sides are read the same way.
+ */
+export function notModifiedMismatch(
+  recorded: ObjectVersion,
+  headers: IncomingHttpHeaders,
+): Mismatch | undefined {
+  const answered = objectVersionOf(headers);
+  const opaque = (etag: string) => etag.replace(/^W\//, '');
+  if (
+    answered.etag !== undefined &&
+    (recorded.etag === undefined || opaque(answered.etag) !== opaque(recorded.etag))
+  )
+    return { validator: 'ETag', answered: answered.etag, recorded: recorded.etag };
+  if (answered.lastModified !== undefined && answered.lastModified !== recorded.lastModified)
+    return {
+      validator: 'Last-Modified',
+      answered: answered.lastModified,
+      recorded: recorded.lastModified,
+    };
+  return undefined;
 }

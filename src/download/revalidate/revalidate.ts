@@ -1,4 +1,5 @@
 import { DeadlineError, FetchError, type LoaderError, RejectedError } from '../../errors.ts';
+import { type Redactor, redactUrl } from '../../log/redact.ts';
 import {
   artifactHeaders,
   discardBody,
@@ -9,14 +10,28 @@ import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
 import { firstPartRange } from '../parts/first-part.ts';
 import type { Part } from '../parts/part.ts';
 import type { DownloadSession } from '../session.ts';
-import { conditionalHeaders, type ObjectVersion } from './object-version.ts';
+import {
+  conditionalHeaders,
+  type Mismatch,
+  notModifiedMismatch,
+  type ObjectVersion,
+} from './object-version.ts';
+
+/** How the request whose answer is handed over was asked. */
+export type Asked =
+  /** With the recorded validators. */
+  | 'conditional'
+  /** Without a condition: the record holds no validator to send. */
+  | 'no-validator'
+  /** Without a condition, after a 304 that did not match the record. */
+  | 'after-untrusted-304';
 
 /** What the server says of the verified file in place. */
 export type Revalidation =
-  /** 304: the object is the one on disk. */
+  /** A 304 to the conditional request, whose validators match the record: the object is the one on disk. */
   | { readonly kind: 'not-modified' }
   /** A 200 (or, asked with Range, a 206 or 416): the download's first answer, its body not yet read. */
-  | { readonly kind: 'changed'; readonly response: Response }
+  | { readonly kind: 'changed'; readonly response: Response; readonly asked: Asked }
   /** No answer about the object: a refused signature, or the server out of reach. */
   | { readonly kind: 'unanswered'; readonly error: LoaderError };
 
@@ -26,11 +41,16 @@ export type Revalidation =
  * retry policy as any attempt. It is the download's first request: with the
  * Range of part 0 when the artifact comes in parts (`firstPart`; RFC 9110
  * §13.2.2 weighs the condition before the range). A 304 ends the run with no
- * body sent; any other answer with bytes is handed over to be downloaded. A 401/403 (an expired or invalid signature;
- * GCS's 400 ExpiredToken too)
- * or a failure to reach the server (network, timeouts, 5xx after every
- * retry, the deadline) is returned, so the caller may keep the file. Anything
- * else (404, 410, another 4xx) and a signal are thrown as usual.
+ * body sent, but only when it answers a conditional request and every
+ * validator it carries matches the record (see notModifiedMismatch): any
+ * other 304 is not trusted. One to a conditional request fails its attempt,
+ * and the next asks again without a condition; one to a request without a
+ * condition is an unexpected answer, as on a first run. Any other answer with
+ * bytes is handed over to be downloaded. A 401/403 (an expired or invalid
+ * signature; GCS's 400 ExpiredToken too) or a failure to reach the server
+ * (network, timeouts, 5xx after every retry, the deadline) is returned, so the
+ * caller may keep the file. Anything else (404, 410, another 4xx, a 304 not
+ * trusted on the last attempt) and a signal are thrown as usual.
  */
 export async function revalidate(
   session: DownloadSession,
@@ -39,19 +59,29 @@ export async function revalidate(
   signal: AbortSignal,
 ): Promise<Revalidation> {
   const { context } = session;
-  const headers = {
+  const unconditional = {
     ...artifactHeaders(context.userAgent),
-    ...conditionalHeaders(recorded),
     ...(firstPart === undefined ? {} : firstPartRange(firstPart)),
   };
+  const conditions = conditionalHeaders(recorded);
+  let asked: Asked = Object.keys(conditions).length > 0 ? 'conditional' : 'no-validator';
   // What a request for part 0 may get besides the 304: openingOf takes it from there.
   const handedOver = firstPart === undefined ? [200] : [200, 206, 416];
   try {
     // The first request of the download too: its attempts count against the first bytes.
     const response = await session.firstBytes.run(
       async () => {
+        const headers =
+          asked === 'conditional' ? { ...unconditional, ...conditions } : unconditional;
         const answer = await getFollowingRedirects(context, context.url, headers, signal);
-        if (answer.status === 304 || handedOver.includes(answer.status)) return answer;
+        if (handedOver.includes(answer.status)) return answer;
+        if (answer.status === 304 && asked === 'conditional') {
+          const mismatch = notModifiedMismatch(recorded, answer.headers);
+          if (mismatch === undefined) return answer;
+          discardBody(answer.body);
+          asked = 'after-untrusted-304';
+          throw untrustedError(mismatch, redactUrl(answer.url), context.redactor);
+        }
         try {
           throw await unexpectedAnswerError(answer, 200, context.redactor, context.urlValidity);
         } finally {
@@ -61,13 +91,30 @@ export async function revalidate(
       signal,
       session.onRetry(() => 0),
     );
-    if (response.status !== 304) return { kind: 'changed', response };
+    if (response.status !== 304) return { kind: 'changed', response, asked };
     discardBody(response.body);
     return { kind: 'not-modified' };
   } catch (error) {
     if (isUnanswered(error)) return { kind: 'unanswered', error };
     throw error;
   }
+}
+
+/**
+ * A 304 to the conditional request that does not answer for the recorded
+ * version (a rollback, another object): the attempt fails, and the next asks
+ * without a condition. The validators it carries are server text.
+ */
+function untrustedError(mismatch: Mismatch, where: string, redactor: Redactor): FetchError {
+  const answered = redactor.scrubServerText(mismatch.answered);
+  const recorded =
+    mismatch.recorded === undefined
+      ? `the verification record has no ${mismatch.validator}`
+      : `the verification record has ${mismatch.recorded}`;
+  return new FetchError(
+    `${where} answered 304 Not Modified with the ${mismatch.validator} ${answered}, but ${recorded}: not trusted, asking again without a condition`,
+    { transient: true, details: { status: 304, errorCode: 'UNTRUSTED_NOT_MODIFIED' } },
+  );
 }
 
 function isUnanswered(error: unknown): error is LoaderError {
@@ -80,8 +127,10 @@ function isUnanswered(error: unknown): error is LoaderError {
   }
   if (error instanceof DeadlineError) return true;
   // Network failures, and transient statuses (5xx, 429) that outlived their retries;
-  // not an answer such as an unexpected 2xx or 3xx, which did reach the server.
+  // not an answer such as an unexpected 2xx or 3xx (an untrusted 304 too), which did
+  // reach the server.
   if (!(error instanceof FetchError)) return false;
   const { status } = error.details;
-  return status === undefined || error.transient || (typeof status === 'number' && status >= 500);
+  if (typeof status !== 'number') return status === undefined;
+  return status >= 500 || (error.transient && status >= 400);
 }

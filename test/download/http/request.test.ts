@@ -144,11 +144,12 @@ describe('getFollowingRedirects', () => {
       (error: unknown) => {
         assert.ok(error instanceof FetchError);
         assert.equal(error.transient, false);
-        // Today the message names the last URL followed, not the one the run started from.
+        // Where the request started and how many hops it took, not the last hop followed.
         assert.equal(
           error.message,
-          `too many redirects: gave up after 2 starting from ${server?.origin}/hop/1 (a redirect loop?)`,
+          `too many redirects: gave up after 2 redirects starting from ${server?.origin}/hop/3 (a redirect loop?)`,
         );
+        assert.equal(error.details.redirects, 2);
         return true;
       },
     );
@@ -162,7 +163,7 @@ describe('getFollowingRedirects', () => {
     await using context = requestContext({ maxRedirects: 0 });
     await assert.rejects(
       getFollowingRedirects(context, server.url('/hop/1'), {}, signal()),
-      /^FetchError: too many redirects: gave up after 0/,
+      /^FetchError: too many redirects: gave up after 0 redirects starting from http:\/\/127\.0\.0\.1:[0-9]+\/hop\/1 /,
     );
   });
 

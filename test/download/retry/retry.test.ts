@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type RetryEvent, RetryLoop, type RetryPolicy } from '../../../src/download/retry/retry.ts';
+import {
+  type RetryEvent,
+  type RetryListener,
+  RetryLoop,
+  type RetryPolicy,
+} from '../../../src/download/retry/retry.ts';
 import { FetchError, InterruptedError, RejectedError } from '../../../src/errors.ts';
 
 const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, remainingMs: () => 60_000 };
@@ -8,17 +13,19 @@ const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, remainingMs: () =>
 /** A listener's parts a test does not look at. */
 const unheard = { gaveUp: () => {}, cutShort: () => {} };
 
-/** A fresh loop, run once. */
+/** A fresh loop, run once; `heard` replaces parts of the listener. */
 function retry<T>(
   operation: (attempt: number) => Promise<T>,
   policy: RetryPolicy,
   signal: AbortSignal,
   onRetry: (event: RetryEvent) => void,
+  heard: Partial<RetryListener> = {},
 ): Promise<T> {
   return new RetryLoop(policy).run(operation, signal, {
     ...unheard,
     decided: onRetry,
     started: () => {},
+    ...heard,
   });
 }
 
@@ -113,6 +120,108 @@ describe('retry', () => {
     );
     assert.deepEqual(seen, [1, 2, 3]);
     assert.ok(error instanceof FetchError);
+  });
+
+  describe('an attempt the server paces (429 or 503 with Retry-After)', () => {
+    const paced = (status: number) =>
+      new FetchError(`${status}`, { transient: true, retryAfterMs: 1, details: { status } });
+    const budgetOfTwo = { ...fast, maxAttempts: 2 };
+
+    it('is retried without using up maxAttempts, and the retry says it was paced', async () => {
+      const events: RetryEvent[] = [];
+      let calls = 0;
+      const value = await retry(
+        async () => {
+          calls += 1;
+          if (calls <= 5) throw paced(calls % 2 === 0 ? 429 : 503);
+          return 'ok';
+        },
+        budgetOfTwo,
+        new AbortController().signal,
+        (event) => events.push(event),
+      );
+      assert.equal(value, 'ok');
+      assert.equal(calls, 6);
+      assert.deepEqual(
+        events.map(({ attempt, paced }) => ({ attempt, paced })),
+        [1, 2, 3, 4, 5].map((attempt) => ({ attempt, paced: true })),
+      );
+    });
+
+    it('leaves the budget to the failures that count: two of them end it, paced ones between', async () => {
+      const events: RetryEvent[] = [];
+      const failures = [
+        paced(503),
+        new FetchError('reset', { transient: true }),
+        paced(429),
+        new FetchError('reset again', { transient: true }),
+      ];
+      let calls = 0;
+      const error = await retry(
+        async () => {
+          throw failures[calls++];
+        },
+        budgetOfTwo,
+        new AbortController().signal,
+        (event) => events.push(event),
+      ).catch((caught: unknown) => caught);
+      assert.equal(error, failures[3]);
+      assert.equal(calls, 4);
+      assert.deepEqual(
+        events.map((event) => event.paced),
+        [true, false, true],
+      );
+    });
+
+    it('is bounded by the deadline, not the budget: it ends when the next wait would pass it', async () => {
+      let calls = 0;
+      const gaveUp: string[] = [];
+      // No jitter: each wait is the 3 ms asked for; 10 ms are left, less 1 ms per attempt.
+      const policy = { ...budgetOfTwo, random: () => 0, remainingMs: () => 10 - calls };
+      const failure = new FetchError('503', {
+        transient: true,
+        retryAfterMs: 3,
+        details: { status: 503 },
+      });
+      const error = await retry(
+        async () => {
+          calls += 1;
+          throw failure;
+        },
+        policy,
+        new AbortController().signal,
+        () => {},
+        { gaveUp: (_error, why) => gaveUp.push(why) },
+      ).catch((caught: unknown) => caught);
+      assert.equal(error, failure);
+      assert.equal(calls, 7, 'far past the budget of 2, until 3 ms no longer fit in what was left');
+      assert.deepEqual(gaveUp, ['the next attempt could not start before the deadline']);
+    });
+
+    it('is no pacing without Retry-After, nor as another status with a wait (a signature not valid yet)', async () => {
+      for (const failure of [
+        new FetchError('503', { transient: true, details: { status: 503 } }),
+        new RejectedError('403', { transient: true, retryAfterMs: 1, details: { status: 403 } }),
+      ]) {
+        let calls = 0;
+        const events: RetryEvent[] = [];
+        const error = await retry(
+          async () => {
+            calls += 1;
+            throw failure;
+          },
+          budgetOfTwo,
+          new AbortController().signal,
+          (event) => events.push(event),
+        ).catch((caught: unknown) => caught);
+        assert.equal(error, failure);
+        assert.equal(calls, 2);
+        assert.deepEqual(
+          events.map((event) => event.paced),
+          [false],
+        );
+      }
+    });
   });
 
   it('does not wait for a retry that could not start before the deadline, and tells why', async () => {

@@ -32,6 +32,122 @@ describe('revalidate', () => {
     assert.equal(kit.session.attempts, 1);
   });
 
+  it('a 304 with another ETag is not trusted: the attempt fails, the next asks without a condition, its 200 is handed over', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({ kind: 'status', status: 304, headers: { etag: '"other"' } });
+    const answer = await revalidate(kit.session, versionOf(server), undefined, signal());
+    assert.equal(answer.kind, 'changed');
+    discardBody(answer.response.body);
+    assert.equal(answer.asked, 'after-untrusted-304');
+    assert.equal(answer.response.status, 200);
+    const [conditional, fresh] = server.requests;
+    assert.equal(conditional?.headers['if-none-match'], server.etag);
+    assert.equal(fresh?.headers['if-none-match'], undefined);
+    assert.equal(fresh?.headers['if-modified-since'], undefined);
+    const [retry, ...more] = kit.named('retry');
+    assert.equal(more.length, 0);
+    assert.equal(retry?.status, 304);
+    assert.equal(retry?.errorCode, 'UNTRUSTED_NOT_MODIFIED');
+    assert.equal(
+      retry?.reason,
+      `${server.origin}/artifacts/app.jar answered 304 Not Modified with the ETag "other", but the verification record has ${server.etag}: not trusted, asking again without a condition`,
+    );
+    assert.equal(kit.session.attempts, 2, 'the 304 was an attempt');
+  });
+
+  it('a rollback under a weak ETag: If-None-Match carries the weak tag, and the older object comes back as a 200', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const newer = { etag: 'W/"new"', lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT' };
+    // The path now holds an older object of the same size: older date, its own weak tag.
+    server.setArtifact(Buffer.alloc(server.artifact.length, 3), {
+      etag: 'W/"old"',
+      lastModified: 'Mon, 23 Nov 2026 10:00:00 GMT',
+    });
+    const answer = await revalidate(kit.session, newer, undefined, signal());
+    assert.equal(answer.kind, 'changed');
+    discardBody(answer.response.body);
+    assert.equal(answer.asked, 'conditional');
+    assert.equal(server.requests[0]?.headers['if-none-match'], 'W/"new"');
+    assert.equal(server.requests.length, 1);
+  });
+
+  it('a rollback to a server that weighs only the date: its 304 carries the older validators, is not trusted, and the object is fetched', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const newer = { etag: 'W/"new"', lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT' };
+    const older = { etag: 'W/"old"', 'last-modified': 'Mon, 23 Nov 2026 10:00:00 GMT' };
+    const conditions: (string | undefined)[] = [];
+    server.route('/artifacts/app.jar', (request, response) => {
+      const since = request.headers['if-modified-since'];
+      conditions.push(since);
+      if (since !== undefined && Date.parse(since) >= Date.parse(older['last-modified'])) {
+        response.writeHead(304, older);
+        response.end();
+        return;
+      }
+      response.writeHead(200, { ...older, 'content-length': server.artifact.length });
+      response.end(server.artifact);
+    });
+    const answer = await revalidate(kit.session, newer, undefined, signal());
+    assert.equal(answer.kind, 'changed');
+    discardBody(answer.response.body);
+    assert.equal(answer.asked, 'after-untrusted-304');
+    assert.deepEqual(conditions, [newer.lastModified, undefined]);
+    assert.match(
+      String(kit.named('retry')[0]?.reason),
+      /ETag W\/"old", but the verification record has W\/"new"/,
+    );
+  });
+
+  it('a 304 with the recorded ETag compared weakly, or carrying no validator, is trusted', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule(
+      { kind: 'status', status: 304, headers: { etag: `W/${server.etag}` } },
+      { kind: 'status', status: 304 },
+    );
+    for (const _ of [1, 2]) {
+      const answer = await revalidate(kit.session, versionOf(server), undefined, signal());
+      assert.deepEqual(answer, { kind: 'not-modified' });
+    }
+  });
+
+  it('a 304 to a request that carried no condition is not trusted: an unexpected answer, as on a first run', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({ kind: 'status', status: 304 });
+    const unrecorded: ObjectVersion = { etag: undefined, lastModified: undefined };
+    await assert.rejects(
+      revalidate(kit.session, unrecorded, undefined, signal()),
+      (error: unknown) => {
+        assert.ok(error instanceof FetchError, String(error));
+        assert.equal(error.transient, false);
+        assert.equal(error.details.status, 304);
+        assert.match(error.message, /answered 304 Not Modified for .*, which is not retried/);
+        return true;
+      },
+    );
+    assert.equal(server.requests.length, 1);
+    assert.equal(server.requests[0]?.headers['if-none-match'], undefined);
+    assert.equal(server.requests[0]?.headers['if-modified-since'], undefined);
+  });
+
+  it('a 304 not trusted on the last attempt is thrown: it is an answer, not a reason to keep the file', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(
+      configFor(server.url(), server.artifact.length, { maxAttempts: 1 }),
+    );
+    server.schedule({ kind: 'status', status: 304, headers: { etag: '"other"' } });
+    await assert.rejects(
+      revalidate(kit.session, versionOf(server), undefined, signal()),
+      (error: unknown) =>
+        error instanceof FetchError && error.details.errorCode === 'UNTRUSTED_NOT_MODIFIED',
+    );
+    assert.equal(server.requests.length, 1);
+  });
+
   it('a changed object: its 200 is handed over, the body not yet read', async () => {
     await using server = await startArtifactServer();
     await using kit = downloadKit(configFor(server.url(), server.artifact.length));
@@ -40,6 +156,7 @@ describe('revalidate', () => {
     const answer = await revalidate(kit.session, recorded, undefined, signal());
     assert.equal(answer.kind, 'changed');
     try {
+      assert.equal(answer.asked, 'conditional');
       assert.equal(answer.response.status, 200);
       assert.equal(answer.response.headers.etag, server.etag);
       assert.equal(answer.response.body.destroyed, false);
@@ -165,6 +282,16 @@ describe('revalidate', () => {
     await assert.rejects(
       revalidate(kit.session, versionOf(server), undefined, signal()),
       (error: unknown) => error instanceof RejectedError && error.details.status === 404,
+    );
+  });
+
+  it('an unexpected 2xx (204) is an answer about the object: thrown, not unanswered', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    server.schedule({ kind: 'status', status: 204 });
+    await assert.rejects(
+      revalidate(kit.session, versionOf(server), undefined, signal()),
+      (error: unknown) => error instanceof FetchError && error.details.status === 204,
     );
   });
 
