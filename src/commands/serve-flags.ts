@@ -16,8 +16,17 @@ export const serveFlags = {
   ratePerConnection: valueFlag('rate-per-connection', parseByteSize),
   shutdownGraceSeconds: valueFlag('shutdown-grace', parseDurationSeconds, 10),
   maxTransfers: valueFlag('max-transfers', parseCount, 32),
-  /** Defaults to --max-transfers. */
+  /** Defaults to perClientDefault(--max-transfers). */
   maxTransfersPerClient: valueFlag('max-transfers-per-client', parseCount),
+  sendTimeoutSeconds: valueFlag('send-timeout', parseDurationSeconds, 60),
   retryAfterMaxSeconds: valueFlag('retry-after-max', parseDurationSeconds, 30),
   logFormat: valueFlag('log-format', parseOneOf(['json', 'text'] as const)),
 };
+
+/**
+ * A quarter of --max-transfers, at least 1: one client address (one slow or
+ * hostile reader, one host's retries) cannot take every slot by default.
+ */
+export function perClientDefault(maxTransfers: number): number {
+  return Math.max(1, Math.floor(maxTransfers / 4));
+}

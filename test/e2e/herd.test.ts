@@ -30,7 +30,8 @@ describe('a herd of loaders against serve with a bound on transfers', () => {
     await using server = await startServeProcess({
       dir: served,
       secretFile,
-      args: ['--max-transfers', '2'],
+      // Every loader here shares 127.0.0.1; in a cluster each pod has an address of its own.
+      args: ['--max-transfers', '2', '--max-transfers-per-client', '2'],
     });
     const url = (path: string) =>
       signUrl({ baseUrl: server.origin, path, ttlSeconds: 600, secret });

@@ -140,6 +140,7 @@ describe('the artifact server with a bound on transfers', () => {
       keys: [signingKey(secret)],
       clockSkewSeconds: 0,
       bytesPerSecondPerConnection: undefined,
+      sendTimeoutMs: 60_000,
       host: '127.0.0.1',
       port: 0,
       logger: new Logger({

@@ -47,7 +47,15 @@ describe('respondWithFile', () => {
       };
       const handle = await open(join(tmp.path, rawPath));
       const pacing = bytesPerSecond === undefined ? undefined : pacingOf(bytesPerSecond);
-      const done = respondWithFile(handle, { request, response, record, rawPath, now, pacing });
+      const done = respondWithFile(handle, {
+        request,
+        response,
+        record,
+        rawPath,
+        now,
+        pacing,
+        sendTimeoutMs: 60_000,
+      });
       served.push({ record, handle, done });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

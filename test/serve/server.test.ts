@@ -35,6 +35,7 @@ function pacedServer(folder: string, bytesPerSecond: number): Promise<RunningArt
     keys: [key],
     clockSkewSeconds: 0,
     bytesPerSecondPerConnection: bytesPerSecond,
+    sendTimeoutMs: 60_000,
     host: '127.0.0.1',
     port: 0,
     logger: new Logger({
@@ -73,6 +74,7 @@ describe('the artifact server', () => {
       keys: [key],
       clockSkewSeconds: 0,
       bytesPerSecondPerConnection: undefined,
+      sendTimeoutMs: 60_000,
       host: '127.0.0.1',
       port: 0,
       logger: new Logger({
