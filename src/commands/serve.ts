@@ -3,6 +3,7 @@ import { logFormatFor } from '../config/load-config.ts';
 import { ConfigError, ExitCode } from '../errors.ts';
 import { Logger } from '../log/logger.ts';
 import { Redactor } from '../log/redact.ts';
+import { quote } from '../options/expected.ts';
 import type { AdmissionOptions } from '../serve/admission.ts';
 import { startArtifactServer } from '../serve/server.ts';
 import { defaultClockSkewSeconds } from '../signing/verify-url.ts';
@@ -72,12 +73,16 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
   };
 
   const folderStats = await stat(folder).catch(() => undefined);
-  if (!folderStats?.isDirectory()) throw new ConfigError(`--dir ${folder} is not a folder`);
+  if (!folderStats?.isDirectory()) throw new ConfigError(`--dir ${quote(folder)} is not a folder`);
   const secrets = await readSecretFile(secretPath);
   if (secrets.tooOpen) {
-    logger.warn('secret-file-open', `${secretPath} is readable by group or others; chmod 600 it`, {
-      path: secretPath,
-    });
+    logger.warn(
+      'secret-file-open',
+      `--secret-file ${quote(secretPath)} is readable by group or others; chmod 600 it`,
+      {
+        path: secretPath,
+      },
+    );
   }
 
   let server: Awaited<ReturnType<typeof startArtifactServer>>;
@@ -95,10 +100,16 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new ConfigError(`--host: cannot resolve ${quote(host)} (${code})`, { cause: error });
+    }
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
-      throw new ConfigError(`--host/--port: cannot listen on ${host}:${port} (${code})`, {
-        cause: error,
-      });
+      throw new ConfigError(
+        `--host/--port: cannot listen on ${quote(host)}, port ${port} (${code})`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }

@@ -114,11 +114,11 @@ describe('runtime-loader serve', () => {
         [['--secret-file', secretFile], /--dir is required/],
         [
           ['--dir', join(tmp.path, 'missing'), '--secret-file', secretFile],
-          /--dir .*missing is not a folder/,
+          /--dir ".*missing" is not a folder/,
         ],
         [
           ['--dir', tmp.path, '--secret-file', emptySecretFile],
-          /--secret-file .*empty holds no secret/,
+          /--secret-file ".*empty" holds no secret/,
         ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--port', '70000'],
@@ -126,7 +126,7 @@ describe('runtime-loader serve', () => {
         ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--port', busyPort],
-          /--host\/--port: cannot listen on 127\.0\.0\.1:[0-9]+ \(EADDRINUSE\)/,
+          /--host\/--port: cannot listen on "127\.0\.0\.1", port [0-9]+ \(EADDRINUSE\)/,
         ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--rate-per-connection', 'fast'],
