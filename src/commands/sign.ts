@@ -110,7 +110,11 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     throw new ConfigError(`${flagOf[error.option]} ${error.problem}`, { cause: error });
   }
   if (secretName !== undefined && cluster !== undefined) {
-    const where = await patchSecret(cluster, secretName, url, sizeBytes, io.signal);
+    const where = await patchSecret(
+      cluster,
+      { name: secretName, url, sizeBytes },
+      { signal: io.signal },
+    );
     io.stdout(`patched ${where}: a new URL${sizeBytes === undefined ? '' : ' and size'}\n`);
     return ExitCode.ok;
   }
