@@ -148,6 +148,15 @@ describe('runtime-loader serve', () => {
           ['--dir', tmp.path, '--secret-file', secretFile, '--send-timeout', '0'],
           /--send-timeout: expected a positive duration/,
         ],
+        // Longer than a timer holds: it would fire at once and cut every connection.
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--send-timeout', '30d'],
+          /--send-timeout: expected a positive duration of at most 1d, got "30d"/,
+        ],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--shutdown-grace', '30d'],
+          /--shutdown-grace: expected a positive duration of at most 1d, got "30d"/,
+        ],
       ];
       for (const [args, message] of cases) {
         const run = await runLoader({ args: ['serve', ...args] });
