@@ -157,11 +157,13 @@ async function artifact(bytes: number): Promise<{ path: string; sha256: string }
   return { path: `/${name}`, sha256 };
 }
 
-const server = await startServeProcess({ dir: served, secretFile });
+/** Every client here shares 127.0.0.1, standing for hosts or pods that each have an address of their own. */
+const ownAddresses = ['--max-transfers-per-client', '999999'];
+const server = await startServeProcess({ dir: served, secretFile, args: ownAddresses });
 const cappedServer = await startServeProcess({
   dir: served,
   secretFile,
-  args: ['--rate-per-connection', String(capBytesPerSecond)],
+  args: ['--rate-per-connection', String(capBytesPerSecond), ...ownAddresses],
 });
 try {
   const main = await artifact(sizeBytes);
@@ -295,7 +297,10 @@ try {
     const herdServer = await startServeProcess({
       dir: served,
       secretFile,
-      args: flags['herd-max-transfers'] ? ['--max-transfers', flags['herd-max-transfers']] : [],
+      args: [
+        ...(flags['herd-max-transfers'] ? ['--max-transfers', flags['herd-max-transfers']] : []),
+        ...ownAddresses,
+      ],
     });
     try {
       results.push(

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ConfigError } from '../errors.ts';
+import { quote } from '../options/expected.ts';
 import { type SigningKey, signingKey } from '../signing/keys.ts';
 
 export interface SecretFile {
@@ -17,20 +18,21 @@ const maxSecretFileBytes = 64 * 1024;
  * one once every URL it signed has expired. Contents never appear in errors.
  */
 export async function readSecretFile(path: string): Promise<SecretFile> {
+  const shown = `--secret-file ${quote(path)}`;
   let text: string;
   let mode: number;
   try {
     const stats = await stat(path);
-    if (!stats.isFile()) throw new ConfigError(`--secret-file ${path} is not a regular file`);
+    if (!stats.isFile()) throw new ConfigError(`${shown} is not a regular file`);
     if (stats.size > maxSecretFileBytes) {
-      throw new ConfigError(`--secret-file ${path} is ${stats.size} bytes; expected a few lines`);
+      throw new ConfigError(`${shown} is ${stats.size} bytes; expected a few lines`);
     }
     mode = stats.mode;
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(`--secret-file ${path} cannot be read (${code})`, { cause: error });
+    throw new ConfigError(`${shown} cannot be read (${code})`, { cause: error });
   }
   const secrets = text
     .split(/\r?\n/)
@@ -40,15 +42,13 @@ export async function readSecretFile(path: string): Promise<SecretFile> {
     try {
       return signingKey(secret);
     } catch (error) {
-      throw new ConfigError(
-        `--secret-file ${path}, secret ${index + 1}: ${(error as Error).message}`,
-      );
+      throw new ConfigError(`${shown}, secret ${index + 1}: ${(error as Error).message}`);
     }
   });
   const [first, ...rest] = keys;
   if (first === undefined) {
     throw new ConfigError(
-      `--secret-file ${path} holds no secret; put one per line (e.g. openssl rand -base64 32 > ${path})`,
+      `${shown} holds no secret; put one per line (e.g. openssl rand -base64 32 > FILE)`,
     );
   }
   return { keys: [first, ...rest], tooOpen: (mode & 0o077) !== 0 };

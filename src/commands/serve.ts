@@ -3,11 +3,12 @@ import { logFormatFor } from '../config/load-config.ts';
 import { ConfigError, ExitCode } from '../errors.ts';
 import { Logger } from '../log/logger.ts';
 import { Redactor } from '../log/redact.ts';
+import { quote } from '../options/expected.ts';
 import type { AdmissionOptions } from '../serve/admission.ts';
 import { startArtifactServer } from '../serve/server.ts';
 import { defaultClockSkewSeconds } from '../signing/verify-url.ts';
 import { readSecretFile } from './secret-file.ts';
-import { serveFlags } from './serve-flags.ts';
+import { perClientDefault, serveFlags } from './serve-flags.ts';
 import { parseToolFlags } from './tool-flags.ts';
 import type { ToolIo } from './tool-io.ts';
 
@@ -30,9 +31,11 @@ contains a query string. SIGTERM stops it gracefully.
   --max-transfers N         GET transfers in flight at most; beyond, 503 with a Retry-After
                             that spreads the clients over time (no queue) [default: 32]
   --max-transfers-per-client N
-                            transfers in flight at most from one client address; set it below
-                            --max-transfers when clients have addresses of their own (pods)
-                            [default: --max-transfers]
+                            transfers in flight at most from one client address; raise it when
+                            many clients share one address (a NAT) [default: a quarter of
+                            --max-transfers, at least 1]
+  --send-timeout DURATION   end a transfer whose client leaves its bytes unread this long (about
+                            1 MiB must be taken per DURATION) and free its slot [default: 60s]
   --retry-after-max DURATION
                             longest Retry-After given; the loader waits at most 30 s
                             (LOADER_BACKOFF_MAX_SECONDS) whatever it is told [default: 30s]
@@ -60,20 +63,26 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
   const clockSkewSeconds = flags.read(serveFlags.clockSkewSeconds);
   const bytesPerSecondPerConnection = flags.read(serveFlags.ratePerConnection);
   const graceMs = 1000 * flags.read(serveFlags.shutdownGraceSeconds);
+  const sendTimeoutMs = 1000 * flags.read(serveFlags.sendTimeoutSeconds);
   const maxTransfers = flags.read(serveFlags.maxTransfers);
   const admission: AdmissionOptions = {
     maxTransfers,
-    maxTransfersPerClient: flags.read(serveFlags.maxTransfersPerClient) ?? maxTransfers,
+    maxTransfersPerClient:
+      flags.read(serveFlags.maxTransfersPerClient) ?? perClientDefault(maxTransfers),
     retryAfterMaxSeconds: flags.read(serveFlags.retryAfterMaxSeconds),
   };
 
   const folderStats = await stat(folder).catch(() => undefined);
-  if (!folderStats?.isDirectory()) throw new ConfigError(`--dir ${folder} is not a folder`);
+  if (!folderStats?.isDirectory()) throw new ConfigError(`--dir ${quote(folder)} is not a folder`);
   const secrets = await readSecretFile(secretPath);
   if (secrets.tooOpen) {
-    logger.warn('secret-file-open', `${secretPath} is readable by group or others; chmod 600 it`, {
-      path: secretPath,
-    });
+    logger.warn(
+      'secret-file-open',
+      `--secret-file ${quote(secretPath)} is readable by group or others; chmod 600 it`,
+      {
+        path: secretPath,
+      },
+    );
   }
 
   let server: Awaited<ReturnType<typeof startArtifactServer>>;
@@ -83,6 +92,7 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
       keys: secrets.keys,
       clockSkewSeconds,
       bytesPerSecondPerConnection,
+      sendTimeoutMs,
       host,
       port,
       logger,
@@ -90,10 +100,16 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new ConfigError(`--host: cannot resolve ${quote(host)} (${code})`, { cause: error });
+    }
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
-      throw new ConfigError(`--host/--port: cannot listen on ${host}:${port} (${code})`, {
-        cause: error,
-      });
+      throw new ConfigError(
+        `--host/--port: cannot listen on ${quote(host)}, port ${port} (${code})`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
@@ -105,6 +121,7 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
     maxTransfers: admission.maxTransfers,
     maxTransfersPerClient: admission.maxTransfersPerClient,
     retryAfterMaxSeconds: admission.retryAfterMaxSeconds,
+    sendTimeoutSeconds: sendTimeoutMs / 1000,
   });
 
   if (!io.signal.aborted) {

@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { ConfigError } from '../errors.ts';
+import { quote } from '../options/expected.ts';
 import { openPublishedFile } from '../serve/request-path.ts';
 import { signFlags } from './sign-flags.ts';
 import type { ToolFlags } from './tool-flags.ts';
@@ -16,15 +17,19 @@ export async function servedSize(flags: ToolFlags, path: string): Promise<number
   }
   // The same lookup the server makes, so --env fails here for a path the server would refuse.
   const folderReal = await realpath(dir).catch(() => {
-    throw new ConfigError(`--dir ${dir} does not exist`);
+    throw new ConfigError(`--dir ${quote(dir)} does not exist`);
   });
   const lookup = await openPublishedFile(folderReal, wirePath(path));
   if (!lookup.found)
-    throw new ConfigError(`--dir ${dir} has no file at ${path} that the server would serve`);
+    throw new ConfigError(
+      `--dir ${quote(dir)} has no file at ${quote(path)} that the server would serve`,
+    );
   try {
     const { size: bytes } = await lookup.handle.stat();
     if (bytes === 0) {
-      throw new ConfigError(`--path ${path} is an empty file; the loader needs a positive size`);
+      throw new ConfigError(
+        `--path ${quote(path)} is an empty file; the loader needs a positive size`,
+      );
     }
     return bytes;
   } finally {

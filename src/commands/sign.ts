@@ -1,4 +1,5 @@
 import { ConfigError, ExitCode } from '../errors.ts';
+import { quote } from '../options/expected.ts';
 import { pathSegments } from '../serve/request-path.ts';
 import { signUrl } from '../signing/sign-url.ts';
 import { SignUrlError, type SignUrlOption } from '../signing/sign-url-error.ts';
@@ -74,7 +75,7 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
   const segments = pathSegments(wirePath(path));
   if (!Array.isArray(segments)) {
     throw new ConfigError(
-      `--path ${JSON.stringify(path.slice(0, 80))} can never be served: ${segments.status === 400 ? segments.reason : 'the server refuses empty, hidden ("."-first), "." and ".." segments and encoded "/" or "\\"'}`,
+      `--path ${quote(path)} can never be served: ${segments.status === 400 ? segments.reason : 'the server refuses empty, hidden ("."-first), "." and ".." segments and encoded "/" or "\\"'}`,
     );
   }
   const secretName = flags.read(signFlags.k8sSecret);
@@ -98,7 +99,7 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
   const { keys, tooOpen } = await readSecretFile(secretPath);
   if (tooOpen)
     io.stderr(
-      `runtime-loader sign: warning: ${secretPath} is readable by group or others; chmod 600 it\n`,
+      `runtime-loader sign: warning: --secret-file ${quote(secretPath)} is readable by group or others; chmod 600 it\n`,
     );
 
   let url: string;
@@ -109,7 +110,11 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
     throw new ConfigError(`${flagOf[error.option]} ${error.problem}`, { cause: error });
   }
   if (secretName !== undefined && cluster !== undefined) {
-    const where = await patchSecret(cluster, secretName, url, sizeBytes, io.signal);
+    const where = await patchSecret(
+      cluster,
+      { name: secretName, url, sizeBytes },
+      { signal: io.signal },
+    );
     io.stdout(`patched ${where}: a new URL${sizeBytes === undefined ? '' : ' and size'}\n`);
     return ExitCode.ok;
   }

@@ -54,6 +54,14 @@ export class Redactor {
     }
   }
 
+  /**
+   * Remembers a credential that is not a URL, such as a bearer token: the
+   * whole value, in every form, even one that would parse as a URL.
+   */
+  addSecret(value: string): void {
+    for (const form of formsOf(value, true)) this.#add(form);
+  }
+
   #add(form: SecretForm): void {
     const known = this.#forms.get(form.text);
     if (known?.strength === 'strong' || known?.strength === form.strength) return;

@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { AccessRecord } from './access-record.ts';
 import type { ByteSpan } from './range.ts';
+import { endWhenNotDrained } from './send-timeout.ts';
 import type { ConnectionThrottle } from './throttle.ts';
 
 const streamChunkBytes = 1024 * 1024;
@@ -25,24 +26,35 @@ export function openBody(
   });
 }
 
+/** How a body is sent: the connection's throttle, if any, and the send timeout. */
+export interface BodyPolicy {
+  readonly throttle: ConnectionThrottle | undefined;
+  /** A connection that holds unsent bytes this long without draining them is cut (send-timeout.ts). */
+  readonly sendTimeoutMs: number;
+}
+
 /**
  * Sends the body after the headers, paced by the connection's throttle when
  * there is one, and counts the bytes into the record. The record is complete
  * only when every byte of the span went out; a file that shrank while it was
- * sent breaks the connection instead.
+ * sent breaks the connection instead, and so does a client too slow to take it.
  */
 export async function sendBody(
   body: ReadStream,
   lengthBytes: number,
   response: ServerResponse,
   record: AccessRecord,
-  throttle: ConnectionThrottle | undefined,
+  { throttle, sendTimeoutMs }: BodyPolicy,
 ): Promise<void> {
+  const paced = throttle?.transform(record);
   const sending =
-    throttle === undefined
+    paced === undefined
       ? pipeline(body, response, { end: false })
-      : pipeline(body, throttle.transform(record), response, { end: false });
-  if (throttle === undefined) {
+      : pipeline(body, paced, response, { end: false });
+  endWhenNotDrained(paced ?? body, response, sendTimeoutMs, (waitingBytes) => {
+    record.reason = `send timeout: the client did not take ${waitingBytes} bytes in ${sendTimeoutMs / 1000} s`;
+  });
+  if (paced === undefined) {
     body.on('data', (chunk: string | Buffer) => {
       // Always a Buffer: no encoding is set on the stream.
       record.bytes += chunk.length;

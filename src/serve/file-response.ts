@@ -20,6 +20,8 @@ export interface FileExchange {
   readonly now: Date;
   /** The per-connection cap; undefined for none. */
   readonly pacing: Pacing | undefined;
+  /** How long a connection may hold unsent bytes of the body before it is cut. */
+  readonly sendTimeoutMs: number;
 }
 
 /**
@@ -70,7 +72,10 @@ export async function respondWithFile(handle: FileHandle, exchange: FileExchange
     const body = openBody(handle, span, pacing?.bytesPerSecond);
     streaming = true;
     const throttle = pacing?.throttleFor(request.socket);
-    await sendBody(body, span.lengthBytes, response, record, throttle);
+    await sendBody(body, span.lengthBytes, response, record, {
+      throttle,
+      sendTimeoutMs: exchange.sendTimeoutMs,
+    });
   } finally {
     // The read stream closes the handle itself once it was handed over.
     if (!streaming) await handle.close();

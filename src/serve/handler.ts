@@ -16,6 +16,8 @@ export interface HandlerOptions {
   readonly clockSkewSeconds: number;
   /** Per-connection cap in bytes per second; undefined for none. */
   readonly bytesPerSecondPerConnection: number | undefined;
+  /** A transfer whose connection does not drain its unsent bytes for this long is ended. */
+  readonly sendTimeoutMs: number;
   readonly now: () => Date;
 }
 
@@ -64,6 +66,7 @@ export function createHandler(options: HandlerOptions) {
       rawPath,
       now,
       pacing,
+      sendTimeoutMs: options.sendTimeoutMs,
     });
   };
 }

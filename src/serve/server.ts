@@ -15,6 +15,8 @@ export interface ArtifactServerOptions {
   readonly keys: readonly SigningKey[];
   readonly clockSkewSeconds: number;
   readonly bytesPerSecondPerConnection: number | undefined;
+  /** A transfer whose client does not take its bytes for this long is ended (send-timeout.ts). */
+  readonly sendTimeoutMs: number;
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;

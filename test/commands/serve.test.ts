@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, truncate, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { signUrl } from '../../src/signing/sign-url.ts';
+import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { httpGet } from '../helpers/http-get.ts';
 import { runLoader } from '../helpers/run-loader.ts';
 import { startServeProcess } from '../helpers/serve-process.ts';
@@ -45,6 +47,59 @@ describe('runtime-loader serve', () => {
     assert.ok(!server.lines.some((line) => line.includes('rl-signature')));
   });
 
+  it('gives one client address a quarter of --max-transfers, and ends a transfer it stops reading after --send-timeout', async () => {
+    await using tmp = await makeTempDir('serve-');
+    const secretFile = join(tmp.path, 'secret');
+    await writeFile(secretFile, newSecret, { mode: 0o600 });
+    await writeFile(join(tmp.path, 'app.jar'), 'jar bytes');
+    // Larger than loopback's socket buffers, so a reader that stops holds its transfer. Sparse.
+    await writeFile(join(tmp.path, 'hold.bin'), '');
+    await truncate(join(tmp.path, 'hold.bin'), 128 * 1024 * 1024);
+    const events: Record<string, unknown>[] = [];
+    let heldEnded: (event: Record<string, unknown>) => void = () => {};
+    const ended = new Promise<Record<string, unknown>>((resolve) => {
+      heldEnded = resolve;
+    });
+    await using server = await startServeProcess({
+      dir: tmp.path,
+      secretFile,
+      args: ['--max-transfers', '4', '--send-timeout', '1s'],
+      onLine: (line) => {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        events.push(event);
+        if (event.path === '/hold.bin') heldEnded(event);
+      },
+    });
+    assert.deepEqual(
+      [events[0]?.maxTransfers, events[0]?.maxTransfersPerClient, events[0]?.sendTimeoutSeconds],
+      [4, 1, 1],
+    );
+    const url = (path: string) =>
+      signUrl({ baseUrl: server.origin, path, ttlSeconds: 60, secret: newSecret });
+    const from = (localAddress: string) =>
+      new Promise<number>((resolve, reject) => {
+        http
+          .get(url('/app.jar'), { agent: false, localAddress }, (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          })
+          .on('error', reject);
+      });
+
+    const held = await holdTransfer(url('/hold.bin'), { localAddress: '127.0.0.1' });
+    assert.match(held.statusLine, / 200 /);
+    assert.equal(await from('127.0.0.1'), 503, 'one of four slots is all one address gets');
+    assert.equal(await from('127.0.0.2'), 200, 'another address still gets through');
+    const event = await ended;
+    assert.match(
+      String(event.reason),
+      /^send timeout: the client did not take [0-9]+ bytes in 1 s$/,
+    );
+    assert.equal(event.complete, false);
+    assert.equal(await from('127.0.0.1'), 200, 'its slot is free again');
+    held.release();
+  });
+
   it('exits 2 with a clear message for a missing folder, a bad secret file or a busy port', async () => {
     await using tmp = await makeTempDir('serve-');
     const secretFile = join(tmp.path, 'secret');
@@ -59,11 +114,11 @@ describe('runtime-loader serve', () => {
         [['--secret-file', secretFile], /--dir is required/],
         [
           ['--dir', join(tmp.path, 'missing'), '--secret-file', secretFile],
-          /--dir .*missing is not a folder/,
+          /--dir ".*missing" is not a folder/,
         ],
         [
           ['--dir', tmp.path, '--secret-file', emptySecretFile],
-          /--secret-file .*empty holds no secret/,
+          /--secret-file ".*empty" holds no secret/,
         ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--port', '70000'],
@@ -71,7 +126,7 @@ describe('runtime-loader serve', () => {
         ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--port', busyPort],
-          /--host\/--port: cannot listen on 127\.0\.0\.1:[0-9]+ \(EADDRINUSE\)/,
+          /--host\/--port: cannot listen on "127\.0\.0\.1", port [0-9]+ \(EADDRINUSE\)/,
         ],
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--rate-per-connection', 'fast'],
@@ -88,6 +143,19 @@ describe('runtime-loader serve', () => {
         [
           ['--dir', tmp.path, '--secret-file', secretFile, '--retry-after-max', 'soon'],
           /--retry-after-max: expected a positive duration/,
+        ],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--send-timeout', '0'],
+          /--send-timeout: expected a positive duration/,
+        ],
+        // Longer than a timer holds: it would fire at once and cut every connection.
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--send-timeout', '30d'],
+          /--send-timeout: expected a positive duration of at most 1d, got "30d"/,
+        ],
+        [
+          ['--dir', tmp.path, '--secret-file', secretFile, '--shutdown-grace', '30d'],
+          /--shutdown-grace: expected a positive duration of at most 1d, got "30d"/,
         ],
       ];
       for (const [args, message] of cases) {
@@ -107,5 +175,10 @@ describe('runtime-loader serve', () => {
     assert.match(run.stdout, /--max-transfers N .*\[default: 32\]/s);
     assert.match(run.stdout, /--max-transfers-per-client N/);
     assert.match(run.stdout, /--retry-after-max DURATION/);
+    assert.match(run.stdout, /--send-timeout DURATION .*\[default: 60s\]/s);
+    assert.match(
+      run.stdout,
+      /--max-transfers-per-client N.*\[default: a quarter of\s+--max-transfers/s,
+    );
   });
 });

@@ -141,7 +141,7 @@ describe('runtime-loader sign', () => {
       ],
       [[...base, '--expires-at', 'tomorrow'], /--expires-at: expected an ISO 8601 time/],
       [[...base, '--env'], /--env and --shell need the file size/],
-      [[...base, '--env', '--dir', tmp.path], /has no file at \/app\.jar/],
+      [[...base, '--env', '--dir', tmp.path], /has no file at "\/app\.jar"/],
       [
         ['--base-url', 'http://h:1', '--path', '/a/../b.jar', '--secret-file', secretFile],
         /--path must not contain "\." or "\.\." segments/,
@@ -162,7 +162,7 @@ describe('runtime-loader sign', () => {
       [[...base, '--shell'], /--env and --shell need the file size/],
       [
         ['--base-url', 'http://h:1', '--path', '/b.jar', '--secret-file', join(tmp.path, 'nope')],
-        /--secret-file .*nope cannot be read \(ENOENT\)/,
+        /--secret-file ".*nope" cannot be read \(ENOENT\)/,
       ],
       [
         ['--base-url', 'http://h:1', '--path', '/b.jar', '--secret-file', shortSecretFile],
@@ -209,6 +209,32 @@ describe('runtime-loader sign', () => {
       assert.match(run.stderr, message);
       assert.match(run.stderr, shown);
       assert.ok(!run.stderr.includes(signature), run.stderr);
+    }
+    // A flag that names a file, a folder or a host says what it could not use, quoted the same way.
+    const quoted = '"https://artifacts.example.com/app.jar"';
+    const named: [string[], string][] = [
+      [['serve', '--dir', signed, '--secret-file', secretFile], `--dir ${quoted} is not a folder`],
+      [
+        ['serve', '--dir', tmp.path, '--secret-file', signed],
+        `--secret-file ${quoted} cannot be read (ENOENT)`,
+      ],
+      [
+        ['serve', '--dir', tmp.path, '--secret-file', secretFile, '--host', signed],
+        `--host: cannot resolve ${quoted} (ENOTFOUND)`,
+      ],
+      [['sign', ...appJarArgs(signed)], `--secret-file ${quoted} cannot be read (ENOENT)`],
+      [['sign', ...appJarArgs(secretFile, '--env', '--dir', signed)], `--dir ${quoted} does not`],
+      [
+        ['sign', ...appJarArgs(secretFile, '--env', '--dir', tmp.path, '--path', signed)],
+        'can never be served',
+      ],
+    ];
+    for (const [args, message] of named) {
+      const run = await runLoader({ args });
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.ok(run.stderr.includes(message), run.stderr);
+      // Not even the start of it: a value cut short must not keep part of the query.
+      assert.ok(!run.stderr.includes(signature.slice(0, 12)), run.stderr);
     }
   });
 

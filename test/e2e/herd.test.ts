@@ -39,7 +39,13 @@ async function serveWithBound(tmp: string, maxTransfers: number): Promise<BoundS
   const server = await startServeProcess({
     dir,
     secretFile,
-    args: ['--max-transfers', String(maxTransfers)],
+    // Every loader here shares 127.0.0.1; in a cluster each pod has an address of its own.
+    args: [
+      '--max-transfers',
+      String(maxTransfers),
+      '--max-transfers-per-client',
+      String(maxTransfers),
+    ],
   });
   return {
     server,

@@ -20,6 +20,8 @@ export interface GetOptions {
   ca?: string;
   /** Abort the request once this many body bytes have arrived. */
   abortAfterBytes?: number;
+  /** Called once, when the first body bytes arrive: a cue that the transfer is under way. */
+  onFirstBytes?: () => void;
 }
 
 /** One request on a fresh connection (no keep-alive pool to outlive the test). */
@@ -47,6 +49,7 @@ export function httpGet(url: string, options: GetOptions = {}): Promise<GetResul
             error,
           });
         res.on('data', (chunk: Buffer) => {
+          if (received === 0) options.onFirstBytes?.();
           chunks.push(chunk);
           received += chunk.length;
           if (options.abortAfterBytes !== undefined && received >= options.abortAfterBytes) {

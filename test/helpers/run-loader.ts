@@ -31,6 +31,8 @@ export interface RunLoaderOptions {
   timeoutMs?: number;
   /** Called for each event as its line arrives, e.g. to send a signal on `progress`. */
   onEvent?: (event: LoaderEvent, child: ChildProcess) => void;
+  /** Called once the child is spawned, e.g. to send it a signal on a server's cue. */
+  onSpawn?: (child: ChildProcess) => void;
   /** The script to run instead of the bundle; for testing this helper itself. */
   script?: string;
 }
@@ -51,6 +53,7 @@ export function runLoader(options: RunLoaderOptions = {}): Promise<LoaderRun> {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
 
+  options.onSpawn?.(child);
   let stdout = '';
   let stderr = '';
   let partialLine = '';

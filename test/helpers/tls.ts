@@ -1,4 +1,4 @@
-// A throwaway private CA and a server certificate for 127.0.0.1 and localhost,
+// A throwaway private CA and a server certificate for 127.0.0.1, ::1 and localhost,
 // made with the openssl CLI (EC P-256, so it takes milliseconds, not seconds).
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -38,7 +38,7 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectAltName = IP:127.0.0.1, IP:::1, DNS:localhost
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 `;

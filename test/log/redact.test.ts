@@ -80,6 +80,17 @@ describe('Redactor', () => {
     assert.equal(redactor.scrub('got ::not-a-url::SIG'), 'got [redacted]');
   });
 
+  it('withholds a token whole, even one that parses as a URL', () => {
+    const redactor = new Redactor();
+    // A scheme-like prefix: addRaw would take it for a URL and withhold only its query.
+    const token = 'kube:AbC.dEf-9xQ_token/value';
+    redactor.addSecret(token);
+    for (const text of [token, encodeURIComponent(token), `Bearer ${token}`]) {
+      assert.ok(!redactor.scrub(`refused ${text} here`).includes('AbC.dEf'), text);
+      assert.ok(!redactor.scrubServerText(`refused ${text} here`).includes('AbC.dEf'), text);
+    }
+  });
+
   it('is applied by the logger to every line, fields included', () => {
     const redactor = new Redactor();
     redactor.addUrl(new URL(signed));

@@ -34,14 +34,18 @@ describe('TempArtifact and publishAtomically', () => {
     assert.deepEqual(await readdir(dir), ['app.jar']);
   });
 
-  it('publishes with the given modification time, whatever the heartbeat did', async () => {
+  it('publishes with the given modification time, whatever the heartbeat did', async (t) => {
     const target = join(dir, 'stable-mtime.jar');
-    // A heartbeat every 5 ms races every step of the publish; the old order lost the stable time.
+    // The heartbeat's timer is the test's: it beats at every turn of the event loop while the
+    // publish runs, so a beat falls between any two of its steps; the old order lost the stable time.
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const beat = () => t.mock.timers.tick(5);
     const temp = await TempArtifact.create(target, { heartbeatMs: 5 });
     await temp.append([Buffer.from('bytes of a JAR')]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    beat();
     const modifiedAt = new Date('2010-01-01T00:00:00Z');
-    await publishAtomically(temp, target, {
+    let published = false;
+    const publishing = publishAtomically(temp, target, {
       modifiedAt,
       record: {
         format: 1,
@@ -52,9 +56,16 @@ describe('TempArtifact and publishAtomically', () => {
         verifiedAt: new Date().toISOString(),
         loaderVersion: '0.1.0',
       },
+    }).finally(() => {
+      published = true;
     });
+    while (!published) {
+      beat();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await publishing;
     assert.equal((await stat(target)).mtimeMs, modifiedAt.getTime());
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    beat();
     assert.equal((await stat(target)).mtimeMs, modifiedAt.getTime(), 'no beat after the publish');
   });
 

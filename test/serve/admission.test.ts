@@ -3,12 +3,11 @@ import { truncate, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Logger } from '../../src/log/logger.ts';
-import { Redactor } from '../../src/log/redact.ts';
 import { type Admission, AdmissionControl } from '../../src/serve/admission.ts';
 import { startArtifactServer } from '../../src/serve/server.ts';
 import { signingKey } from '../../src/signing/keys.ts';
 import { signUrl } from '../../src/signing/sign-url.ts';
+import { serverLog } from '../helpers/access-log.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { httpGet } from '../helpers/http-get.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
@@ -134,25 +133,21 @@ describe('the artifact server with a bound on transfers', () => {
     maxTransfers: number,
     maxTransfersPerClient: number,
   ) {
-    const lines: string[] = [];
+    const log = serverLog();
     const server = await startArtifactServer({
       folder,
       keys: [signingKey(secret)],
       clockSkewSeconds: 0,
       bytesPerSecondPerConnection: undefined,
+      sendTimeoutMs: 60_000,
       host: '127.0.0.1',
       port: 0,
-      logger: new Logger({
-        format: 'json',
-        redactor: new Redactor(),
-        write: (line) => lines.push(line),
-        interactive: false,
-      }),
+      logger: log.logger,
       admission: { maxTransfers, maxTransfersPerClient, retryAfterMaxSeconds: 30 },
     });
     const url = (path: string) =>
       signUrl({ baseUrl: server.origin, path, ttlSeconds: 300, secret });
-    return { server, url, lines };
+    return { server, url, log };
   }
 
   /** A GET from the local address `from` on its own connection, with the connection's fate. */
@@ -177,7 +172,7 @@ describe('the artifact server with a bound on transfers', () => {
     await using tmp = await makeTempDir('admission-');
     await writeFile(join(tmp.path, 'app.jar'), 'jar bytes');
     await sparseHoldFile(tmp.path);
-    const { server, url, lines } = await boundedServer(tmp.path, 1, 1);
+    const { server, url, log } = await boundedServer(tmp.path, 1, 1);
     try {
       const held = await holdTransfer(url('/hold.bin'));
       assert.match(held.statusLine, / 200 /);
@@ -189,21 +184,16 @@ describe('the artifact server with a bound on transfers', () => {
       assert.notEqual(busy.headers.connection, 'close');
       assert.equal((await httpGet(url('/app.jar'), { method: 'HEAD' })).status, 200);
       held.release();
-      // The slot is free once the server has seen the connection go.
-      let after = await httpGet(url('/app.jar'));
-      for (let tries = 0; after.status === 503 && tries < 100; tries += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        after = await httpGet(url('/app.jar'));
-      }
+      // The slot is free once the server has seen the connection go, which its access log tells.
+      await log.requestsLogged((event) => event.path === '/hold.bin');
+      const after = await httpGet(url('/app.jar'));
       assert.equal(after.status, 200);
       assert.equal(after.body.toString(), 'jar bytes');
-      const refusals = lines
-        .map((line) => JSON.parse(line))
-        .filter((event) => event.status === 503);
-      assert.ok(refusals.length >= 1);
-      assert.equal(refusals[0].path, '/app.jar');
-      assert.match(refusals[0].reason, /^busy: 1 transfers in flight/);
-      assert.ok(!lines.join('').includes('rl-signature'), 'no query string in the log');
+      const [refusal] = log.requests().filter((event) => event.status === 503);
+      assert.ok(refusal);
+      assert.equal(refusal.path, '/app.jar');
+      assert.match(String(refusal.reason), /^busy: 1 transfers in flight/);
+      assert.ok(!log.lines.join('').includes('rl-signature'), 'no query string in the log');
     } finally {
       await server.close(0);
     }

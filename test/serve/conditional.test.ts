@@ -81,6 +81,7 @@ describe('the artifact server answers conditional requests', () => {
       keys: [key],
       clockSkewSeconds: 0,
       bytesPerSecondPerConnection: undefined,
+      sendTimeoutMs: 60_000,
       host: '127.0.0.1',
       port: 0,
       logger: new Logger({

@@ -62,7 +62,7 @@ describe('sendBody', () => {
       response.writeHead(200, { 'content-length': span.lengthBytes });
       const body = openBody(handle, span, throttle === undefined ? undefined : 1024 * 1024);
       await beforeSending?.();
-      await sendBody(body, span.lengthBytes, response, record, throttle);
+      await sendBody(body, span.lengthBytes, response, record, { throttle, sendTimeoutMs: 60_000 });
     };
 
   it('sends every byte, counts them and marks the record complete', async () => {

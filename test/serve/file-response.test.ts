@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type EventEmitter, once } from 'node:events';
 import { type FileHandle, open, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,7 +48,15 @@ describe('respondWithFile', () => {
       };
       const handle = await open(join(tmp.path, rawPath));
       const pacing = bytesPerSecond === undefined ? undefined : pacingOf(bytesPerSecond);
-      const done = respondWithFile(handle, { request, response, record, rawPath, now, pacing });
+      const done = respondWithFile(handle, {
+        request,
+        response,
+        record,
+        rawPath,
+        now,
+        pacing,
+        sendTimeoutMs: 60_000,
+      });
       served.push({ record, handle, done });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,9 +74,8 @@ describe('respondWithFile', () => {
     assert.ok(entry, 'the server saw the request');
     await entry.done;
     // The body stream closes the handle on its own 'close', which may come a tick after the end.
-    for (let waits = 0; entry.handle.fd !== -1 && waits < 500; waits += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
+    // A FileHandle emits 'close' when it is closed (an EventEmitter at run time; not in its types).
+    if (entry.handle.fd !== -1) await once(entry.handle as unknown as EventEmitter, 'close');
     return entry;
   };
 

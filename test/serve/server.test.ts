@@ -8,6 +8,7 @@ import { Redactor } from '../../src/log/redact.ts';
 import { type RunningArtifactServer, startArtifactServer } from '../../src/serve/server.ts';
 import { queryParameter } from '../../src/signing/canonical.ts';
 import { type SigningKey, signatureBytes, signingKey } from '../../src/signing/keys.ts';
+import { serverLog } from '../helpers/access-log.ts';
 import { httpGet, rawGet } from '../helpers/http-get.ts';
 import { makeTempDir, randomBytesBuffer, type TempDir } from '../helpers/tmp.ts';
 
@@ -35,6 +36,7 @@ function pacedServer(folder: string, bytesPerSecond: number): Promise<RunningArt
     keys: [key],
     clockSkewSeconds: 0,
     bytesPerSecondPerConnection: bytesPerSecond,
+    sendTimeoutMs: 60_000,
     host: '127.0.0.1',
     port: 0,
     logger: new Logger({
@@ -51,7 +53,7 @@ const statusOf = (raw: Buffer) => Number(raw.toString('latin1').split(' ')[1]);
 describe('the artifact server', () => {
   let tmp: TempDir;
   let server: RunningArtifactServer;
-  const logLines: string[] = [];
+  const log = serverLog();
   const url = (target: string) => `${server.origin}${target}`;
 
   before(async () => {
@@ -73,14 +75,10 @@ describe('the artifact server', () => {
       keys: [key],
       clockSkewSeconds: 0,
       bytesPerSecondPerConnection: undefined,
+      sendTimeoutMs: 60_000,
       host: '127.0.0.1',
       port: 0,
-      logger: new Logger({
-        format: 'json',
-        redactor: new Redactor(),
-        write: (line) => logLines.push(line),
-        interactive: false,
-      }),
+      logger: log.logger,
     });
   });
 
@@ -207,25 +205,15 @@ describe('the artifact server', () => {
     const target = signedTarget('/app.jar');
     await httpGet(url(target), { headers: { range: 'bytes=0-0' } });
     const signature = new URLSearchParams(target.split('?')[1]).get(queryParameter.signature) ?? '';
-    const requests = () =>
-      logLines.map((line) => JSON.parse(line)).filter((event) => event.event === 'request');
     // The event is written when the server side of the response closes, just after the client's end.
-    // Polled for up to 5 s: on two busy cores that close can lag; a quick server costs no wait.
-    const ours = async () => {
-      for (let tries = 0; tries < 500; tries += 1) {
-        const found = requests().find((event) => event.range === 'bytes=0-0');
-        if (found) return found;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return undefined;
-    };
-    const event = await ours();
+    const [event] = await log.requestsLogged((event) => event.range === 'bytes=0-0');
     assert.deepEqual(
       [event?.method, event?.path, event?.status, event?.bytes, event?.keyId, event?.complete],
       ['GET', '/app.jar', 206, 1, key.id, true],
     );
-    assert.ok(requests().length >= 20, `only ${requests().length} access-log events`);
-    const all = logLines.join('');
+    const requests = log.requests().length;
+    assert.ok(requests >= 20, `only ${requests} access-log events`);
+    const all = log.lines.join('');
     assert.ok(!all.includes(signature), 'a signature reached the access log');
     assert.doesNotMatch(all, /rl-signature|rl-expires=/);
   });
@@ -240,10 +228,14 @@ describe('the artifact server with odd files', () => {
     try {
       // Without O_NONBLOCK the open would wait for a writer, and this request would hang.
       assert.equal((await httpGet(`${server.origin}${signedTarget('/pipe.jar')}`)).status, 404);
-      const download = httpGet(`${server.origin}${signedTarget('/app.jar')}`);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      await truncate(join(tmp.path, 'app.jar'), 1024);
-      const response = await download;
+      // Cut the file once its first bytes have arrived, with most of it still to be sent.
+      let truncated: Promise<void> | undefined;
+      const response = await httpGet(`${server.origin}${signedTarget('/app.jar')}`, {
+        onFirstBytes: () => {
+          truncated = truncate(join(tmp.path, 'app.jar'), 1024);
+        },
+      });
+      await truncated;
       assert.equal(response.status, 200);
       assert.ok(response.body.length < artifact.length, 'the body cannot be whole');
       assert.ok(
@@ -261,11 +253,14 @@ describe('the artifact server under load and at shutdown', () => {
     await using tmp = await makeTempDir('artifact-server-');
     await writeFile(join(tmp.path, 'app.jar'), artifact);
     const server = await pacedServer(tmp.path, 512 * 1024);
-    // 256 KiB at 512 KiB/s takes about half a second: close while it is under way.
-    const download = httpGet(`${server.origin}${signedTarget('/app.jar')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const closed = server.close(10_000);
-    const response = await download;
+    // 256 KiB at 512 KiB/s takes about half a second: close once it is under way.
+    let closed: Promise<void> | undefined;
+    const response = await httpGet(`${server.origin}${signedTarget('/app.jar')}`, {
+      onFirstBytes: () => {
+        closed = server.close(10_000);
+      },
+    });
+    assert.ok(closed, 'the server was closed while the body was on its way');
     await closed;
     assert.equal(response.status, 200);
     assert.equal(response.error, undefined);
