@@ -16,7 +16,7 @@ export interface MinisignKeyPair {
   /** The .pub file: "untrusted comment: minisign public key <id>" and the key line. */
   readonly publicKeyText: string;
   readonly secretKeyPath: string;
-  /** The key id as minisign printed it in the comment. */
+  /** The key id minisign printed in the comment, to 16 digits (0.11 drops leading zeros there; 0.12 and its error messages do not). */
   readonly id: string;
 }
 
@@ -26,9 +26,9 @@ export async function minisignKeyPair(dir: string, name: string): Promise<Minisi
   const secretKeyPath = join(dir, `${name}.key`);
   await run('minisign', ['-G', '-W', '-p', publicKeyPath, '-s', secretKeyPath]);
   const publicKeyText = await readFile(publicKeyPath, 'utf8');
-  const id = /minisign public key ([0-9A-F]{16})/.exec(publicKeyText)?.[1];
-  assert.ok(id !== undefined, 'minisign names the key id in the comment');
-  return { publicKeyText, secretKeyPath, id };
+  const printed = /minisign public key ([0-9A-F]{1,16})\n/.exec(publicKeyText)?.[1];
+  assert.ok(printed !== undefined, `minisign names the key id in the comment: ${publicKeyText}`);
+  return { publicKeyText, secretKeyPath, id: printed.padStart(16, '0') };
 }
 
 /** `minisign -S` (prehashed ED), with `-l` the legacy Ed form; returns the .minisig bytes. */
