@@ -33,8 +33,8 @@ const minisignSecretKeyBytes = 158;
 const pemBegin = /^-----BEGIN ([A-Z0-9 ]+)-----$/;
 
 /**
- * Reads the publisher's public keys from the text of ARTIFACT_PUBLIC_KEY or of
- * the file ARTIFACT_PUBLIC_KEY_FILE names (`source`): minisign public keys, one
+ * Reads the publisher's public keys from the text of the key setting or of the
+ * file it names (`source` names it, for messages): minisign public keys, one
  * a line, each optionally after its `untrusted comment:` line, and PEM public
  * keys (ECDSA P-256 or Ed25519), in any mix. Throws a ConfigError naming the
  * line that is wrong; key material never appears in a message.
@@ -70,7 +70,7 @@ export function keyLabel(key: PublicKey): string {
   return `${kind} key ${key.id}`;
 }
 
-/** The keys of a set, for a message: "ARTIFACT_PUBLIC_KEY holds minisign key 65DD…". */
+/** The keys of a set, for a message: "<source> holds minisign key 65DD…, ECDSA P-256 key sha256:…". */
 export function describeKeys(keySet: KeySet): string {
   return `${keySet.source} holds ${keySet.keys.map(keyLabel).join(', ')}`;
 }
@@ -85,7 +85,10 @@ export function spkiFingerprint(publicKey: KeyObject): string {
   return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
 }
 
-/** The key number as minisign prints it (`%016llX` of the little-endian number). */
+/**
+ * The key number as minisign prints it (`%016" PRIX64` of the little-endian
+ * number); minisign 0.11 left out leading zeros in the .pub file's comment only.
+ */
 export function minisignKeyId(keyNumber: Uint8Array): string {
   return Buffer.from(keyNumber).reverse().toString('hex').toUpperCase();
 }
