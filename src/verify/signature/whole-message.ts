@@ -1,0 +1,58 @@
+import type { IntegrityError } from '../../errors.ts';
+import { type SignatureForm, signatureFailure } from './check.ts';
+
+/**
+ * How large a file may be for the forms that sign it in one piece (pure
+ * Ed25519: minisign's legacy `Ed`, cosign with an Ed25519 key). Ed25519 hashes
+ * the message twice inside one call (RFC 8032 section 5.1.7), so no API can
+ * take it in chunks: the file must be held in memory. 16 MiB keeps the loader
+ * well inside its 128 Mi container limit; larger files need the prehashed form.
+ */
+export const defaultWholeMessageLimitBytes = 16 * 1024 * 1024;
+
+/**
+ * The refusal, before the download, of a file too large to hold for a
+ * whole-message signature, with what to do instead.
+ */
+export function wholeMessageTooLarge(
+  form: SignatureForm,
+  keyIds: readonly string[],
+  expectedSizeBytes: number,
+  limitBytes: number,
+): IntegrityError {
+  const instead =
+    form === 'minisign Ed'
+      ? "sign with minisign's default prehashed form (without -l)"
+      : 'sign with an ECDSA P-256 key';
+  return signatureFailure(
+    'signature-too-large-to-buffer',
+    `the ${form} signature covers the whole file in one piece, so checking it holds the file in memory, and ${expectedSizeBytes} bytes (ARTIFACT_EXPECTED_SIZE) is more than the ${limitBytes} allowed: ${instead}`,
+    { form, keyIds },
+  );
+}
+
+/** The file's bytes, copied as they stream past, up to the expected size. */
+export class WholeMessage {
+  readonly #bytes: Buffer;
+  #length = 0;
+  #overflowed = false;
+
+  constructor(expectedSizeBytes: number) {
+    this.#bytes = Buffer.alloc(expectedSizeBytes);
+  }
+
+  /** Copies the chunk now: the download frees its chunks once they are written. */
+  update(chunk: Uint8Array): void {
+    if (this.#length + chunk.length > this.#bytes.length) {
+      this.#overflowed = true;
+      return;
+    }
+    this.#bytes.set(chunk, this.#length);
+    this.#length += chunk.length;
+  }
+
+  /** The bytes received, or undefined when more arrived than expected (a size the download refuses anyway). */
+  bytes(): Buffer | undefined {
+    return this.#overflowed ? undefined : this.#bytes.subarray(0, this.#length);
+  }
+}
