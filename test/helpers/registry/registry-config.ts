@@ -37,7 +37,12 @@ export async function writeRegistryConfig(dir: string, options: RegistryConfigOp
     const path = join(dir, 'htpasswd');
     const { username, password } = auth.credentials;
     // Distribution accepts bcrypt entries only; node:crypto has no bcrypt, apache2-utils has.
-    const { stdout } = await run('htpasswd', ['-Bbn', username, password]);
+    // The error names the code only: its message would repeat the command line, password included.
+    const { stdout } = await run('htpasswd', ['-Bbn', username, password]).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw new Error(`htpasswd failed (${error.code}); it comes with Debian's apache2-utils`);
+      },
+    );
     await writeFile(path, stdout);
     authConfig = { htpasswd: { realm: 'test-registry', path } };
   } else if (auth.kind === 'token') {

@@ -3,7 +3,7 @@
 // stopped with its directory removed. What it serves and how is in registry-config.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -57,6 +57,9 @@ process.once('exit', () => {
 });
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
+  if (!existsSync(registryBinary)) {
+    throw new Error(`${registryBinary} is missing: install Debian's docker-registry package`);
+  }
   const temp = await makeTempDir('registry-');
   try {
     const config = await writeRegistryConfig(temp.path, options);
