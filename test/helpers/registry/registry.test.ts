@@ -203,6 +203,12 @@ describe('startRegistry', () => {
       ca: pki.caCert,
     });
     assert.deepEqual(manifest.body, shape.manifest);
+    await using relay = await startRelay(registry.origin, { caCert: pki.caCert });
+    assert.equal(
+      (await httpGet(`${relay.origin}/v2/`)).status,
+      200,
+      'a relay in front speaks https',
+    );
     await assert.rejects(httpGet(`${registry.origin}/v2/`), {
       code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     });
