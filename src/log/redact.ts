@@ -54,6 +54,15 @@ export class Redactor {
     }
   }
 
+  /**
+   * Remembers a value that is a secret whole, whatever it looks like: a
+   * registry password or token. Unlike addRaw it is never read as a URL, so a
+   * password such as `s3cret:pa55` (which parses as one) is matched too.
+   */
+  addSecret(value: string): void {
+    for (const form of formsOf(value, true)) this.#add(form);
+  }
+
   #add(form: SecretForm): void {
     const known = this.#forms.get(form.text);
     if (known?.strength === 'strong' || known?.strength === form.strength) return;
