@@ -1,0 +1,1 @@
+export type Compression = 'gzip' | 'zstd' | 'none';
