@@ -6,7 +6,6 @@
  * digest is refused by name rather than as a malformed value.
  */
 import { createHash } from 'node:crypto';
-import { IntegrityError } from '../errors.ts';
 import { quote } from '../options/expected.ts';
 
 /** The spec's grammar for any digest: algorithm components, then the encoded value. */
@@ -31,14 +30,4 @@ export function digestProblem(raw: string): string | undefined {
 /** `sha256:<hex>` of `bytes`. */
 export function sha256DigestOf(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-/** Throws IntegrityError unless `bytes` hash to `expected` (a sha256 digest). */
-export function verifyDigest(bytes: Uint8Array, expected: string, what: string): void {
-  const actual = sha256DigestOf(bytes);
-  if (actual !== expected) {
-    throw new IntegrityError(`${what} has the digest ${actual}, expected ${expected}`, {
-      details: { expectedDigest: expected, actualDigest: actual },
-    });
-  }
 }

@@ -59,18 +59,17 @@ const titleAnnotation = 'org.opencontainers.image.title';
 /** oras marks a folder it pushed as a tar+gzip layer to be unpacked. */
 const unpackAnnotation = 'io.deis.oras.content.unpack';
 
-/** The plan for an image manifest whose digest is `manifestDigest`; `what` names it in errors. */
+/** The plan for an image manifest; `what` names it in errors. */
 export function planFetch(
   manifest: ImageManifest,
-  manifestDigest: string,
   target: ArtifactTarget,
   what: string,
 ): FetchPlan {
   if (manifest.layers.length === 0)
     throw new ConfigError(`${what} has no layers: there is no file in it`);
   return imageConfigTypes.has(manifest.config.mediaType)
-    ? imagePlan(manifest.layers, manifestDigest, target, what)
-    : artifactPlan(manifest.layers, manifestDigest, target, what);
+    ? imagePlan(manifest.layers, manifest.digest, target, what)
+    : artifactPlan(manifest.layers, manifest.digest, target, what);
 }
 
 function artifactPlan(

@@ -12,7 +12,7 @@
  * wrong thing).
  */
 import { ConfigError, IntegrityError } from '../errors.ts';
-import { digestProblem } from './digest.ts';
+import { digestProblem, sha256DigestOf } from './digest.ts';
 import {
   bareMediaType,
   dockerSchema1,
@@ -43,12 +43,16 @@ export interface Descriptor {
 export interface ImageIndex {
   readonly kind: 'index';
   readonly mediaType: string;
+  /** sha256 of the document's bytes: what a tag pointed at. */
+  readonly digest: string;
   readonly manifests: readonly Descriptor[];
 }
 
 export interface ImageManifest {
   readonly kind: 'image';
   readonly mediaType: string;
+  /** sha256 of the document's bytes: what a tag pointed at. */
+  readonly digest: string;
   readonly config: Descriptor;
   readonly layers: readonly Descriptor[];
 }
@@ -57,16 +61,30 @@ export type ManifestDocument = ImageIndex | ImageManifest;
 
 type Fields = Record<string, unknown>;
 
-/** Reads a manifest or index; `what` names it in errors (`the manifest of oci://…`). */
+export interface ManifestSource {
+  /** Names the document in errors: `the manifest of oci://…`. */
+  readonly what: string;
+  /** The response's Content-Type, if any. */
+  readonly contentType?: string | undefined;
+  /** The digest it was fetched by (a pinned reference, an index entry): the bytes must hash to it. */
+  readonly expectedDigest?: string | undefined;
+}
+
+/** Reads a manifest or index, after checking its size and, when fetched by digest, its digest. */
 export function parseManifest(
   body: Uint8Array,
-  contentType: string | undefined,
-  what: string,
+  { what, contentType, expectedDigest }: ManifestSource,
 ): ManifestDocument {
   if (body.byteLength > maxManifestBytes) {
     throw new IntegrityError(
       `${what} is ${body.byteLength} bytes, more than a manifest may be (${maxManifestBytes})`,
     );
+  }
+  const digest = sha256DigestOf(body);
+  if (expectedDigest !== undefined && digest !== expectedDigest) {
+    throw new IntegrityError(`${what} has the digest ${digest}, expected ${expectedDigest}`, {
+      details: { expectedDigest, actualDigest: digest },
+    });
   }
   let parsed: unknown;
   try {
@@ -86,6 +104,7 @@ export function parseManifest(
     return {
       kind: 'index',
       mediaType,
+      digest,
       manifests: manifests.map((entry, index) =>
         descriptorOf(entry, `${what}: manifests[${index}]`),
       ),
@@ -96,6 +115,7 @@ export function parseManifest(
   return {
     kind: 'image',
     mediaType,
+    digest,
     config,
     layers: layers.map((entry, index) => descriptorOf(entry, `${what}: layers[${index}]`)),
   };

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IntegrityError } from '../../src/errors.ts';
-import { digestProblem, sha256DigestOf, verifyDigest } from '../../src/resolve/digest.ts';
+import { digestProblem, sha256DigestOf } from '../../src/resolve/digest.ts';
 
 const hello = Buffer.from('hello');
 const helloDigest = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
@@ -29,16 +28,8 @@ describe('digestProblem', () => {
   });
 });
 
-describe('sha256DigestOf and verifyDigest', () => {
-  it('hash bytes and refuse a mismatch with both digests', () => {
+describe('sha256DigestOf', () => {
+  it('names the sha256 of the bytes as a digest', () => {
     assert.equal(sha256DigestOf(hello), helloDigest);
-    verifyDigest(hello, helloDigest, 'the manifest');
-    assert.throws(
-      () => verifyDigest(Buffer.from('hellO'), helloDigest, 'the manifest'),
-      (error: Error) =>
-        error instanceof IntegrityError &&
-        error.message.startsWith('the manifest has the digest sha256:') &&
-        error.message.endsWith(`expected ${helloDigest}`),
-    );
   });
 });

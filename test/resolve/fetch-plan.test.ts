@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, SizeMismatchError } from '../../src/errors.ts';
+import { sha256DigestOf } from '../../src/resolve/digest.ts';
 import { type ArtifactTarget, planFetch } from '../../src/resolve/fetch-plan.ts';
 import { type ImageManifest, parseManifest } from '../../src/resolve/manifest.ts';
 import {
@@ -14,11 +15,10 @@ import {
 } from '../helpers/oci-documents.ts';
 
 const what = 'the manifest of oci://r.example/app:1';
-const manifestDigest = digestOf('manifest');
 const appJar: ArtifactTarget = { path: 'app.jar', expectedSizeBytes: undefined };
 
 function parsed(document: unknown): ImageManifest {
-  const manifest = parseManifest(json(document), undefined, what);
+  const manifest = parseManifest(json(document), { what });
   assert.ok(manifest.kind === 'image');
   return manifest;
 }
@@ -38,26 +38,18 @@ const file = (
 
 describe('planFetch, shape (a): a file pushed as an artifact', () => {
   it('takes the only layer as the JAR itself', () => {
-    assert.deepEqual(
-      planFetch(
-        parsed(orasManifest([file('jar', 4096, 'service.jar')])),
-        manifestDigest,
-        appJar,
-        what,
-      ),
-      {
-        manifestDigest,
-        blob: { digest: digestOf('jar'), sizeBytes: 4096, mediaType: mediaType.jar },
-        extract: { kind: 'raw' },
-        lowerLayers: [],
-      },
-    );
+    const document = orasManifest([file('jar', 4096, 'service.jar')]);
+    assert.deepEqual(planFetch(parsed(document), appJar, what), {
+      manifestDigest: sha256DigestOf(json(document)),
+      blob: { digest: digestOf('jar'), sizeBytes: 4096, mediaType: mediaType.jar },
+      extract: { kind: 'raw' },
+      lowerLayers: [],
+    });
   });
 
   it('reads the layer as a file even when oras gave it the tar type for want of one', () => {
     const plan = planFetch(
       parsed(orasManifest([file('jar', 10, 'app.jar', mediaType.ociTar)])),
-      manifestDigest,
       appJar,
       what,
     );
@@ -72,7 +64,6 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
     ];
     const plan = planFetch(
       parsed(orasManifest(layers)),
-      manifestDigest,
       { path: 'opt/app.jar', expectedSizeBytes: 20 },
       what,
     );
@@ -82,21 +73,15 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
   it('refuses several files with none, or two, titled as the target', () => {
     const none = parsed(orasManifest([file('a', 1, 'a.jar'), file('b', 2)]));
     assert.throws(
-      () => planFetch(none, manifestDigest, appJar, what),
+      () => planFetch(none, appJar, what),
       (error: Error) =>
         error instanceof ConfigError &&
         error.message ===
           `${what} has 2 files ("a.jar", "(untitled)") and none titled "app.jar"; expected one (set LOADER_OCI_FILE to the file's name, or push the JAR alone)`,
     );
     const two = parsed(orasManifest([file('a', 1, 'app.jar'), file('b', 2, 'app.jar')]));
-    assert.throws(
-      () => planFetch(two, manifestDigest, appJar, what),
-      /has 2 files .* and 2 titled "app\.jar"/,
-    );
-    assert.throws(
-      () => planFetch(parsed(orasManifest([])), manifestDigest, appJar, what),
-      /has no layers/,
-    );
+    assert.throws(() => planFetch(two, appJar, what), /has 2 files .* and 2 titled "app\.jar"/);
+    assert.throws(() => planFetch(parsed(orasManifest([])), appJar, what), /has no layers/);
   });
 
   it('refuses a folder oras pushed as an archive', () => {
@@ -107,7 +92,7 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
       },
     });
     assert.throws(
-      () => planFetch(parsed(orasManifest([folder])), manifestDigest, appJar, what),
+      () => planFetch(parsed(orasManifest([folder])), appJar, what),
       /holds a folder pushed as an archive/,
     );
   });
@@ -115,7 +100,7 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
   it('checks ARTIFACT_EXPECTED_SIZE against the listed size before anything is fetched', () => {
     const manifest = parsed(orasManifest([file('jar', 4096, 'app.jar')]));
     assert.throws(
-      () => planFetch(manifest, manifestDigest, { path: 'app.jar', expectedSizeBytes: 4095 }, what),
+      () => planFetch(manifest, { path: 'app.jar', expectedSizeBytes: 4095 }, what),
       (error: Error) =>
         error instanceof SizeMismatchError &&
         error.exitCode === 5 &&
@@ -123,8 +108,7 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
           `${what} lists the JAR as 4096 bytes, ARTIFACT_EXPECTED_SIZE is 4095; not fetching it`,
     );
     assert.equal(
-      planFetch(manifest, manifestDigest, { path: 'app.jar', expectedSizeBytes: 4096 }, what).blob
-        .sizeBytes,
+      planFetch(manifest, { path: 'app.jar', expectedSizeBytes: 4096 }, what).blob.sizeBytes,
       4096,
     );
   });
@@ -134,7 +118,7 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
       ...orasManifest([file('jar', 5)]),
       config: descriptor('application/vnd.unknown.config.v1+json', 'c', 2),
     };
-    assert.deepEqual(planFetch(parsed(legacy), manifestDigest, appJar, what).extract, {
+    assert.deepEqual(planFetch(parsed(legacy), appJar, what).extract, {
       kind: 'raw',
     });
   });
@@ -145,15 +129,12 @@ describe('planFetch, shape (b): a runnable image', () => {
     const manifest = parsed(
       imageManifest([descriptor(mediaType.dockerTarGzip, 'layer', 777)], true),
     );
-    assert.deepEqual(
-      planFetch(manifest, manifestDigest, { path: 'opt/app.jar', expectedSizeBytes: 5 }, what),
-      {
-        manifestDigest,
-        blob: { digest: digestOf('layer'), sizeBytes: 777, mediaType: mediaType.dockerTarGzip },
-        extract: { kind: 'tar', compression: 'gzip', path: 'opt/app.jar' },
-        lowerLayers: [],
-      },
-    );
+    assert.deepEqual(planFetch(manifest, { path: 'opt/app.jar', expectedSizeBytes: 5 }, what), {
+      manifestDigest: manifest.digest,
+      blob: { digest: digestOf('layer'), sizeBytes: 777, mediaType: mediaType.dockerTarGzip },
+      extract: { kind: 'tar', compression: 'gzip', path: 'opt/app.jar' },
+      lowerLayers: [],
+    });
   });
 
   it('lists the layers top down, each with its compression', () => {
@@ -162,7 +143,7 @@ describe('planFetch, shape (b): a runnable image', () => {
       descriptor(mediaType.ociTar, 'middle', 2),
       descriptor(mediaType.ociTarZstd, 'top', 3),
     ];
-    const plan = planFetch(parsed(imageManifest(layers)), manifestDigest, appJar, what);
+    const plan = planFetch(parsed(imageManifest(layers)), appJar, what);
     assert.equal(plan.blob.digest, digestOf('top'));
     assert.deepEqual(plan.extract, { kind: 'tar', compression: 'zstd', path: 'app.jar' });
     assert.deepEqual(
@@ -180,7 +161,7 @@ describe('planFetch, shape (b): a runnable image', () => {
       descriptor(mediaType.jar, 'top', 2),
     ];
     assert.throws(
-      () => planFetch(parsed(imageManifest(layers)), manifestDigest, appJar, what),
+      () => planFetch(parsed(imageManifest(layers)), appJar, what),
       (error: Error) =>
         error instanceof ConfigError &&
         error.message ===

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, IntegrityError } from '../../src/errors.ts';
+import { sha256DigestOf } from '../../src/resolve/digest.ts';
 import { maxManifestBytes, parseManifest } from '../../src/resolve/manifest.ts';
 import { manifestAccept } from '../../src/resolve/media-types.ts';
 import {
@@ -20,7 +21,7 @@ const jarLayer = descriptor(mediaType.jar, 'jar', 1234, {
 
 function refusal(body: Buffer, contentType?: string) {
   try {
-    parseManifest(body, contentType, what);
+    parseManifest(body, { what, contentType });
   } catch (error) {
     assert.ok(error instanceof Error);
     assert.ok(error.message.startsWith(what), error.message);
@@ -42,11 +43,15 @@ describe('manifestAccept', () => {
 
 describe('parseManifest', () => {
   it('reads an oras artifact manifest: config and titled layers', () => {
-    const parsed = parseManifest(json(orasManifest([jarLayer])), mediaType.ociManifest, what);
+    const parsed = parseManifest(json(orasManifest([jarLayer])), {
+      what,
+      contentType: mediaType.ociManifest,
+    });
     assert.equal(parsed.kind, 'image');
     assert.ok(parsed.kind === 'image');
     assert.equal(parsed.config.mediaType, mediaType.empty);
     assert.equal(parsed.layers.length, 1);
+    assert.equal(parsed.digest, sha256DigestOf(json(orasManifest([jarLayer]))));
     assert.deepEqual(parsed.layers[0], {
       mediaType: mediaType.jar,
       digest: digestOf('jar'),
@@ -56,11 +61,24 @@ describe('parseManifest', () => {
     });
   });
 
+  it('gives the digest of the bytes, and refuses bytes that do not hash to the digest fetched by', () => {
+    const body = json(orasManifest([jarLayer]));
+    const digest = sha256DigestOf(body);
+    assert.equal(parseManifest(body, { what }).digest, digest);
+    assert.equal(parseManifest(body, { what, expectedDigest: digest }).digest, digest);
+    const changed = Buffer.from(body.toString().replace('1234', '1235'));
+    assert.throws(
+      () => parseManifest(changed, { what, expectedDigest: digest }),
+      (error: Error) =>
+        error instanceof IntegrityError &&
+        error.message === `${what} has the digest ${sha256DigestOf(changed)}, expected ${digest}`,
+    );
+  });
+
   it('reads a Docker schema 2 manifest and a Docker manifest list', () => {
     const image = parseManifest(
       json(imageManifest([descriptor(mediaType.dockerTarGzip, 'l', 9)], true)),
-      undefined,
-      what,
+      { what },
     );
     assert.equal(image.mediaType, mediaType.dockerManifest);
     const list = parseManifest(
@@ -74,8 +92,7 @@ describe('parseManifest', () => {
           true,
         ),
       ),
-      undefined,
-      what,
+      { what },
     );
     assert.equal(list.kind, 'index');
     assert.ok(list.kind === 'index');
@@ -89,15 +106,16 @@ describe('parseManifest', () => {
   it('takes the type from the document, else Content-Type, else its shape', () => {
     const { mediaType: _, ...bare } = orasManifest([jarLayer]);
     assert.equal(
-      parseManifest(json(bare), `${mediaType.dockerManifest}; charset=utf-8`, what).mediaType,
+      parseManifest(json(bare), { what, contentType: `${mediaType.dockerManifest}; charset=utf-8` })
+        .mediaType,
       mediaType.dockerManifest,
     );
     assert.equal(
-      parseManifest(json(bare), 'application/json', what).mediaType,
+      parseManifest(json(bare), { what, contentType: 'application/json' }).mediaType,
       mediaType.ociManifest,
     );
     const { mediaType: __, ...bareIndex } = index([]);
-    assert.equal(parseManifest(json(bareIndex), undefined, what).kind, 'index');
+    assert.equal(parseManifest(json(bareIndex), { what }).kind, 'index');
   });
 
   it('refuses a document shaped as the other kind than it says, or as both', () => {

@@ -17,7 +17,7 @@ const amd64 = machinePlatform('x64');
 const arm64 = machinePlatform('arm64');
 
 function parsedIndex(entries: DescriptorJson[]): ImageIndex {
-  const parsed = parseManifest(json(index(entries)), undefined, what);
+  const parsed = parseManifest(json(index(entries)), { what });
   assert.ok(parsed.kind === 'index');
   return parsed;
 }
