@@ -8,13 +8,13 @@
  */
 import { InvalidValueError, invalidValue } from '../options/expected.ts';
 
-/** LOADER_OCI_FILE's default: where `COPY app.jar /app.jar` puts the JAR. */
+/** The default path of the JAR in an image: where `COPY app.jar /app.jar` puts it. */
 export const defaultImageFilePath = '/app.jar';
 
 const whiteoutPrefix = '.wh.';
 const opaqueWhiteout = '.wh..wh..opq';
 
-/** LOADER_OCI_FILE: an absolute or relative path to a file in the image, returned relative (`app.jar`). */
+/** The path of the JAR in an image, absolute or relative, returned relative (`app.jar`). */
 export function parseImageFilePath(raw: string): string {
   if (raw.includes('\0'))
     throw new InvalidValueError('expected a file path, got a value with a NUL byte');

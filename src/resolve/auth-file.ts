@@ -1,7 +1,8 @@
 /**
  * Where the registry credentials are read from, once, at the edge: the file
- * LOADER_REGISTRY_AUTH_FILE names, else `$DOCKER_CONFIG/config.json`, else
- * none (anonymous pulls). A file that is named but cannot be read is a
+ * the auth-file setting names, else `$DOCKER_CONFIG/config.json` (a
+ * conventional variable, read here as the proxy variables are), else none
+ * (anonymous pulls). A file that is named but cannot be read is a
  * configuration error: a Secret that failed to mount must not turn into an
  * anonymous pull that fails later with a less helpful 401.
  */
@@ -12,20 +13,28 @@ import { ConfigError } from '../errors.ts';
 import type { Redactor } from '../log/redact.ts';
 import { type AuthFile, parseAuthFile } from './credentials.ts';
 
-export const authFileVariable = 'LOADER_REGISTRY_AUTH_FILE';
 export const dockerConfigVariable = 'DOCKER_CONFIG';
 
 export interface AuthFileLocation {
   readonly path: string;
-  /** How errors name it: `LOADER_REGISTRY_AUTH_FILE (/path)`. */
+  /** How errors name it: the setting or variable, then the path. */
   readonly source: string;
 }
 
-/** The auth file the environment points at, or undefined when it points at none. */
-export function authFileLocation(env: Environment): AuthFileLocation | undefined {
-  const named = env[authFileVariable];
-  if (named !== undefined && named !== '')
-    return { path: named, source: `${authFileVariable} (${named})` };
+/** The auth file's setting as read: its value, and its names as errors give them. */
+export interface AuthFileSetting {
+  readonly path: string | undefined;
+  readonly names: string;
+}
+
+/** The auth file the setting or the environment points at, or undefined when none is. */
+export function authFileLocation(
+  setting: AuthFileSetting,
+  env: Environment,
+): AuthFileLocation | undefined {
+  if (setting.path !== undefined && setting.path !== '') {
+    return { path: setting.path, source: `${setting.names} (${setting.path})` };
+  }
   const folder = env[dockerConfigVariable];
   if (folder === undefined || folder === '') return undefined;
   const path = join(folder, 'config.json');

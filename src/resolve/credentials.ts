@@ -29,7 +29,7 @@ interface Entry {
 }
 
 export interface AuthFile {
-  /** Where the file came from, as errors and notes name it: `LOADER_REGISTRY_AUTH_FILE (/path)`. */
+  /** Where the file came from, as errors and notes name it: the setting or variable, then the path. */
   readonly source: string;
   /** Entries by normalised host; several keys may normalise to one host. */
   readonly entries: ReadonlyMap<string, readonly Entry[]>;

@@ -51,6 +51,8 @@ export interface FetchPlan extends LayerFetch {
 export interface ArtifactTarget {
   /** The file in the image, relative and cleaned (see parseImageFilePath): `app.jar`. */
   readonly path: string;
+  /** How errors name the setting that chose the path. */
+  readonly pathSetting: string;
   /** ARTIFACT_EXPECTED_SIZE, when set. */
   readonly expectedSizeBytes: number | undefined;
 }
@@ -86,7 +88,7 @@ function artifactPlan(
       JSON.stringify(entry.annotations.get(titleAnnotation) ?? '(untitled)'),
     );
     throw new ConfigError(
-      `${what} has ${layers.length} files (${titles.join(', ')}) and ${titled.length === 0 ? 'none' : titled.length} titled "${fileName}"; expected one (set LOADER_OCI_FILE to the file's name, or push the JAR alone)`,
+      `${what} has ${layers.length} files (${titles.join(', ')}) and ${titled.length === 0 ? 'none' : titled.length} titled "${fileName}"; expected one (set ${target.pathSetting} to the file's name, or push the JAR alone)`,
     );
   }
   if (layer.annotations.get(unpackAnnotation) === 'true') {

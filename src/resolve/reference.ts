@@ -47,7 +47,7 @@ export function parseOciReference(raw: string): OciReference {
   const at = rest.indexOf('@');
   if (at >= 0 && (slash < 0 || at < rest.lastIndexOf('/'))) {
     throw new InvalidValueError(
-      `expected ${shape}; the value has an "@" before the repository name, as user:password@host would (the value is not shown): registry credentials belong in the auth file (LOADER_REGISTRY_AUTH_FILE)`,
+      `expected ${shape}; the value has an "@" before the repository name, as user:password@host would (the value is not shown): registry credentials belong in the registry auth file (a Docker config.json)`,
     );
   }
   if (/[?#\s]/.test(rest) || /\p{Cc}/u.test(rest)) {

@@ -1,6 +1,6 @@
 /**
  * Where a registry's API is: `https://REGISTRY/v2/…`, or `http://` for a
- * registry listed in LOADER_REGISTRY_PLAIN_HTTP. Loopback gets no special
+ * registry in the plain-HTTP list (parsePlainHttpRegistries). Loopback gets no special
  * case: a local test registry without TLS is listed like any other. Docker
  * Hub's names (docker.io, index.docker.io) are served at registry-1.docker.io,
  * as docker and containerd resolve them.

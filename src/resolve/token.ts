@@ -11,7 +11,7 @@
  * Docker Hub): the spec makes the registry, not the client, choose where
  * credentials go, so whoever is trusted with them as a registry is trusted
  * to name its token service. They never go over plain HTTP unless the
- * registry itself is listed in LOADER_REGISTRY_PLAIN_HTTP.
+ * registry itself is in the plain-HTTP list.
  */
 import { FetchError, RejectedError } from '../errors.ts';
 import { type Redactor, redactUrl } from '../log/redact.ts';
@@ -33,6 +33,16 @@ export interface TokenRequest {
   readonly body: string | undefined;
 }
 
+/** What a token is asked for: a pull of `repository`, by these credentials or anonymously. */
+export interface TokenPull {
+  readonly repository: string;
+  readonly credentials: RegistryCredentials | undefined;
+  /** The registry is in the plain-HTTP list: only then may its token service be http://. */
+  readonly registryIsPlainHttp: boolean;
+  /** How errors name that list's setting. */
+  readonly plainHttpSetting: string;
+}
+
 export interface Token {
   readonly token: string;
   /** Counted from when the response arrived (issued_at is not trusted: clocks differ). */
@@ -40,17 +50,12 @@ export interface Token {
 }
 
 /**
- * The request for a token that answers `challenge` (a Bearer one) for
- * pulling `repository`. Throws RejectedError for a realm the credentials
- * must not go to.
+ * The request for a token that answers `challenge` (a Bearer one) for the
+ * pull. Throws RejectedError for a realm the credentials must not go to.
  */
-export function tokenRequest(
-  challenge: Challenge,
-  repository: string,
-  credentials: RegistryCredentials | undefined,
-  registryIsPlainHttp: boolean,
-): TokenRequest {
-  const realm = realmOf(challenge, registryIsPlainHttp);
+export function tokenRequest(challenge: Challenge, pull: TokenPull): TokenRequest {
+  const { repository, credentials } = pull;
+  const realm = realmOf(challenge, pull);
   const service = challenge.params.get('service');
   const scopes = (challenge.params.get('scope') ?? `repository:${repository}:pull`)
     .split(' ')
@@ -84,7 +89,7 @@ export function basicAuthorization(credentials: RegistryCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }
 
-function realmOf(challenge: Challenge, registryIsPlainHttp: boolean): URL {
+function realmOf(challenge: Challenge, pull: TokenPull): URL {
   const raw = challenge.params.get('realm');
   if (raw === undefined || !URL.canParse(raw)) {
     throw new RejectedError(
@@ -98,11 +103,11 @@ function realmOf(challenge: Challenge, registryIsPlainHttp: boolean): URL {
       `the registry's token service ${where} has a user name or password in its URL; refusing to use it`,
     );
   }
-  if (realm.protocol === 'https:' || (realm.protocol === 'http:' && registryIsPlainHttp))
+  if (realm.protocol === 'https:' || (realm.protocol === 'http:' && pull.registryIsPlainHttp))
     return realm;
   throw new RejectedError(
     realm.protocol === 'http:'
-      ? `the registry names the token service ${where} over plain HTTP; credentials and tokens go over HTTPS unless the registry itself is in LOADER_REGISTRY_PLAIN_HTTP`
+      ? `the registry names the token service ${where} over plain HTTP; credentials and tokens go over HTTPS unless the registry itself is in ${pull.plainHttpSetting}`
       : `the registry names the token service ${where}; expected an https:// URL`,
   );
 }

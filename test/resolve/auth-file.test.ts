@@ -9,20 +9,19 @@ import { credentialsFor } from '../../src/resolve/credentials.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
 describe('authFileLocation', () => {
-  it('takes LOADER_REGISTRY_AUTH_FILE first, then $DOCKER_CONFIG/config.json, else none', () => {
-    assert.deepEqual(
-      authFileLocation({ LOADER_REGISTRY_AUTH_FILE: '/s/c.json', DOCKER_CONFIG: '/d' }),
-      {
-        path: '/s/c.json',
-        source: 'LOADER_REGISTRY_AUTH_FILE (/s/c.json)',
-      },
-    );
-    assert.deepEqual(authFileLocation({ LOADER_REGISTRY_AUTH_FILE: '', DOCKER_CONFIG: '/d' }), {
+  const names = 'LOADER_REGISTRY_AUTH_FILE (or --registry-auth-file)';
+
+  it('takes the auth-file setting first, then $DOCKER_CONFIG/config.json, else none', () => {
+    assert.deepEqual(authFileLocation({ path: '/s/c.json', names }, { DOCKER_CONFIG: '/d' }), {
+      path: '/s/c.json',
+      source: `${names} (/s/c.json)`,
+    });
+    assert.deepEqual(authFileLocation({ path: '', names }, { DOCKER_CONFIG: '/d' }), {
       path: '/d/config.json',
       source: 'DOCKER_CONFIG (/d/config.json)',
     });
-    assert.equal(authFileLocation({ DOCKER_CONFIG: '' }), undefined);
-    assert.equal(authFileLocation({}), undefined);
+    assert.equal(authFileLocation({ path: undefined, names }, { DOCKER_CONFIG: '' }), undefined);
+    assert.equal(authFileLocation({ path: undefined, names }, {}), undefined);
   });
 });
 

@@ -15,7 +15,8 @@ import {
 } from '../helpers/oci-documents.ts';
 
 const what = 'the manifest of oci://r.example/app:1';
-const appJar: ArtifactTarget = { path: 'app.jar', expectedSizeBytes: undefined };
+const pathSetting = 'LOADER_OCI_FILE';
+const appJar: ArtifactTarget = { path: 'app.jar', pathSetting, expectedSizeBytes: undefined };
 
 function parsed(document: unknown): ImageManifest {
   const manifest = parseManifest(json(document), { what });
@@ -64,7 +65,7 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
     ];
     const plan = planFetch(
       parsed(orasManifest(layers)),
-      { path: 'opt/app.jar', expectedSizeBytes: 20 },
+      { path: 'opt/app.jar', pathSetting, expectedSizeBytes: 20 },
       what,
     );
     assert.equal(plan.blob.digest, digestOf('jar'));
@@ -100,7 +101,7 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
   it('checks ARTIFACT_EXPECTED_SIZE against the listed size before anything is fetched', () => {
     const manifest = parsed(orasManifest([file('jar', 4096, 'app.jar')]));
     assert.throws(
-      () => planFetch(manifest, { path: 'app.jar', expectedSizeBytes: 4095 }, what),
+      () => planFetch(manifest, { path: 'app.jar', pathSetting, expectedSizeBytes: 4095 }, what),
       (error: Error) =>
         error instanceof SizeMismatchError &&
         error.exitCode === 5 &&
@@ -108,7 +109,8 @@ describe('planFetch, shape (a): a file pushed as an artifact', () => {
           `${what} lists the JAR as 4096 bytes, ARTIFACT_EXPECTED_SIZE is 4095; not fetching it`,
     );
     assert.equal(
-      planFetch(manifest, { path: 'app.jar', expectedSizeBytes: 4096 }, what).blob.sizeBytes,
+      planFetch(manifest, { path: 'app.jar', pathSetting, expectedSizeBytes: 4096 }, what).blob
+        .sizeBytes,
       4096,
     );
   });
@@ -129,12 +131,15 @@ describe('planFetch, shape (b): a runnable image', () => {
     const manifest = parsed(
       imageManifest([descriptor(mediaType.dockerTarGzip, 'layer', 777)], true),
     );
-    assert.deepEqual(planFetch(manifest, { path: 'opt/app.jar', expectedSizeBytes: 5 }, what), {
-      manifestDigest: manifest.digest,
-      blob: { digest: digestOf('layer'), sizeBytes: 777, mediaType: mediaType.dockerTarGzip },
-      extract: { kind: 'tar', compression: 'gzip', path: 'opt/app.jar' },
-      lowerLayers: [],
-    });
+    assert.deepEqual(
+      planFetch(manifest, { path: 'opt/app.jar', pathSetting, expectedSizeBytes: 5 }, what),
+      {
+        manifestDigest: manifest.digest,
+        blob: { digest: digestOf('layer'), sizeBytes: 777, mediaType: mediaType.dockerTarGzip },
+        extract: { kind: 'tar', compression: 'gzip', path: 'opt/app.jar' },
+        lowerLayers: [],
+      },
+    );
   });
 
   it('lists the layers top down, each with its compression', () => {

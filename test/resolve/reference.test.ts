@@ -112,7 +112,10 @@ describe('parseOciReference', () => {
       'oci://robot:hunter2/secret@ghcr.io/team/app:1',
     ]) {
       const message = refusal(raw);
-      assert.match(message, /registry credentials belong in the auth file/);
+      assert.match(
+        message,
+        /registry credentials belong in the registry auth file \(a Docker config\.json\)/,
+      );
       assert.doesNotMatch(message, /hunter2|robot|secret@/, raw);
     }
   });

@@ -26,9 +26,21 @@ const identity: RegistryCredentials = {
   identityToken: 'refresh-abc',
 };
 
+/** A pull of `repository`; the plain-HTTP list's setting as the loader names it. */
+const pull = (
+  repository: string,
+  credentials: RegistryCredentials | undefined,
+  plainHttp: boolean,
+) => ({
+  repository,
+  credentials,
+  registryIsPlainHttp: plainHttp,
+  plainHttpSetting: 'LOADER_REGISTRY_PLAIN_HTTP',
+});
+
 describe('tokenRequest', () => {
   it('asks anonymously with GET, service and scope in the query', () => {
-    const request = tokenRequest(dockerHub, 'team/app', undefined, false);
+    const request = tokenRequest(dockerHub, pull('team/app', undefined, false));
     assert.equal(request.method, 'GET');
     assert.equal(
       request.url.href,
@@ -39,7 +51,7 @@ describe('tokenRequest', () => {
   });
 
   it('sends a user name and password as Basic, to the realm even on another host', () => {
-    const request = tokenRequest(dockerHub, 'team/app', basic, false);
+    const request = tokenRequest(dockerHub, pull('team/app', basic, false));
     assert.equal(request.url.host, 'auth.docker.io');
     assert.deepEqual(request.headers, {
       authorization: `Basic ${Buffer.from('robot:s3cret:pa55').toString('base64')}`,
@@ -51,7 +63,7 @@ describe('tokenRequest', () => {
       'realm="https://r.example/auth?x=1",scope="repository:a:pull repository:b:pull"',
     );
     assert.deepEqual(
-      [...tokenRequest(two, 'a', undefined, false).url.searchParams],
+      [...tokenRequest(two, pull('a', undefined, false)).url.searchParams],
       [
         ['x', '1'],
         ['scope', 'repository:a:pull'],
@@ -60,13 +72,13 @@ describe('tokenRequest', () => {
     );
     const none = bearer('realm="https://r.example/token"');
     assert.equal(
-      tokenRequest(none, 'team/app', undefined, false).url.search,
+      tokenRequest(none, pull('team/app', undefined, false)).url.search,
       '?scope=repository%3Ateam%2Fapp%3Apull',
     );
   });
 
   it('POSTs the refresh_token grant for an identity token, as oauth.md describes', () => {
-    const request = tokenRequest(dockerHub, 'team/app', identity, false);
+    const request = tokenRequest(dockerHub, pull('team/app', identity, false));
     assert.equal(request.method, 'POST');
     assert.equal(request.url.href, 'https://auth.docker.io/token');
     assert.deepEqual(request.headers, { 'content-type': 'application/x-www-form-urlencoded' });
@@ -82,14 +94,14 @@ describe('tokenRequest', () => {
   it('sends nothing over plain HTTP unless the registry itself is plain-HTTP-listed', () => {
     const plain = bearer('realm="http://registry.internal:5000/token",service="r"');
     assert.throws(
-      () => tokenRequest(plain, 'a', basic, false),
+      () => tokenRequest(plain, pull('a', basic, false)),
       (error: Error) =>
         error instanceof RejectedError &&
         /token service http:\/\/registry\.internal:5000\/token over plain HTTP; .*LOADER_REGISTRY_PLAIN_HTTP/.test(
           error.message,
         ),
     );
-    assert.equal(tokenRequest(plain, 'a', basic, true).url.protocol, 'http:');
+    assert.equal(tokenRequest(plain, pull('a', basic, true)).url.protocol, 'http:');
   });
 
   it('refuses a missing, unparsable, non-HTTP or credential-bearing realm', () => {
@@ -102,7 +114,7 @@ describe('tokenRequest', () => {
       ],
       ['realm="https://u:p@r.example/token"', /has a user name or password in its URL/],
     ] as const) {
-      assert.throws(() => tokenRequest(bearer(params), 'a', undefined, false), message);
+      assert.throws(() => tokenRequest(bearer(params), pull('a', undefined, false)), message);
     }
   });
 });
