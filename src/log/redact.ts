@@ -55,8 +55,9 @@ export class Redactor {
   }
 
   /**
-   * Remembers a credential that is not a URL, such as a bearer token: the
-   * whole value, in every form, even one that would parse as a URL.
+   * Remembers a value that is a secret whole, whatever it looks like: a
+   * registry password or token. Unlike addRaw it is never read as a URL, so a
+   * password such as `s3cret:pa55` (which parses as one) is matched too.
    */
   addSecret(value: string): void {
     for (const form of formsOf(value, true)) this.#add(form);

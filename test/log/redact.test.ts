@@ -91,6 +91,14 @@ describe('Redactor', () => {
     }
   });
 
+  it('takes a registry password whole, even one that parses as a URL', () => {
+    const redactor = new Redactor();
+    // `s3cret:pa55word` is a URL with the scheme `s3cret:`: addRaw would show it.
+    redactor.addSecret('s3cret:pa55word');
+    for (const form of ['s3cret:pa55word', 's3cret%3Apa55word'])
+      assert.equal(redactor.scrub(`denied for ${form}.`), 'denied for [redacted].', form);
+  });
+
   it('is applied by the logger to every line, fields included', () => {
     const redactor = new Redactor();
     redactor.addUrl(new URL(signed));

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../src/errors.ts';
+import { Redactor } from '../../src/log/redact.ts';
+import { authFileLocation, readAuthFile } from '../../src/resolve/auth-file.ts';
+import { credentialsFor } from '../../src/resolve/credentials.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
+
+describe('authFileLocation', () => {
+  const names = 'LOADER_REGISTRY_AUTH_FILE (or --registry-auth-file)';
+
+  it('takes the auth-file setting first, then $DOCKER_CONFIG/config.json, else none', () => {
+    assert.deepEqual(authFileLocation({ path: '/s/c.json', names }, { DOCKER_CONFIG: '/d' }), {
+      path: '/s/c.json',
+      source: `${names} (/s/c.json)`,
+    });
+    assert.deepEqual(authFileLocation({ path: '', names }, { DOCKER_CONFIG: '/d' }), {
+      path: '/d/config.json',
+      source: 'DOCKER_CONFIG (/d/config.json)',
+    });
+    assert.equal(authFileLocation({ path: undefined, names }, { DOCKER_CONFIG: '' }), undefined);
+    assert.equal(authFileLocation({ path: undefined, names }, {}), undefined);
+  });
+});
+
+describe('readAuthFile', () => {
+  it('reads a mounted dockerconfigjson and registers its secrets', async () => {
+    await using dir = await makeTempDir();
+    const path = join(dir.path, 'config.json');
+    const auth = Buffer.from('robot:mounted-secret').toString('base64');
+    await writeFile(path, JSON.stringify({ auths: { 'ghcr.io': { auth } } }));
+    const redactor = new Redactor();
+    const file = readAuthFile({ path, source: `LOADER_REGISTRY_AUTH_FILE (${path})` }, redactor);
+    assert.ok(credentialsFor(file, 'ghcr.io').found);
+    assert.equal(redactor.scrub('mounted-secret'), '[redacted]');
+  });
+
+  it('refuses a named file it cannot read, saying what to check', async () => {
+    await using dir = await makeTempDir();
+    const at = (path: string) => ({ path, source: `DOCKER_CONFIG (${path})` });
+    const missing = join(dir.path, 'missing.json');
+    assert.throws(
+      () => readAuthFile(at(missing), new Redactor()),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        error.message ===
+          `cannot read DOCKER_CONFIG (${missing}): no such file (is the Secret volume mounted?)`,
+    );
+    const folder = join(dir.path, 'folder');
+    await mkdir(folder);
+    assert.throws(
+      () => readAuthFile(at(folder), new Redactor()),
+      /is a folder; expected the config\.json file/,
+    );
+    if (process.getuid?.() !== 0) {
+      const locked = join(dir.path, 'locked.json');
+      await writeFile(locked, '{}');
+      await chmod(locked, 0o000);
+      assert.throws(
+        () => readAuthFile(at(locked), new Redactor()),
+        /permission denied \(the loader runs as UID 1000/,
+      );
+    }
+  });
+});

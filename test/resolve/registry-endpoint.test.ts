@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseOciReference } from '../../src/resolve/reference.ts';
+import {
+  blobUrl,
+  manifestUrl,
+  parsePlainHttpRegistries,
+  registryOrigin,
+} from '../../src/resolve/registry-endpoint.ts';
+
+describe('parsePlainHttpRegistries', () => {
+  it('reads host:port items, normalised as references are, ignoring empty items', () => {
+    assert.deepEqual(
+      [...parsePlainHttpRegistries(' Registry.Internal:5000 ,,[::1]:5000,localhost,')],
+      ['registry.internal:5000', '[::1]:5000', 'localhost'],
+    );
+  });
+
+  it('refuses a scheme, a bad item or nothing at all, naming the item', () => {
+    assert.throws(
+      () => parsePlainHttpRegistries('http://reg:5000'),
+      /without a scheme, got "http:\/\/reg:5000"/,
+    );
+    assert.throws(
+      () => parsePlainHttpRegistries('reg:5000,reg:x'),
+      /^InvalidValueError: "reg:x": expected a registry port/,
+    );
+    assert.throws(() => parsePlainHttpRegistries(' , '), /one or more registries/);
+  });
+});
+
+describe('registryOrigin', () => {
+  const plain = parsePlainHttpRegistries('localhost:5000,[::1]:5000');
+
+  it('speaks HTTPS unless the registry, port included, is listed; loopback is not special', () => {
+    assert.equal(registryOrigin('localhost:5000', plain).href, 'http://localhost:5000/');
+    assert.equal(registryOrigin('[::1]:5000', plain).href, 'http://[::1]:5000/');
+    assert.equal(registryOrigin('localhost:5001', plain).href, 'https://localhost:5001/');
+    assert.equal(registryOrigin('127.0.0.1:5000', plain).href, 'https://127.0.0.1:5000/');
+  });
+
+  it("sends Docker Hub's names to its API host", () => {
+    for (const host of ['docker.io', 'index.docker.io', 'registry-1.docker.io'])
+      assert.equal(registryOrigin(host, new Set()).href, 'https://registry-1.docker.io/');
+  });
+});
+
+describe('manifestUrl and blobUrl', () => {
+  it('build the distribution spec paths', () => {
+    const reference = parseOciReference('oci://localhost:5000/team/app:1.0');
+    const origin = registryOrigin(reference.registry, new Set(['localhost:5000']));
+    const digest = `sha256:${'0'.repeat(64)}`;
+    assert.equal(
+      manifestUrl(origin, reference, reference.manifestReference).href,
+      'http://localhost:5000/v2/team/app/manifests/1.0',
+    );
+    assert.equal(
+      blobUrl(origin, reference, digest).href,
+      `http://localhost:5000/v2/team/app/blobs/${digest}`,
+    );
+  });
+});
