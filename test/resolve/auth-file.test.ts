@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -54,14 +55,32 @@ describe('readAuthFile', () => {
       () => readAuthFile(at(folder), new Redactor()),
       /is a folder; expected the config\.json file/,
     );
+  });
+
+  it('says how to mount the Secret when the file is not readable by the loader', async () => {
+    await using dir = await makeTempDir();
+    const locked = join(dir.path, 'locked.json');
+    await writeFile(locked, '{}');
+    await chmod(locked, 0o000);
+    const expected = /permission denied \(the loader runs as UID 1000/;
     if (process.getuid?.() !== 0) {
-      const locked = join(dir.path, 'locked.json');
-      await writeFile(locked, '{}');
-      await chmod(locked, 0o000);
       assert.throws(
-        () => readAuthFile(at(locked), new Redactor()),
-        /permission denied \(the loader runs as UID 1000/,
+        () => readAuthFile({ path: locked, source: 'the file' }, new Redactor()),
+        expected,
       );
+      return;
     }
+    // Root reads any file: the check runs in a child as UID 1000, as the loader does.
+    await chmod(dir.path, 0o755);
+    const module = new URL('../../src/resolve/auth-file.ts', import.meta.url).href;
+    const script = `import { readAuthFile } from ${JSON.stringify(module)};
+      try { readAuthFile({ path: ${JSON.stringify(locked)}, source: 'the file' }, { addSecret() {}, addRaw() {} }); console.log('read'); }
+      catch (error) { console.log(error.message); }`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      uid: 1000,
+      gid: 1000,
+      encoding: 'utf8',
+    });
+    assert.match(child.stdout, expected, child.stderr);
   });
 });
