@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { licensesFileName, sbomFileName } from '../../../scripts/supply-chain/write.ts';
+import { packagesInBundle } from '../../helpers/bundle-contents.ts';
 import { scannerReads } from '../../helpers/scanner-globs.ts';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
@@ -19,33 +20,12 @@ interface Component {
   readonly purl: string;
 }
 
-/** Package names the bundle holds, straight from the metafile's node_modules inputs. */
-async function packagesInBundle(): Promise<Map<string, string>> {
-  const metafile = await readJson('dist/runtime-loader.meta.json');
-  const inputs = metafile.outputs['dist/runtime-loader.mjs'].inputs as Record<
-    string,
-    { bytesInOutput: number }
-  >;
-  const byPath = new Map<string, string>();
-  for (const [input, { bytesInOutput }] of Object.entries(inputs)) {
-    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
-    if (match?.[1] !== undefined && match[2] !== undefined && bytesInOutput > 0) {
-      byPath.set(match[1], match[2]);
-    }
-  }
-  return byPath;
-}
-
 describe('the build writes the bundle supply-chain files', () => {
   it('the SBOM lists every package the bundle holds at its locked version (undici 8.12.4 today)', async () => {
-    const lock = await readJson('package-lock.json');
     const bom = await readJson(`dist/${sbomFileName}`);
     const held = await packagesInBundle();
-    assert.ok(held.size > 0, 'the bundle holds npm packages');
-    const expected = [...held].map(([path, name]) => {
-      const version = lock.packages[path].version as string;
-      return { name, version, purl: `pkg:npm/${name.replace(/^@/, '%40')}@${version}` };
-    });
+    assert.ok(held.length > 0, 'the bundle holds npm packages');
+    const expected = held.map(({ name, version, purl }) => ({ name, version, purl }));
     const listed = (bom.components as Component[]).map(({ name, version, purl }) => ({
       name,
       version,
@@ -68,9 +48,7 @@ describe('the build writes the bundle supply-chain files', () => {
 
   it('THIRD-PARTY-LICENSES.txt holds the licence text of every bundled package', async () => {
     const text = await readFile(join(repoRoot, 'dist', licensesFileName), 'utf8');
-    const held = await packagesInBundle();
-    for (const [path, name] of held) {
-      const version = (await readJson(`${path}/package.json`)).version;
+    for (const { path, name, version } of await packagesInBundle()) {
       assert.ok(text.includes(`\n${name} ${version} (`), `a section for ${name} ${version}`);
       const files = (await readdir(join(repoRoot, path))).filter((file) =>
         /^(licen[cs]e|copying)/i.test(file),
