@@ -9,8 +9,8 @@
 export const trivySbomSuffixes = ['.spdx', '.spdx.json', '.cdx', '.cdx.json'] as const;
 
 /**
- * Syft's sbom-cataloger (syft/pkg/cataloger/sbom/cataloger.go): off by default since
- * syft 0.101 (anchore/syft#2527); `--select-catalogers +sbom-cataloger` turns it on.
+ * Syft's sbom-cataloger (syft/pkg/cataloger/sbom/cataloger.go): off by default
+ * (anchore/syft#2527); `--select-catalogers +sbom-cataloger` turns it on.
  */
 export const syftSbomGlobs = [
   '**/*.syft.json',
