@@ -1,11 +1,13 @@
 // Bundles src/cli.ts and its runtime dependencies (undici) into one
 // self-contained ES module that runs with `node dist/runtime-loader.mjs`, and
 // the signing library into dist/signing.mjs with its types in dist/types/
-// (the package export `runtime-loader/signing`).
+// (the package export `runtime-loader/signing`). Beside the bundle: its SBOM and the
+// licence texts of the packages it holds (scripts/supply-chain/), and its metafile.
 import { execFileSync } from 'node:child_process';
-import { readFile, rm, stat } from 'node:fs/promises';
-import { build } from 'esbuild';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { build, version as esbuildVersion } from 'esbuild';
 import { leanUndici } from './lean-undici.mjs';
+import { writeSupplyChainFiles } from './supply-chain/write.ts';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = 'dist/runtime-loader.mjs';
@@ -34,7 +36,7 @@ const lazyBuiltins = {
   },
 };
 
-await build({
+const { metafile } = await build({
   entryPoints: ['src/cli.ts'],
   outfile,
   bundle: true,
@@ -52,7 +54,16 @@ await build({
     js: "#!/usr/bin/env -S node --max-semi-space-size=1\nimport { createRequire as __loaderCreateRequire } from 'node:module';\nconst require = __loaderCreateRequire(import.meta.url);",
   },
   plugins: [leanUndici(), lazyBuiltins],
+  metafile: true,
   logLevel: 'warning',
+});
+await writeFile('dist/runtime-loader.meta.json', JSON.stringify(metafile));
+await writeSupplyChainFiles({
+  metafile,
+  outfile,
+  projectDir: process.cwd(),
+  root: { name: pkg.name, version: pkg.version, license: pkg.license },
+  tools: [{ name: 'esbuild', version: esbuildVersion }],
 });
 
 // The image needs only the loader (Dockerfile: --loader-only).

