@@ -11,9 +11,7 @@ import {
 import { acceptAnswer } from '../range/accept.ts';
 import { resumeHeaders } from '../range/resume.ts';
 import type { Validator } from '../range/validator.ts';
-import { partSizeBytes } from './part.ts';
-import type { PartMismatch } from './part-mismatch.ts';
-import type { PartState } from './part-state.ts';
+import { type PartMismatch, type PartState, partSizeBytes } from './part.ts';
 
 /**
  * One attempt at one part: a GET for the part's bytes not yet written, with

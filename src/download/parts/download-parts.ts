@@ -5,9 +5,7 @@ import { attemptPart } from './attempt.ts';
 import { CombinedProgress } from './combined-progress.ts';
 import type { FirstPart } from './first-part.ts';
 import { OrderedDigest } from './ordered-digest.ts';
-import type { Part } from './part.ts';
-import type { PartMismatch } from './part-mismatch.ts';
-import type { PartState } from './part-state.ts';
+import type { Part, PartMismatch, PartState } from './part.ts';
 import { Scheduler, type Stop } from './scheduler.ts';
 
 export type PartsOutcome =
