@@ -2,8 +2,7 @@ import type { TempArtifact } from '../artifact/temp-artifact.ts';
 import type { LoaderConfig } from '../config/types.ts';
 import type { Response } from './http/request.ts';
 import { downloadParts } from './parts/download-parts.ts';
-import { openFirstPart } from './parts/first-part.ts';
-import { openingOf } from './parts/opening.ts';
+import { openFirstPart, openingOf } from './parts/first-part.ts';
 import type { Part } from './parts/part.ts';
 import { partCountFor, planParts } from './parts/plan.ts';
 import type { ObjectVersion } from './revalidate/object-version.ts';
@@ -90,7 +89,7 @@ async function downloadInPartsOrWhole(
     logger.info('single-connection', `downloading on one connection: ${opening.reason}`, {
       reason: opening.reason,
     });
-    const response = opening.kind === 'whole' ? opening.response : undefined;
+    const response = opening.kind === 'answered-whole' ? opening.response : undefined;
     return downloadWhole(session, temp, session.firstBytes, signal, response);
   }
   session.context.onWholeObject(opening.response.headers);
