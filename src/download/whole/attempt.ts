@@ -11,7 +11,13 @@ import {
 } from '../http/request.ts';
 import { acceptAnswer, notTheRangeReason } from '../range/accept.ts';
 import { resumeHeaders } from '../range/resume.ts';
-import type { ResumeState } from './resume-state.ts';
+import type { Validator } from '../range/validator.ts';
+
+/** What survives between attempts: the version of the object the kept bytes belong to. */
+export interface ResumeState {
+  validator: Validator | undefined;
+  resumedBytes: number;
+}
 
 /**
  * One attempt: a single GET (resuming with Range + If-Range when bytes are
