@@ -42,7 +42,7 @@ export async function download(
     const parts = partsOf(config);
     const resumedBytes =
       parts === undefined
-        ? await downloadWhole(session, temp, session.firstBytes, signal, handedOver)
+        ? await downloadWhole(session, temp, session.firstRequestLoop, signal, handedOver)
         : await downloadInPartsOrWhole(session, config, parts, temp, signal, handedOver);
     return { resumedBytes, version: session.version };
   } finally {
@@ -79,10 +79,10 @@ async function downloadInPartsOrWhole(
   const [firstPart] = parts;
   const opening =
     handedOver === undefined
-      ? await session.firstBytes.run(
+      ? await session.firstRequestLoop.run(
           () => openFirstPart(session.context, firstPart, signal),
           signal,
-          session.onRetry(() => 0, 0),
+          session.onRetry({ part: 0 }),
         )
       : await openingOf(session.context, handedOver, firstPart);
   if (opening.kind !== 'parts') {
@@ -90,7 +90,7 @@ async function downloadInPartsOrWhole(
       reason: opening.reason,
     });
     const response = opening.kind === 'answered-whole' ? opening.response : undefined;
-    return downloadWhole(session, temp, session.firstBytes, signal, response);
+    return downloadWhole(session, temp, session.firstRequestLoop, signal, response);
   }
   session.context.onWholeObject(opening.response.headers);
   const connections = Math.min(config.connections, parts.length);

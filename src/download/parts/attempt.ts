@@ -1,6 +1,5 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { redactUrl } from '../../log/redact.ts';
-import type { AttemptContext } from '../attempt-context.ts';
 import { type BodyTarget, streamBody } from '../http/body.ts';
 import {
   artifactHeaders,
@@ -11,6 +10,7 @@ import {
 import { acceptAnswer } from '../range/accept.ts';
 import { resumeHeaders } from '../range/resume.ts';
 import type { Validator } from '../range/validator.ts';
+import type { AttemptContext } from '../session.ts';
 import { type PartMismatch, type PartState, partSizeBytes } from './part.ts';
 
 /**

@@ -41,7 +41,7 @@ export async function downloadParts(
     let opened = index === 0 ? first.response : undefined;
     const context = { ...session.context, onBytes: progress.listenerOf(index) };
     // Part 0 goes on in the loop of the first request, whose answer it takes over.
-    const loop = index === 0 ? session.firstBytes : session.newLoop();
+    const loop = index === 0 ? session.firstRequestLoop : session.newLoop();
     return loop.run(
       () => {
         const response = opened;
@@ -49,7 +49,7 @@ export async function downloadParts(
         return attemptPart(context, temp, state, first.validator, scheduler.signal, response);
       },
       scheduler.signal,
-      session.onRetry(() => state.writtenBytes, index),
+      session.onRetry({ part: index, keptBytes: () => state.writtenBytes }),
     );
   };
   try {

@@ -1,4 +1,3 @@
-import type { AttemptContext } from '../attempt-context.ts';
 import {
   artifactHeaders,
   discardBody,
@@ -7,6 +6,7 @@ import {
 } from '../http/request.ts';
 import { acceptAnswer, notTheRangeReason } from '../range/accept.ts';
 import type { Validator } from '../range/validator.ts';
+import type { AttemptContext } from '../session.ts';
 import type { Part } from './part.ts';
 
 /** The answer to the first request: part 0 under way, and the version it is of. */

@@ -1,8 +1,8 @@
 import type { FetchError } from '../../errors.ts';
 import { redactUrl } from '../../log/redact.ts';
-import type { AttemptContext } from '../attempt-context.ts';
 import type { Response } from '../http/request.ts';
 import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
+import type { AttemptContext } from '../session.ts';
 import { checkAnnouncedSize, checkRangeTotal } from './announced-size.ts';
 import { encodedBodyError } from './encoded-body.ts';
 import { rangeProblem } from './resume.ts';

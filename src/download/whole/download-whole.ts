@@ -29,7 +29,7 @@ export async function downloadWhole(
         return attemptWhole(session.context, temp, state, signal, response);
       },
       signal,
-      session.onRetry(() => temp.bytesWritten),
+      session.onRetry({ keptBytes: () => temp.bytesWritten }),
     );
   } finally {
     // Not taken when the run was aborted before the first attempt.
