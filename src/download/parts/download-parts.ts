@@ -2,7 +2,6 @@ import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { discardBody } from '../http/request.ts';
 import type { DownloadSession } from '../session.ts';
 import { attemptPart } from './attempt.ts';
-import { CombinedProgress } from './combined-progress.ts';
 import type { FirstPart } from './first-part.ts';
 import { OrderedDigest } from './ordered-digest.ts';
 import type { Part, PartMismatch, PartState } from './part.ts';
@@ -77,4 +76,25 @@ export async function downloadParts(
     kind: 'done',
     resumedBytes: states.reduce((sum, state) => sum + state.resumedBytes, 0),
   };
+}
+
+/** The bytes of all parts together, as each part tells its own: what progress shows. */
+class CombinedProgress {
+  readonly #receivedBytes: number[];
+  readonly #report: (totalBytes: number) => void;
+  #totalBytes = 0;
+
+  constructor(partCount: number, report: (totalBytes: number) => void) {
+    this.#receivedBytes = Array.from({ length: partCount }, () => 0);
+    this.#report = report;
+  }
+
+  /** The listener of part `index`: it hears the part's bytes received so far. */
+  listenerOf(index: number): (bytes: number) => void {
+    return (bytes) => {
+      this.#totalBytes += bytes - (this.#receivedBytes[index] ?? 0);
+      this.#receivedBytes[index] = bytes;
+      this.#report(this.#totalBytes);
+    };
+  }
 }
