@@ -5,7 +5,7 @@ import { parseCount, parsePort } from '../options/counts.ts';
 import { parseDurationSeconds } from '../options/durations.ts';
 import { invalidValue } from '../options/expected.ts';
 import { parseByteSize } from '../options/sizes.ts';
-import { defaultClockSkewSeconds } from '../signing/verify-url.ts';
+import { defaultClockSkewSeconds } from '../urls/verify-url.ts';
 import { text, valueFlag } from './tool-flags.ts';
 
 /**

@@ -6,7 +6,7 @@ import { Redactor } from '../log/redact.ts';
 import { quote } from '../options/expected.ts';
 import type { AdmissionOptions } from '../serve/admission.ts';
 import { startArtifactServer } from '../serve/server.ts';
-import { defaultClockSkewSeconds } from '../signing/verify-url.ts';
+import { defaultClockSkewSeconds } from '../urls/verify-url.ts';
 import { readSecretFile } from './secret-file.ts';
 import { perClientDefault, serveFlags } from './serve-flags.ts';
 import { parseToolFlags } from './tool-flags.ts';

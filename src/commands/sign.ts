@@ -1,8 +1,7 @@
 import { ConfigError, ExitCode } from '../errors.ts';
 import { quote } from '../options/expected.ts';
 import { pathSegments } from '../serve/request-path.ts';
-import { signUrl } from '../signing/sign-url.ts';
-import { SignUrlError, type SignUrlOption } from '../signing/sign-url-error.ts';
+import { SignUrlError, type SignUrlOption, signUrl } from '../urls/sign-url.ts';
 import { envFileLines, shellLines } from './env-lines.ts';
 import { patchSecret, readInClusterApi } from './k8s-apply.ts';
 import { checkSecretName, secretManifest } from './k8s-secret.ts';

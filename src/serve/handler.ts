@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SigningKey } from '../signing/keys.ts';
-import { verifySignature } from '../signing/verify-url.ts';
+import type { SigningKey } from '../urls/keys.ts';
+import { verifySignature } from '../urls/verify-url.ts';
 import type { AccessRecord } from './access-record.ts';
 import { respondWithFile } from './file-response.ts';
 import { openPublishedFile } from './request-path.ts';

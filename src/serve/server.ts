@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
-import type { SigningKey } from '../signing/keys.ts';
+import type { SigningKey } from '../urls/keys.ts';
 import type { AccessRecord } from './access-record.ts';
 import { type Admission, AdmissionControl, type AdmissionOptions } from './admission.ts';
 import { createHandler } from './handler.ts';

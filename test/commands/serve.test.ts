@@ -4,7 +4,7 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { httpGet } from '../helpers/http-get.ts';
 import { runLoader } from '../helpers/run-loader.ts';

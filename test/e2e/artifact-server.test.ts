@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { startCuttingRelay } from '../helpers/cutting-relay.ts';
 import { finalEvent } from '../helpers/events.ts';
 import { assertNothingPublished } from '../helpers/published.ts';

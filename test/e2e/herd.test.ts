@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { describeRun, eventsNamed, finalEvent } from '../helpers/events.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { runLoader } from '../helpers/run-loader.ts';

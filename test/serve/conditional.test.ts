@@ -9,8 +9,8 @@ import { Redactor } from '../../src/log/redact.ts';
 import { isNotModified } from '../../src/serve/conditional.ts';
 import type { FileValidators } from '../../src/serve/range.ts';
 import { type RunningArtifactServer, startArtifactServer } from '../../src/serve/server.ts';
-import { signingKey } from '../../src/signing/keys.ts';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { signingKey } from '../../src/urls/keys.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { httpGet, rawGet } from '../helpers/http-get.ts';
 import { makeTempDir, randomBytesBuffer, type TempDir } from '../helpers/tmp.ts';
 

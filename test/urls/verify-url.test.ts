@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { describe, it, mock } from 'node:test';
-import { queryParameter } from '../../src/signing/canonical.ts';
-import { signUrl } from '../../src/signing/sign-url.ts';
-import { verifySignedUrl } from '../../src/signing/verify-url.ts';
+import { queryParameter } from '../../src/urls/canonical.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
+import { verifySignedUrl } from '../../src/urls/verify-url.ts';
 
 const oldSecret = 'o'.repeat(43);
 const newSecret = 'n'.repeat(43);

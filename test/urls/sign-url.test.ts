@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { canonicalString, queryParameter } from '../../src/signing/canonical.ts';
-import { signingKey } from '../../src/signing/keys.ts';
-import { signUrl } from '../../src/signing/sign-url.ts';
-import { SignUrlError } from '../../src/signing/sign-url-error.ts';
+import { canonicalString, queryParameter } from '../../src/urls/canonical.ts';
+import { signingKey } from '../../src/urls/keys.ts';
+import { SignUrlError, signUrl } from '../../src/urls/sign-url.ts';
 
 const secret = 'k'.repeat(40);
 const now = new Date('2026-11-24T12:00:00Z');

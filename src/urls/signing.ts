@@ -4,8 +4,12 @@
  */
 export { canonicalString, queryParameter, schemeName } from './canonical.ts';
 export { minimumSecretBytes, type Secret, type SigningKey, signingKey } from './keys.ts';
-export { type SignUrlOptions, signUrl } from './sign-url.ts';
-export { SignUrlError, type SignUrlOption } from './sign-url-error.ts';
+export {
+  SignUrlError,
+  type SignUrlOption,
+  type SignUrlOptions,
+  signUrl,
+} from './sign-url.ts';
 export {
   defaultClockSkewSeconds,
   type SignedRequest,
