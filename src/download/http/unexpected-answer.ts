@@ -1,6 +1,6 @@
 import { FetchError, type LoaderError } from '../../errors.ts';
 import { type Redactor, redactUrl } from '../../log/redact.ts';
-import type { UrlValidity } from '../../plan/url-expiry.ts';
+import type { UrlValidity } from '../../urls/expiry.ts';
 import { errorForStatus } from './classify.ts';
 import { serverReasonOf, serverTextLine } from './error-body.ts';
 import type { Response } from './request.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeExpiry, expiryWarningAtStart, urlValidityOf } from '../../src/plan/url-expiry.ts';
+import { describeExpiry, expiryWarningAtStart, urlValidityOf } from '../../src/urls/expiry.ts';
 
 const at = (iso: string) => new Date(iso).getTime();
 
