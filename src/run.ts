@@ -8,10 +8,10 @@ import { LoaderError } from './errors.ts';
 import { keepOrRefetch } from './keep-verified.ts';
 import type { Logger } from './log/logger.ts';
 import { plan } from './plan/plan.ts';
-import { expiryWarningAtStart, type UrlValidity } from './urls/expiry.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import { newRecord } from './publish/verification-record.ts';
+import { expiryWarningAtStart, type UrlValidity } from './urls/expiry.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
 
 export interface RunResult {

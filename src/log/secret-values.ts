@@ -12,7 +12,7 @@
  * more characters are removed from text a server sent, and nowhere else.
  */
 
-import { isVersionSelector } from './redact-url.ts';
+import { isVersionSelector } from '../urls/shown.ts';
 
 export type Strength = 'strong' | 'weak';
 

@@ -1,12 +1,12 @@
 import type { Stats } from 'node:fs';
 import type { LoaderConfig, VerifyJar } from '../config/types.ts';
-import { redactUrl } from '../log/redact.ts';
+import { readRecord, type VerificationRecord } from '../publish/verification-record.ts';
 import {
+  redactUrl,
   sameVersionSelectors,
   type VersionSelectors,
   versionSelectorsOf,
-} from '../log/redact-url.ts';
-import { readRecord, type VerificationRecord } from '../publish/verification-record.ts';
+} from '../urls/shown.ts';
 import { sha256OfFile } from './file-digest.ts';
 
 export type VerifiedFile =

@@ -3,8 +3,12 @@ import { basename, dirname, join } from 'node:path';
 import { artifactMode, tempNameFor } from '../artifact/temp-name.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { ObjectVersion } from '../download/revalidate/object-version.ts';
-import { redactUrl } from '../log/redact.ts';
-import { isVersionSelector, type VersionSelectors, versionSelectorsOf } from '../log/redact-url.ts';
+import {
+  isVersionSelector,
+  redactUrl,
+  type VersionSelectors,
+  versionSelectorsOf,
+} from '../urls/shown.ts';
 import type { JarCheckOutcome } from '../verify/verify-artifact.ts';
 import { loaderVersion } from '../version.ts';
 

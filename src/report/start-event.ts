@@ -1,6 +1,6 @@
 /** The `start` event: what the run is about to fetch, and the settings that shape it. */
 import type { LoaderConfig } from '../config/types.ts';
-import { redactUrl } from '../log/redact.ts';
+import { redactUrl } from '../urls/shown.ts';
 import { loaderVersion } from '../version.ts';
 
 export function startMessage(config: LoaderConfig): string {

@@ -1,5 +1,5 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
-import { redactUrl } from '../../log/redact.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import { type BodyTarget, streamBody } from '../http/body.ts';
 import {
   artifactHeaders,

@@ -1,5 +1,5 @@
 import { FetchError } from '../../errors.ts';
-import { redactUrl } from '../../log/redact.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import type { Response } from '../http/request.ts';
 import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
 import type { AttemptContext } from '../session.ts';

@@ -1,5 +1,6 @@
 import { DeadlineError, FetchError, type LoaderError, RejectedError } from '../../errors.ts';
-import { type Redactor, redactUrl } from '../../log/redact.ts';
+import type { Redactor } from '../../log/redact.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import {
   artifactHeaders,
   discardBody,

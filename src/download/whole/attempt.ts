@@ -1,6 +1,6 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { FetchError } from '../../errors.ts';
-import { redactUrl } from '../../log/redact.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import { type BodyTarget, streamBody } from '../http/body.ts';
 import {
   artifactHeaders,

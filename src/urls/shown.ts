@@ -1,3 +1,12 @@
+/**
+ * What may be shown of a URL: scheme://host[:port]/path, and the query's
+ * version selectors. A URL's query string, userinfo and fragment carry its
+ * signature; nothing else of it is ever printed.
+ */
+
+/** What stands where a secret was taken out. */
+export const redactedMark = '[redacted]';
+
 /** scheme://host[:port]/path: what may be shown of a URL, and the only way one is printed. */
 export function redactUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
@@ -36,4 +45,15 @@ export function sameVersionSelectors(a: VersionSelectors, b: VersionSelectors): 
   const canonical = (selectors: VersionSelectors) =>
     JSON.stringify(Object.entries(selectors).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
   return canonical(a) === canonical(b);
+}
+
+/** An absolute URL up to the next space or quote. */
+const urlPattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+
+/** Every URL in `text` that has userinfo, a query or a fragment, cut to scheme://host/path. */
+export function withoutUrlSecrets(text: string): string {
+  return text.replace(urlPattern, (match) => {
+    if (!/[?#@]/.test(match)) return match;
+    return URL.canParse(match) ? redactUrl(new URL(match)) : redactedMark;
+  });
 }
