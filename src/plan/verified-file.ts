@@ -17,7 +17,7 @@ export type VerifiedFile =
  * Whether the file in place is, provably, the artifact an earlier run
  * verified for this same request (asked when there is no ARTIFACT_SHA256):
  * its record names the same URL identity (scheme://host/path and the query's
- * version selectors, see redact-url.ts) and expected size, and the file still
+ * version selectors, see urls/shown.ts) and expected size, and the file still
  * has that size and, read again in full, that SHA-256. Anything else (no
  * record, another path, version or size, a byte changed in place) is never
  * vouched for.
