@@ -4,8 +4,6 @@
  * help (`transient`), and the underlying `cause`. Messages never contain the
  * artifact URL's query, userinfo or fragment: build them with `redactUrl`.
  */
-import type { FailureFacts } from './failure-facts.ts';
-
 export const ExitCode = {
   ok: 0,
   internal: 1,
@@ -111,11 +109,4 @@ export function toLoaderError(error: unknown): LoaderError {
   if (error instanceof LoaderError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new InternalError(`unexpected internal error: ${message}`, { cause: error });
-}
-
-/** The error's message, and for a run cut short (deadline, signal) why its last attempt failed. */
-export function failureMessage(error: LoaderError, { lastFailure }: FailureFacts): string {
-  return lastFailure === undefined
-    ? error.message
-    : `${error.message}; the last attempt failed: ${lastFailure}`;
 }

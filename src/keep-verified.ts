@@ -4,8 +4,8 @@ import type { Response } from './download/http/request.ts';
 import { conditionalHeaders } from './download/revalidate/object-version.ts';
 import { type Asked, revalidate } from './download/revalidate/revalidate.ts';
 import type { DownloadSession } from './download/session.ts';
-import { failureMessage } from './errors.ts';
 import type { VerificationRecord } from './publish/verification-record.ts';
+import { failureMessage } from './report/run-facts.ts';
 
 /** A run that ends with the verified file in place, untouched. */
 export interface KeptFile {

@@ -11,18 +11,9 @@ import { plan } from './plan/plan.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import { newRecord } from './publish/verification-record.ts';
+import type { RunResult } from './report/run-facts.ts';
 import { expiryWarningAtStart, type UrlValidity } from './urls/expiry.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
-
-export interface RunResult {
-  readonly outcome: 'downloaded' | 'already-present' | 'not-modified' | 'kept-verified';
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly attempts: number;
-  readonly resumedBytes: number;
-  /** For kept-verified: why the server could not confirm the file. */
-  readonly reason?: string;
-}
 
 /**
  * The whole job, stage by stage: plan -> (revalidate) -> download -> verify -> publish.

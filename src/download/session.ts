@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { LoaderConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
-import type { RunFacts } from '../run-facts.ts';
+import type { RunFacts } from '../report/run-facts.ts';
 import { type UrlValidity, urlValidityOf } from '../urls/expiry.ts';
 import type { RequestContext } from './http/request.ts';
 import { ProgressTracker } from './progress.ts';

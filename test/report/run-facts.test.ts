@@ -8,8 +8,8 @@ import {
   IntegrityError,
   InterruptedError,
   RejectedError,
-} from '../src/errors.ts';
-import { RunFacts } from '../src/run-facts.ts';
+} from '../../src/errors.ts';
+import { RunFacts } from '../../src/report/run-facts.ts';
 
 const atTheDeadline = 'the next attempt could not start before the deadline';
 

@@ -1,5 +1,19 @@
-import { LoaderError } from './errors.ts';
-import type { FailureFacts } from './failure-facts.ts';
+/**
+ * What a run reports: its result when it succeeds, and otherwise the facts it
+ * learned on its way to the failure, told with the error that ends it.
+ */
+import { LoaderError } from '../errors.ts';
+
+/** What a successful run did: told by the done event and the termination line. */
+export interface RunResult {
+  readonly outcome: 'downloaded' | 'already-present' | 'not-modified' | 'kept-verified';
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly attempts: number;
+  readonly resumedBytes: number;
+  /** For kept-verified: why the server could not confirm the file. */
+  readonly reason?: string;
+}
 
 type Recorded = { -readonly [K in keyof FailureFacts]: FailureFacts[K] };
 
@@ -64,4 +78,34 @@ export class RunFacts {
     }
     return recorded;
   }
+}
+
+/**
+ * The facts of the run told with the error that ends it, in the order the
+ * `failed` event shows them, after the error's own details: how many attempts
+ * the run made, why its retries stopped, the last failure before a cut, the
+ * bytes written, the digest of a complete body that was refused. A fact not
+ * known is absent (not undefined), so it never hides an own detail.
+ */
+export interface FailureFacts {
+  /** 1 plus every retry, once a request was made (see DownloadSession). */
+  readonly attempts?: number;
+  /** Why the retries stopped before their budget ran out. */
+  readonly gaveUp?: string;
+  /** For a run cut short (deadline, signal, another part's failure): why its last attempt failed. */
+  readonly lastFailure?: string;
+  /** Bytes written to the temp file (of the parts, when the parts failed). */
+  readonly bytes?: number;
+  /** For audit: the digest of a complete body that was refused. */
+  readonly sha256?: string;
+}
+
+/** A failure before the run made any request: nothing to tell besides the error. */
+export const noFacts: FailureFacts = {};
+
+/** The error's message, and for a run cut short (deadline, signal) why its last attempt failed. */
+export function failureMessage(error: LoaderError, { lastFailure }: FailureFacts): string {
+  return lastFailure === undefined
+    ? error.message
+    : `${error.message}; the last attempt failed: ${lastFailure}`;
 }
