@@ -14,7 +14,7 @@ import { Logger } from './log/logger.ts';
 import { registerRawSecrets } from './log/raw-secrets.ts';
 import { Redactor } from './log/redact.ts';
 import { startLifecycle } from './process/lifecycle.ts';
-import { watchStartupMs } from './process/startup-time.ts';
+import { loaderVersion, userAgent, watchStartupMs } from './process/self.ts';
 import { writeTerminationMessage } from './process/termination-log.ts';
 import { keepWebAssemblyOnBaseline } from './process/v8-flags.ts';
 import {
@@ -29,7 +29,6 @@ import {
 } from './report/events.ts';
 import { type FailureFacts, failureMessage, noFacts, RunFacts } from './report/run-facts.ts';
 import { run } from './run.ts';
-import { loaderVersion, userAgent } from './version.ts';
 
 /** After an abort, cleanup gets this long before the process exits regardless. */
 const abortGraceMs = 750;

@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { artifactMode, tempNameFor } from '../artifact/temp-name.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { ObjectVersion } from '../download/revalidate/object-version.ts';
+import { loaderVersion } from '../process/self.ts';
 import {
   isVersionSelector,
   redactUrl,
@@ -10,7 +11,6 @@ import {
   versionSelectorsOf,
 } from '../urls/shown.ts';
 import type { JarCheckOutcome } from '../verify/verify-artifact.ts';
-import { loaderVersion } from '../version.ts';
 
 /**
  * What the loader knew of the artifact it published, kept beside it

@@ -3,15 +3,15 @@
  * fields, the one-line termination message for Kubernetes, and a warning per
  * variable named like a setting that is none. main.ts writes them.
  */
+import { readFileSync } from 'node:fs';
 import type { Environment } from '../config/environment.ts';
 import type { LoaderConfig } from '../config/types.ts';
 import { describeUnknownVariable, findUnknownVariables } from '../config/unknown-variables.ts';
 import { ExitCode, type LoaderError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
-import { peakRssBytes } from '../process/peak-memory.ts';
+import { loaderVersion } from '../process/self.ts';
 import { redactUrl } from '../urls/shown.ts';
-import { loaderVersion } from '../version.ts';
 import { type FailureFacts, failureMessage, type RunResult } from './run-facts.ts';
 
 /** The `start` event: what the run is about to fetch, and the settings that shape it. */
@@ -62,6 +62,21 @@ export function doneFields(
     startupMs,
     peakRssBytes: peakRssBytes(),
   };
+}
+
+/**
+ * Peak resident memory of this process (VmHWM), for sizing the init
+ * container's memory limit; undefined where /proc is not available.
+ * process.resourceUsage().maxRSS is not used: Linux carries ru_maxrss over
+ * exec, so it can report the memory of whatever spawned us.
+ */
+export function peakRssBytes(): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match?.[1] === undefined ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
