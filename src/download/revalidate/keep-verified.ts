@@ -1,11 +1,11 @@
-import type { LoaderConfig } from './config/types.ts';
-import { firstPartOf } from './download/download.ts';
-import type { Response } from './download/http/request.ts';
-import { conditionalHeaders } from './download/revalidate/object-version.ts';
-import { type Asked, revalidate } from './download/revalidate/revalidate.ts';
-import type { DownloadSession } from './download/session.ts';
-import type { VerificationRecord } from './publish/verification-record.ts';
-import { failureMessage } from './report/run-facts.ts';
+import type { LoaderConfig } from '../../config/types.ts';
+import type { VerificationRecord } from '../../publish/verification-record.ts';
+import { failureMessage } from '../../report/run-facts.ts';
+import { firstPartOf } from '../download.ts';
+import type { Response } from '../http/request.ts';
+import type { DownloadSession } from '../session.ts';
+import { conditionalHeaders } from './object-version.ts';
+import { type Asked, revalidate } from './revalidate.ts';
 
 /** A run that ends with the verified file in place, untouched. */
 export interface KeptFile {
