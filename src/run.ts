@@ -1,5 +1,6 @@
 import { abandonedAfterMs, type TempFileSweep } from './artifact/abandoned-temp-files.ts';
 import { TempArtifact } from './artifact/temp-artifact.ts';
+import { newRecord } from './artifact/verification-record.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { download } from './download/download.ts';
 import { discardBody, type Response } from './download/http/request.ts';
@@ -10,7 +11,6 @@ import type { Logger } from './log/logger.ts';
 import { plan } from './plan/plan.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
-import { newRecord } from './publish/verification-record.ts';
 import type { RunResult } from './report/run-facts.ts';
 import { expiryWarningAtStart, type UrlValidity } from './urls/expiry.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';

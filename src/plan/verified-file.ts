@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
+import { readRecord, type VerificationRecord } from '../artifact/verification-record.ts';
 import type { LoaderConfig, VerifyJar } from '../config/types.ts';
-import { readRecord, type VerificationRecord } from '../publish/verification-record.ts';
 import {
   redactUrl,
   sameVersionSelectors,

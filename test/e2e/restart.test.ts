@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { recordPathFor } from '../../src/publish/verification-record.ts';
+import { recordPathFor } from '../../src/artifact/verification-record.ts';
 import { queryParameter } from '../../src/urls/canonical.ts';
 import { signUrl } from '../../src/urls/sign-url.ts';
 import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';

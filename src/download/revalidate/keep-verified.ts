@@ -1,5 +1,5 @@
+import type { VerificationRecord } from '../../artifact/verification-record.ts';
 import type { LoaderConfig } from '../../config/types.ts';
-import type { VerificationRecord } from '../../publish/verification-record.ts';
 import { failureMessage } from '../../report/run-facts.ts';
 import { firstPartOf } from '../download.ts';
 import type { Response } from '../http/request.ts';

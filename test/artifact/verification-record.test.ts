@@ -5,14 +5,14 @@ import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TempArtifact } from '../../src/artifact/temp-artifact.ts';
-import { publishAtomically } from '../../src/publish/publish.ts';
 import {
   newRecord,
   readRecord,
   recordPathFor,
   type VerificationRecord,
   writeRecord,
-} from '../../src/publish/verification-record.ts';
+} from '../../src/artifact/verification-record.ts';
+import { publishAtomically } from '../../src/publish/publish.ts';
 import { makeTempDir, sha256Hex } from '../helpers/tmp.ts';
 
 const record: VerificationRecord = {

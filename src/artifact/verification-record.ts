@@ -1,8 +1,5 @@
 import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { artifactMode, tempNameFor } from '../artifact/temp-name.ts';
-import { writeErrorFor } from '../artifact/write-errors.ts';
-import type { ObjectVersion } from '../download/revalidate/object-version.ts';
 import { loaderVersion } from '../process/self.ts';
 import {
   isVersionSelector,
@@ -10,7 +7,22 @@ import {
   type VersionSelectors,
   versionSelectorsOf,
 } from '../urls/shown.ts';
-import type { JarCheckOutcome } from '../verify/verify-artifact.ts';
+import { artifactMode, tempNameFor } from './temp-name.ts';
+import { writeErrorFor } from './write-errors.ts';
+
+/**
+ * What the JAR check did (verify/verify-artifact.ts): `checked` (a sound zip),
+ * `not-a-zip` (LOADER_VERIFY_JAR auto and nothing in the bytes claims to be a
+ * zip: published, with a warning), or `off` (LOADER_VERIFY_JAR=false). The
+ * record keeps it, so its words are part of the record's format.
+ */
+export type JarCheckOutcome = 'checked' | 'not-a-zip' | 'off';
+
+/** The validators of the response that began the file, as the server sent them. */
+interface RecordedVersion {
+  readonly etag: string | undefined;
+  readonly lastModified: string | undefined;
+}
 
 /**
  * What the loader knew of the artifact it published, kept beside it
@@ -47,7 +59,7 @@ export function newRecord(
   sizeBytes: number,
   sha256: string,
   jarCheck: JarCheckOutcome,
-  version: ObjectVersion,
+  version: RecordedVersion,
 ): VerificationRecord {
   const selectors = versionSelectorsOf(url);
   return {
