@@ -4,8 +4,7 @@
  * variable named like a setting that is none. main.ts writes them.
  */
 import { readFileSync } from 'node:fs';
-import type { Environment } from '../config/environment.ts';
-import type { LoaderConfig } from '../config/types.ts';
+import type { Environment, LoaderConfig } from '../config/types.ts';
 import { describeUnknownVariable, findUnknownVariables } from '../config/unknown-variables.ts';
 import { ExitCode, type LoaderError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
