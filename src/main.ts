@@ -6,12 +6,12 @@
 import { earlyLogFormat, earlyTerminationLogPath } from './config/early-settings.ts';
 import { helpText } from './config/help.ts';
 import { type Invocation, loadConfig } from './config/load-config.ts';
+import { registerRawSecrets } from './config/raw-secrets.ts';
 import { settings } from './config/settings.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { createDispatcher } from './download/http/http-client.ts';
 import { ExitCode, type LoaderError, toLoaderError } from './errors.ts';
 import { Logger } from './log/logger.ts';
-import { registerRawSecrets } from './log/raw-secrets.ts';
 import { Redactor } from './log/redact.ts';
 import { startLifecycle } from './process/lifecycle.ts';
 import { loaderVersion, userAgent, watchStartupMs } from './process/self.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { registerRawSecrets } from '../../src/log/raw-secrets.ts';
+import { registerRawSecrets } from '../../src/config/raw-secrets.ts';
 import { Redactor } from '../../src/log/redact.ts';
 
 describe('registerRawSecrets', () => {

@@ -1,6 +1,6 @@
-import { proxyUrlVariableNames } from '../config/proxy-settings.ts';
-import { settings } from '../config/settings.ts';
-import type { Redactor } from './redact.ts';
+import type { Redactor } from '../log/redact.ts';
+import { proxyUrlVariableNames } from './proxy-settings.ts';
+import { settings } from './settings.ts';
 
 /**
  * Registers every raw value that may hold a secret before anything is parsed,
