@@ -5,7 +5,7 @@
  * problem is reported as `--flag: expected ..., got "..."`.
  */
 import { parseArgs } from 'node:util';
-import { nearestName } from '../config/nearest-name.ts';
+import { nearestName } from '../options/nearest-name.ts';
 import { ConfigError } from '../errors.ts';
 import { problemOf } from '../options/expected.ts';
 

@@ -1,7 +1,7 @@
 /** The loader's command line: one flag per setting (two for a boolean), plus --help and --version. */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
-import { nearestName } from './nearest-name.ts';
+import { nearestName } from '../options/nearest-name.ts';
 import { settingList } from './settings.ts';
 
 export type LoaderFlags = Record<string, string | boolean | undefined>;

@@ -1,4 +1,4 @@
-import { nearestName } from './nearest-name.ts';
+import { nearestName } from '../options/nearest-name.ts';
 import { settingList } from './settings.ts';
 import type { Environment } from './types.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { editDistance, nearestName } from '../../src/config/nearest-name.ts';
+import { editDistance, nearestName } from '../../src/options/nearest-name.ts';
 
 describe('editDistance', () => {
   it('counts insertions, deletions, replacements and swapped neighbours as one edit each', () => {
