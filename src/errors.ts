@@ -19,6 +19,30 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** What each exit code means, in a few words: --help lists them (exitCodeList). */
+export const exitCodeMeaning: { readonly [K in keyof typeof ExitCode]: string } = {
+  ok: 'ok',
+  internal: 'internal error',
+  config: 'configuration',
+  rejected: 'rejected by server',
+  fetch: 'fetch failed',
+  size: 'size mismatch',
+  integrity: 'integrity',
+  write: 'cannot write',
+  sigint: 'interrupted',
+  sigterm: 'interrupted',
+};
+
+/** `0 ok, 1 internal error, ..., 130/143 interrupted`: codes of one meaning are listed together. */
+export function exitCodeList(): string {
+  const codesByMeaning = new Map<string, number[]>();
+  for (const [name, code] of Object.entries(ExitCode)) {
+    const meaning = exitCodeMeaning[name as keyof typeof ExitCode];
+    codesByMeaning.set(meaning, [...(codesByMeaning.get(meaning) ?? []), code]);
+  }
+  return [...codesByMeaning].map(([meaning, codes]) => `${codes.join('/')} ${meaning}`).join(', ');
+}
+
 interface LoaderErrorOptions {
   cause?: unknown;
   transient?: boolean;
