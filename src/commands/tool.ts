@@ -6,8 +6,9 @@
  * problem is reported as `--flag: expected ..., got "..."`, and --help is
  * generated from the table.
  */
+import { wrapWords } from '../config/help.ts';
 import { ConfigError } from '../errors.ts';
-import { type Flags, type FlagValues, parseCommandLine, wrapWords } from '../options/command-line.ts';
+import { type Flags, type FlagValues, parseCommandLine } from '../options/command-line.ts';
 import { problemOf } from '../options/expected.ts';
 
 /** What a tool gets from the edge (cli.ts): its outputs and the stop signal. */
@@ -192,7 +193,7 @@ export function toolHelp(
     );
     const head = `  ${name}`;
     const first =
-      head.length < descriptionColumn - 1 ? `${head.padEnd(descriptionColumn)}${lines.shift()}` : head;
+      head.length < descriptionColumn ? `${head.padEnd(descriptionColumn)}${lines.shift()}` : head;
     return [first, ...lines.map((line) => `${indent}${line}`)].join('\n');
   });
   return [

@@ -71,18 +71,3 @@ function hint(code: unknown, firstLine: string, flags: Flags): string {
   const orSet = variable === undefined ? '' : ` (or set ${variable})`;
   return `: write --${forms[0]} or --${forms[1]}, without a value${orSet}`;
 }
-
-/** `text` broken into lines of at most `width` characters, at spaces. */
-export function wrapWords(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line === '' ? word : `${line} ${word}`;
-    }
-  }
-  return line === '' ? lines : [...lines, line];
-}

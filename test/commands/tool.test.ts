@@ -2,10 +2,13 @@
 // was declared with, and every problem is a ConfigError naming the flag.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { serveFlags } from '../../src/commands/serve-flags.ts';
-import { signFlags } from '../../src/commands/sign-flags.ts';
-import { parseToolFlags } from '../../src/commands/tool-flags.ts';
+import { serveFlags, serveHelp } from '../../src/commands/serve-flags.ts';
+import { signFlags, signHelp } from '../../src/commands/sign-flags.ts';
+import { parseToolFlags, valueFlag } from '../../src/commands/tool.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { parsePort } from '../../src/options/counts.ts';
+import { parseDurationSeconds } from '../../src/options/durations.ts';
+import { runLoader } from '../helpers/run-loader.ts';
 
 describe('parseToolFlags', () => {
   it('reads each flag with its parser, or its default when not given', () => {
@@ -52,11 +55,66 @@ describe('parseToolFlags', () => {
 
   it('refuses an unknown flag with the likely one, and a stray argument without echoing it', () => {
     assert.throws(() => parseToolFlags('serve', ['--prot', '1'], serveFlags), {
-      message: "Unknown option '--prot': did you mean --port? (see runtime-loader serve --help)",
+      message:
+        "invalid command line: Unknown option '--prot': did you mean --port? (see runtime-loader serve --help)",
     });
     assert.throws(() => parseToolFlags('sign', ['https://h/a?sig=SECRET'], signFlags), {
       message:
-        'unexpected argument; this command takes flags only (see runtime-loader sign --help)',
+        'invalid command line: unexpected argument (not shown: it may carry a signature); this command takes flags only (see runtime-loader sign --help)',
     });
+  });
+});
+
+describe("a tool's --help", () => {
+  it('is generated from its flag table: a default changed there shows, and is the one read', () => {
+    const port = valueFlag('port', parsePort, {
+      valueName: 'PORT',
+      description: 'port to listen on; 0 picks a free one',
+      defaultAsWritten: '9090',
+    });
+    assert.match(
+      serveHelp(),
+      /\n {2}--port PORT +port to listen on; 0 picks a free one \[default: 8080\]\n/,
+    );
+    const changed = serveHelp({ ...serveFlags, port });
+    assert.match(
+      changed,
+      /\n {2}--port PORT +port to listen on; 0 picks a free one \[default: 9090\]\n/,
+    );
+    assert.doesNotMatch(changed, /8080/);
+    assert.equal(parseToolFlags('serve', [], { ...serveFlags, port }).read(port), 9090);
+
+    const ttlSeconds = valueFlag('ttl', parseDurationSeconds, {
+      valueName: 'DURATION',
+      description: 'valid for this long',
+      defaultAsWritten: '1h',
+    });
+    assert.match(
+      signHelp({ ...signFlags, ttlSeconds }),
+      /--ttl DURATION +valid for this long \[default: 1h\]/,
+    );
+    assert.equal(parseToolFlags('sign', [], { ...signFlags, ttlSeconds }).read(ttlSeconds), 3600);
+  });
+
+  it('lists the required flags in its usage and marks them', () => {
+    assert.match(
+      signHelp(),
+      /^Usage: runtime-loader sign --base-url URL --path PATH --secret-file FILE \[flags\]\n/,
+    );
+    assert.match(
+      signHelp(),
+      /--path PATH +the file under the served folder, e\.g\. \/app\.jar \(required\)/,
+    );
+  });
+
+  it('is what the built serve --help and sign --help print', async () => {
+    for (const [command, help] of [
+      ['serve', serveHelp()],
+      ['sign', signHelp()],
+    ] as const) {
+      const run = await runLoader({ args: [command, '--help'] });
+      assert.equal(run.code, 0);
+      assert.equal(run.stdout, help);
+    }
   });
 });
