@@ -37,7 +37,7 @@ import {
   findOnPath,
   imageId,
   removeSupersededImage,
-} from '../test-container/engine.ts';
+} from './engine.ts';
 
 const execFileAsync = promisify(execFile);
 

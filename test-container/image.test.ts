@@ -1,12 +1,13 @@
 // The real image on a real engine: built from the repository's Dockerfile on
 // local base images, run with the orchestrator's hardening flags against an
-// artifact server on loopback. Needs podman or docker; see test-container/engine.ts.
+// artifact server on loopback. Needs podman or docker; see scripts/engine.ts.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { detectEngine, type Engine, type ExecResult, expectSuccess } from '../scripts/engine.ts';
 import { makeBaseImages } from '../scripts/make-base-image.ts';
 import {
   type ArtifactServer,
@@ -14,7 +15,6 @@ import {
   startArtifactServer,
 } from '../test/helpers/fault-server.ts';
 import { buildJar } from '../test/helpers/jar.ts';
-import { detectEngine, type Engine, type ExecResult, expectSuccess } from './engine.ts';
 import { jarsMountPath, loaderHardeningFlags } from './hardening.ts';
 import { buildImage, dockerfileWithoutOwnershipFix, repoRoot } from './image-build.ts';
 import { loaderImageName } from './images.ts';

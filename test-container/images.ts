@@ -3,9 +3,9 @@
 // JVM app's, see scripts/make-jre-image.ts).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Engine } from '../scripts/engine.ts';
 import { makeBaseImages } from '../scripts/make-base-image.ts';
 import { makeJreImage } from '../scripts/make-jre-image.ts';
-import type { Engine } from './engine.ts';
 import { buildImage, repoRoot } from './image-build.ts';
 
 /** The name in README.md and deploy/: the image the project's release pipeline pushes. */

@@ -175,7 +175,7 @@ async function podmanEnv(baseEnv: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv>
   if (baseEnv.CONTAINERS_CONF !== undefined && baseEnv.CONTAINERS_CONF !== '')
     return { ...baseEnv };
   const lines = [
-    '# Written by test-container/engine.ts for the runtime-loader container test.',
+    '# Written by scripts/engine.ts for the runtime-loader container test.',
     '[containers]',
     'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]',
     '',
