@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { detectEngine, type Engine, type ExecResult, expectSuccess } from '../scripts/engine.ts';
+import { buildJar } from '../scripts/jar.ts';
 import { makeBaseImages } from '../scripts/make-base-image.ts';
 import {
   type ArtifactServer,
   fakeSignature,
   startArtifactServer,
 } from '../test/helpers/fault-server.ts';
-import { buildJar } from '../test/helpers/jar.ts';
 import { jarsMountPath, loaderHardeningFlags } from './hardening.ts';
 import { buildImage, dockerfileWithoutOwnershipFix, repoRoot } from './image-build.ts';
 import { loaderImageName } from './images.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Engine } from '../scripts/engine.ts';
-import { buildJar } from '../test/helpers/jar.ts';
+import { buildJar } from '../scripts/jar.ts';
 import { type ConsumerServer, closedPortUrl, startConsumerServer } from './consumer-server.ts';
 import { DockerApi } from './docker-api.ts';
 import { forEnginePass } from './engine-pass.ts';

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { startServeProcess } from '../../scripts/loader-process.ts';
 import { recordPathFor } from '../../src/artifact/verification-record.ts';
 import { queryParameter } from '../../src/urls/canonical.ts';
 import { signUrl } from '../../src/urls/sign-url.ts';
@@ -14,7 +15,6 @@ import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helper
 import { fakeSignature } from '../helpers/fault-server.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
 import { type Scenario, scenario } from '../helpers/scenario.ts';
-import { startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir, sha256Hex } from '../helpers/tmp.ts';
 
 const { version: packageVersion } = JSON.parse(

@@ -1,8 +1,13 @@
-// Runs the built `runtime-loader serve` as a child process and waits until it listens.
+// The built loader as a child process: where `npm run build` puts the bundle, and
+// `runtime-loader serve` started from it and waited for until it listens. Used by the
+// demo, the tests and the bench.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { loaderPath } from './run-loader.ts';
+
+/** Absolute path of the bundle that `npm run build` writes. */
+export const loaderPath = resolve(import.meta.dirname, '../dist/runtime-loader.mjs');
 
 export interface ServeProcess extends AsyncDisposable {
   /** `http://127.0.0.1:port`. */
