@@ -4,8 +4,7 @@ import { removeAbandonedTempFiles, type TempFileSweep } from '../artifact/abando
 import type { VerificationRecord } from '../artifact/verification-record.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { LoaderConfig } from '../config/types.ts';
-import { sha256OfFile } from './file-digest.ts';
-import { findVerifiedFile } from './verified-file.ts';
+import { findVerifiedFile, sha256OfFile } from './verified-file.ts';
 
 export type Plan =
   | {

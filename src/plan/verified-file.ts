@@ -1,4 +1,6 @@
-import type { Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { readRecord, type VerificationRecord } from '../artifact/verification-record.ts';
 import type { LoaderConfig, VerifyJar } from '../config/types.ts';
 import {
@@ -7,7 +9,6 @@ import {
   type VersionSelectors,
   versionSelectorsOf,
 } from '../urls/shown.ts';
-import { sha256OfFile } from './file-digest.ts';
 
 export type VerifiedFile =
   | { readonly kind: 'verified'; readonly record: VerificationRecord }
@@ -72,4 +73,21 @@ function jarCheckSuffices(done: VerificationRecord['jarCheck'], wanted: VerifyJa
 /** Selectors as a reason shows them: `none`, or JSON (never `name=value`, a query's shape). */
 function shown(selectors: VersionSelectors): string {
   return Object.keys(selectors).length === 0 ? 'none' : JSON.stringify(selectors);
+}
+
+/**
+ * SHA-256 of the file at `path`, or undefined when it cannot be read: an
+ * unreadable file only means downloading again. The deadline or a signal still
+ * stops the read, with their reason.
+ */
+export async function sha256OfFile(path: string, signal: AbortSignal): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  try {
+    // O_NOFOLLOW-like safety comes from the caller's lstat; a race would only cause a re-download.
+    await pipeline(createReadStream(path), hash, { signal });
+  } catch {
+    if (signal.aborted) throw signal.reason;
+    return undefined;
+  }
+  return hash.digest('hex');
 }
