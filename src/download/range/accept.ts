@@ -130,7 +130,7 @@ export function notTheRangeReason(
  * encoded bytes are not the artifact: offsets, size and digest would all
  * describe something else, and a resume could splice two encodings together.
  */
-export function encodedBodyError(response: Response): FetchError | undefined {
+function encodedBodyError(response: Response): FetchError | undefined {
   const encoding = response.headers['content-encoding'];
   if (response.status !== 200 && response.status !== 206) return undefined;
   if (typeof encoding !== 'string' || encoding.trim().toLowerCase() === 'identity')
