@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loaderPath } from '../test/helpers/run-loader.ts';
+import { loaderPath } from '../scripts/loader-process.ts';
 import type { Command } from './measure.ts';
 
 export interface Download {

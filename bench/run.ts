@@ -13,10 +13,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loaderPath, startServeProcess } from '../scripts/loader-process.ts';
 import { problemOf } from '../src/options/expected.ts';
 import { parseByteSize } from '../src/options/sizes.ts';
-import { loaderPath } from '../test/helpers/run-loader.ts';
-import { startServeProcess } from '../test/helpers/serve-process.ts';
 import { writeRandomFile } from './artifact.ts';
 import {
   aria2c,

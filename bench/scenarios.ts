@@ -1,7 +1,7 @@
 // The scenarios: each runs its clients in alternation (A B C A B C ...) after
 // one warm-up round, so a noisy neighbour slows every client alike.
 import { rm, stat } from 'node:fs/promises';
-import { signUrl } from '../src/signing/sign-url.ts';
+import { signUrl } from '../src/urls/sign-url.ts';
 import { startCuttingRelay } from '../test/helpers/cutting-relay.ts';
 import { type Client, type Download, loader } from './clients.ts';
 import { measure, type Sample } from './measure.ts';

@@ -74,7 +74,7 @@ if (!loaderOnly) await buildSigningLibrary();
 
 async function buildSigningLibrary() {
   await build({
-    entryPoints: ['src/signing/index.ts'],
+    entryPoints: ['src/urls/signing.ts'],
     outfile: 'dist/signing.mjs',
     bundle: true,
     platform: 'node',

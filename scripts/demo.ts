@@ -8,9 +8,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { buildJar } from '../test/helpers/jar.ts';
-import { loaderPath } from '../test/helpers/run-loader.ts';
-import { type ServeProcess, startServeProcess } from '../test/helpers/serve-process.ts';
+import { buildJar } from './jar.ts';
+import { loaderPath, type ServeProcess, startServeProcess } from './loader-process.ts';
 
 const demoDir = resolve('demo');
 const artifactsDir = join(demoDir, 'artifacts');

@@ -41,7 +41,7 @@ import {
   findOnPath,
   imageId,
   removeSupersededImage,
-} from '../test-container/engine.ts';
+} from './engine.ts';
 import { type Arch, architectures, hostArch, nodeBinaryFor } from './node-for-arch.ts';
 
 const execFileAsync = promisify(execFile);

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { detectEngine, type Engine } from '../test-container/engine.ts';
+import { detectEngine, type Engine } from './engine.ts';
 import { copySharedLibraries, ensureImage, writeCommonFiles } from './make-base-image.ts';
 
 const execFileAsync = promisify(execFile);

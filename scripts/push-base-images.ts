@@ -9,7 +9,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { detectEngine, type Engine, expectSuccess } from '../test-container/engine.ts';
+import { detectEngine, type Engine, expectSuccess } from './engine.ts';
 import { buildBaseImage, makeBaseImages, makeRuntimeBaseImage } from './make-base-image.ts';
 import type { Arch } from './node-for-arch.ts';
 

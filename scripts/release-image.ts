@@ -21,7 +21,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { detectEngine, type Engine, expectSuccess } from '../test-container/engine.ts';
+import { detectEngine, type Engine, expectSuccess } from './engine.ts';
 import { hostArch } from './node-for-arch.ts';
 import { platformDigest, rawManifest, repositoryOf } from './registry-manifest.ts';
 

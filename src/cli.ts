@@ -6,7 +6,7 @@
  */
 import { ExitCode, toLoaderError } from './errors.ts';
 import { closableWriter } from './process/closable-output.ts';
-import { loaderVersion } from './version.ts';
+import { loaderVersion } from './process/self.ts';
 
 /** Until the loader is loaded no secret has been read; then its redactor scrubs a fatal message. */
 let scrub = (text: string): string => text;

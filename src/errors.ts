@@ -4,8 +4,6 @@
  * help (`transient`), and the underlying `cause`. Messages never contain the
  * artifact URL's query, userinfo or fragment: build them with `redactUrl`.
  */
-import type { FailureFacts } from './failure-facts.ts';
-
 export const ExitCode = {
   ok: 0,
   internal: 1,
@@ -20,6 +18,30 @@ export const ExitCode = {
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** What each exit code means, in a few words: --help lists them (exitCodeList). */
+export const exitCodeMeaning: { readonly [K in keyof typeof ExitCode]: string } = {
+  ok: 'ok',
+  internal: 'internal error',
+  config: 'configuration',
+  rejected: 'rejected by server',
+  fetch: 'fetch failed',
+  size: 'size mismatch',
+  integrity: 'integrity',
+  write: 'cannot write',
+  sigint: 'interrupted',
+  sigterm: 'interrupted',
+};
+
+/** `0 ok, 1 internal error, ..., 130/143 interrupted`: codes of one meaning are listed together. */
+export function exitCodeList(): string {
+  const codesByMeaning = new Map<string, number[]>();
+  for (const [name, code] of Object.entries(ExitCode)) {
+    const meaning = exitCodeMeaning[name as keyof typeof ExitCode];
+    codesByMeaning.set(meaning, [...(codesByMeaning.get(meaning) ?? []), code]);
+  }
+  return [...codesByMeaning].map(([meaning, codes]) => `${codes.join('/')} ${meaning}`).join(', ');
+}
 
 interface LoaderErrorOptions {
   cause?: unknown;
@@ -111,11 +133,4 @@ export function toLoaderError(error: unknown): LoaderError {
   if (error instanceof LoaderError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new InternalError(`unexpected internal error: ${message}`, { cause: error });
-}
-
-/** The error's message, and for a run cut short (deadline, signal) why its last attempt failed. */
-export function failureMessage(error: LoaderError, { lastFailure }: FailureFacts): string {
-  return lastFailure === undefined
-    ? error.message
-    : `${error.message}; the last attempt failed: ${lastFailure}`;
 }

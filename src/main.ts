@@ -6,26 +6,29 @@
 import { earlyLogFormat, earlyTerminationLogPath } from './config/early-settings.ts';
 import { helpText } from './config/help.ts';
 import { type Invocation, loadConfig } from './config/load-config.ts';
+import { registerRawSecrets } from './config/raw-secrets.ts';
 import { settings } from './config/settings.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { createDispatcher } from './download/http/http-client.ts';
-import { ExitCode, failureMessage, type LoaderError, toLoaderError } from './errors.ts';
-import { type FailureFacts, noFacts } from './failure-facts.ts';
+import { ExitCode, type LoaderError, toLoaderError } from './errors.ts';
 import { Logger } from './log/logger.ts';
-import { registerRawSecrets } from './log/raw-secrets.ts';
 import { Redactor } from './log/redact.ts';
 import { startLifecycle } from './process/lifecycle.ts';
-import { watchStartupMs } from './process/startup-time.ts';
+import { loaderVersion, userAgent, watchStartupMs } from './process/self.ts';
 import { writeTerminationMessage } from './process/termination-log.ts';
 import { keepWebAssemblyOnBaseline } from './process/v8-flags.ts';
-import { doneFields, doneMessage } from './report/done-event.ts';
-import { finalFields } from './report/final-fields.ts';
-import { startFields, startMessage } from './report/start-event.ts';
-import { failureTerminationLine, successTerminationLine } from './report/termination-line.ts';
-import { warnUnknownVariables } from './report/unknown-variable-warnings.ts';
+import {
+  doneFields,
+  doneMessage,
+  failureTerminationLine,
+  finalFields,
+  startFields,
+  startMessage,
+  successTerminationLine,
+  warnUnknownVariables,
+} from './report/events.ts';
+import { type FailureFacts, failureMessage, noFacts, RunFacts } from './report/run-facts.ts';
 import { run } from './run.ts';
-import { RunFacts } from './run-facts.ts';
-import { loaderVersion, userAgent } from './version.ts';
 
 /** After an abort, cleanup gets this long before the process exits regardless. */
 const abortGraceMs = 750;

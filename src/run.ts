@@ -1,42 +1,19 @@
-import type { Dispatcher } from 'undici';
 import { abandonedAfterMs, type TempFileSweep } from './artifact/abandoned-temp-files.ts';
 import { TempArtifact } from './artifact/temp-artifact.ts';
+import { newRecord } from './artifact/verification-record.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { download } from './download/download.ts';
 import { discardBody, type Response } from './download/http/request.ts';
-import { DownloadSession } from './download/session.ts';
+import { keepOrRefetch } from './download/revalidate/keep-verified.ts';
+import { type DownloadDependencies, DownloadSession } from './download/session.ts';
 import { LoaderError } from './errors.ts';
-import { keepOrRefetch } from './keep-verified.ts';
 import type { Logger } from './log/logger.ts';
-import type { Redactor } from './log/redact.ts';
 import { plan } from './plan/plan.ts';
-import { expiryWarningAtStart, type UrlValidity } from './plan/url-expiry.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
-import { newRecord } from './publish/verification-record.ts';
-import type { RunFacts } from './run-facts.ts';
+import type { RunResult } from './report/run-facts.ts';
+import { expiryWarningAtStart, type UrlValidity } from './urls/expiry.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
-
-export interface RunDependencies {
-  readonly logger: Logger;
-  readonly redactor: Redactor;
-  readonly dispatcher: Dispatcher;
-  readonly userAgent: string;
-  /** Milliseconds left before the overall deadline. */
-  readonly remainingMs: () => number;
-  /** What the run learns on its way to a failure, told with the error it throws (see RunFacts). */
-  readonly facts: RunFacts;
-}
-
-export interface RunResult {
-  readonly outcome: 'downloaded' | 'already-present' | 'not-modified' | 'kept-verified';
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly attempts: number;
-  readonly resumedBytes: number;
-  /** For kept-verified: why the server could not confirm the file. */
-  readonly reason?: string;
-}
 
 /**
  * The whole job, stage by stage: plan -> (revalidate) -> download -> verify -> publish.
@@ -47,7 +24,7 @@ export interface RunResult {
  */
 export async function run(
   config: LoaderConfig,
-  deps: RunDependencies,
+  deps: DownloadDependencies,
   signal: AbortSignal,
 ): Promise<RunResult> {
   const { logger } = deps;

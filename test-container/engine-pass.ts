@@ -3,7 +3,7 @@
 // and a skipped test naming the pass that runs it. In CI, no engine at all fails.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectEngine, type Engine, type EngineName } from './engine.ts';
+import { detectEngine, type Engine, type EngineName } from '../scripts/engine.ts';
 
 export const inCi =
   process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());

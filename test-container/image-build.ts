@@ -2,9 +2,9 @@
 // and the negative-control variant: the same Dockerfile minus the ownership fix.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Engine, expectSuccess, imageId, removeSupersededImage } from '../scripts/engine.ts';
 import type { BaseImages } from '../scripts/make-base-image.ts';
 import { hostArch } from '../scripts/node-for-arch.ts';
-import { type Engine, expectSuccess, imageId, removeSupersededImage } from './engine.ts';
 
 export const repoRoot = new URL('..', import.meta.url).pathname;
 export const dockerfilePath = join(repoRoot, 'Dockerfile');

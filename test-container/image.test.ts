@@ -4,7 +4,7 @@
 // orchestrator's hardening flags against an artifact server on loopback. With
 // LOADER_IMAGE_PLATFORM=linux/arm64 it is the arm64 image under qemu: the core cases
 // run, the negative control (a local build of a Dockerfile variant) does not.
-// Needs podman or docker; see test-container/engine.ts.
+// Needs podman or docker; see scripts/engine.ts.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { detectEngine, type Engine, type ExecResult, expectSuccess } from '../scripts/engine.ts';
+import { buildJar } from '../scripts/jar.ts';
 import { makeBaseImages } from '../scripts/make-base-image.ts';
 import { packagesInBundle } from '../test/helpers/bundle-contents.ts';
 import {
@@ -20,9 +22,7 @@ import {
   fakeSignature,
   startArtifactServer,
 } from '../test/helpers/fault-server.ts';
-import { buildJar } from '../test/helpers/jar.ts';
 import { scannerReads } from '../test/helpers/scanner-globs.ts';
-import { detectEngine, type Engine, type ExecResult, expectSuccess } from './engine.ts';
 import { jarsMountPath, loaderHardeningFlags } from './hardening.ts';
 import { buildImage, dockerfileWithoutOwnershipFix, repoRoot } from './image-build.ts';
 import { emulated, platformUnderTest, prepareLoaderImage } from './images.ts';

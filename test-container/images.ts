@@ -12,10 +12,10 @@
 //                          developer's `npm run test:container`).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Engine, expectSuccess } from '../scripts/engine.ts';
 import { makeBaseImages } from '../scripts/make-base-image.ts';
 import { makeJreImage } from '../scripts/make-jre-image.ts';
 import { hostArch } from '../scripts/node-for-arch.ts';
-import { type Engine, expectSuccess } from './engine.ts';
 import { buildImage, repoRoot } from './image-build.ts';
 
 /** The name in README.md and deploy/: the image the project's release pipeline pushes. */

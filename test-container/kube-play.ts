@@ -7,7 +7,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { type Engine, type ExecResult, expectSuccess } from './engine.ts';
+import { type Engine, type ExecResult, expectSuccess } from '../scripts/engine.ts';
 
 export interface PlayOptions {
   /** The manifest: a Deployment whose pod template is played. */

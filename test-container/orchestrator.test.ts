@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { buildJar } from '../test/helpers/jar.ts';
+import type { Engine } from '../scripts/engine.ts';
+import { buildJar } from '../scripts/jar.ts';
 import { type ConsumerServer, closedPortUrl, startConsumerServer } from './consumer-server.ts';
 import { DockerApi } from './docker-api.ts';
-import type { Engine } from './engine.ts';
 import { forEnginePass } from './engine-pass.ts';
 import { prepareImages, type TestImages } from './images.ts';
 import { appGreeting, appMainClass, buildJvmApp } from './jvm-app.ts';

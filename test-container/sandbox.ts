@@ -2,7 +2,7 @@
 // named and labelled with one run id, so `cleanup()` can remove them all (even
 // after a failed or timed-out run) and then prove that none is left.
 import { randomBytes } from 'node:crypto';
-import { type Engine, type ExecResult, expectSuccess } from './engine.ts';
+import { type Engine, type ExecResult, expectSuccess } from '../scripts/engine.ts';
 import {
   hardeningFlags,
   jarsMountPath,

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import { urlValidityOf } from '../plan/url-expiry.ts';
+import { urlValidityOf } from '../urls/expiry.ts';
 
 /** Annotation that tells an operator when the URL in the Secret stops working. */
 export const expiresAtAnnotation = 'runtime-loader/expires-at';

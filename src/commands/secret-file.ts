@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ConfigError } from '../errors.ts';
 import { quote } from '../options/expected.ts';
-import { type SigningKey, signingKey } from '../signing/keys.ts';
+import { type SigningKey, signingKey } from '../urls/keys.ts';
 
 export interface SecretFile {
   /** The first secret signs; all of them verify. */

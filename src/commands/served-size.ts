@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.ts';
 import { quote } from '../options/expected.ts';
 import { openPublishedFile } from '../serve/request-path.ts';
 import { signFlags } from './sign-flags.ts';
-import type { ToolFlags } from './tool-flags.ts';
+import type { ToolFlags } from './tool.ts';
 
 /** The size of the file at `path`: --size, or the file the server would serve from --dir. */
 export async function servedSize(flags: ToolFlags, path: string): Promise<number> {

@@ -1,44 +1,14 @@
 import { ConfigError, ExitCode } from '../errors.ts';
 import { quote } from '../options/expected.ts';
 import { pathSegments } from '../serve/request-path.ts';
-import { signUrl } from '../signing/sign-url.ts';
-import { SignUrlError, type SignUrlOption } from '../signing/sign-url-error.ts';
+import { SignUrlError, type SignUrlOption, signUrl } from '../urls/sign-url.ts';
 import { envFileLines, shellLines } from './env-lines.ts';
 import { patchSecret, readInClusterApi } from './k8s-apply.ts';
 import { checkSecretName, secretManifest } from './k8s-secret.ts';
 import { readSecretFile } from './secret-file.ts';
 import { servedSize, wirePath } from './served-size.ts';
-import { expiryOf } from './sign-expiry.ts';
-import { signFlags } from './sign-flags.ts';
-import { parseToolFlags } from './tool-flags.ts';
-import type { ToolIo } from './tool-io.ts';
-
-export const signHelp = `Usage: runtime-loader sign --base-url URL --path PATH --secret-file FILE [flags]
-
-Prints a signed, expiring URL for PATH on the server at URL. The output is a
-credential: whoever holds it can download the file until it expires.
-
-  --base-url URL        the server's origin, e.g. http://127.0.0.1:8080 (required)
-  --path PATH           the file under the served folder, e.g. /app.jar (required)
-  --secret-file FILE    the server's secret file; its first secret signs (required)
-  --ttl DURATION        valid for this long: 90s, 15m, 2h, at most 7d [default: 15m]
-  --expires-at TIME     or until this ISO 8601 time (a past time makes an expired URL, for tests)
-  --env                 print ARTIFACT_URL=... and ARTIFACT_EXPECTED_SIZE=... lines for
-                        \`docker run --env-file\` (or podman's): unquoted, as env files take
-                        values literally. Not for a shell: the URL's "&" would split it there
-  --shell               print the same as export ARTIFACT_URL='...' lines for a POSIX shell
-                        (\`. FILE\`, or eval "$(runtime-loader sign ... --shell)"); not for
-                        --env-file, which would keep the quotes. Both take the size from
-                        --dir or --size
-  --dir DIR             the served folder, to read the file's size
-  --size BYTES          the file's size, when the folder is not at hand
-  --k8s-secret NAME     print a Kubernetes Secret manifest NAME instead, for \`kubectl apply -f -\`:
-                        key \`url\` (for ARTIFACT_URL_FILE), and \`size\` with --dir or --size
-  --k8s-apply           with --k8s-secret, inside a pod: patch that existing Secret through the
-                        API server with the pod's service-account token, instead of printing it
-  --k8s-serviceaccount-dir DIR  token, ca.crt and namespace for --k8s-apply
-                        [default: /var/run/secrets/kubernetes.io/serviceaccount]
-`;
+import { maxTtlSeconds, signFlags, signHelp } from './sign-flags.ts';
+import { parseToolFlags, type ToolFlags, type ToolIo } from './tool.ts';
 
 /** The flag each option of signUrl comes from, so a refused option is reported as its flag. */
 const flagOf: Record<SignUrlOption, string> = {
@@ -53,7 +23,7 @@ const flagOf: Record<SignUrlOption, string> = {
 export async function runSign(args: readonly string[], io: ToolIo): Promise<number> {
   const flags = parseToolFlags('sign', args, signFlags);
   if (flags.help) {
-    io.stdout(signHelp);
+    io.stdout(signHelp());
     return ExitCode.ok;
   }
   const baseUrl = flags.required(signFlags.baseUrl);
@@ -128,4 +98,25 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
       : variableLines({ ARTIFACT_URL: url, ARTIFACT_EXPECTED_SIZE: String(sizeBytes) }),
   );
   return ExitCode.ok;
+}
+
+/** When the signed URL expires: at --expires-at, or --ttl from now (15 minutes by default); 7 days at most. */
+function expiryOf(flags: ToolFlags): { expiresAt: Date } | { ttlSeconds: number } {
+  const maxTtl = `${maxTtlSeconds / 86_400}d`;
+  const expiresAt = flags.read(signFlags.expiresAt);
+  if (expiresAt !== undefined) {
+    if (expiresAt.getTime() - Date.now() > maxTtlSeconds * 1000) {
+      throw new ConfigError(
+        `--expires-at: at most ${maxTtl} from now; a signed URL is a credential, keep it short-lived`,
+      );
+    }
+    return { expiresAt };
+  }
+  const ttlSeconds = flags.read(signFlags.ttlSeconds);
+  if (ttlSeconds > maxTtlSeconds) {
+    throw new ConfigError(
+      `--ttl: at most ${maxTtl}; a signed URL is a credential, keep it short-lived`,
+    );
+  }
+  return { ttlSeconds };
 }

@@ -5,12 +5,12 @@
  * variable, an invalid variable to the default (the full read reports both),
  * and a command line that does not parse is left out.
  */
-import type { Environment } from './environment.ts';
+import type { LogFormat } from '../log/logger.ts';
 import { logFormatFor } from './load-config.ts';
 import { type LoaderFlags, parseLoaderFlags } from './loader-flags.ts';
 import { readSetting } from './read-setting.ts';
 import { type Setting, settings } from './settings.ts';
-import type { LogFormat } from './types.ts';
+import type { Environment } from './types.ts';
 
 /** --log-format or LOADER_LOG_FORMAT when valid; otherwise text on a terminal, JSON elsewhere. */
 export function earlyLogFormat(

@@ -1,7 +1,13 @@
+/**
+ * The loader's --help, generated from the settings table and the exit codes so
+ * it cannot drift; and the line wrapping the tools' --help shares. The entry
+ * loads it for a lone --help, so it imports no built-in.
+ */
+import { exitCodeList } from '../errors.ts';
 import { booleanWords } from '../options/choices.ts';
 import { type Setting, settingList } from './settings.ts';
 
-/** The --help text, generated from the settings table so it cannot drift. */
+/** The --help text: the settings, then how values are written, then the exit codes. */
 export function helpText(version: string): string {
   const rows = settingList.map((spec) => {
     const flag =
@@ -26,8 +32,7 @@ export function helpText(version: string): string {
     '',
     `Durations are in seconds; decimals are allowed. BOOL: ${booleanWords.true.join('/')} or ${booleanWords.false.join('/')}.`,
     'Other ARTIFACT_*/LOADER_* variables are reported with the setting they most likely mean.',
-    'Exit codes: 0 ok, 1 internal error, 2 configuration, 3 rejected by server, 4 fetch failed,',
-    '5 size mismatch, 6 integrity, 7 cannot write, 130/143 interrupted.',
+    ...wrapWords(`Exit codes: ${exitCodeList()}.`, 90),
     '',
   ].join('\n');
 }
@@ -38,4 +43,22 @@ export function shownDefault(spec: Setting<unknown, unknown>): string | undefine
   return String(
     spec.valueName === 'SECONDS' ? Number(spec.defaultValue) / 1000 : spec.defaultValue,
   );
+}
+
+/**
+ * `text` broken into lines of at most `width` characters, at spaces, but
+ * never inside a `code span` (a command to copy must stay on one line).
+ */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.match(/(?:[^\s`]*`[^`]*`)+[^\s`]*|\S+/g) ?? []) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  return line === '' ? lines : [...lines, line];
 }

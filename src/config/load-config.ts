@@ -1,17 +1,15 @@
 import { ConfigError } from '../errors.ts';
+import type { LogFormat } from '../log/logger.ts';
 import { problemOf } from '../options/expected.ts';
 import { defaults } from './defaults.ts';
-import type { Environment } from './environment.ts';
 import { type LoaderFlags, parseLoaderFlags } from './loader-flags.ts';
 import { parseArtifactUrl } from './parse-values.ts';
 import { readProxySettings } from './proxy-settings.ts';
 import { namesOf, readSetting, variableOf } from './read-setting.ts';
 import { type Setting, type SettingKey, type SettingValue, settings } from './settings.ts';
-import type { LoaderConfig, LogFormat } from './types.ts';
+import type { Environment, LoaderConfig } from './types.ts';
 import { findUnknownVariables } from './unknown-variables.ts';
 import { readUrlFile } from './url-file.ts';
-
-export type { Environment };
 
 export type Invocation =
   | { readonly kind: 'help' }

@@ -4,9 +4,8 @@
  * read here, once, like the settings, and their values may hold credentials.
  */
 import { InvalidValueError, problemOf } from '../options/expected.ts';
-import type { Environment } from './environment.ts';
 import { credentialsProblem } from './parse-values.ts';
-import type { ProxySettings } from './types.ts';
+import type { Environment, ProxySettings } from './types.ts';
 
 interface ProxyVariable {
   /** Upper case; the lower-case name is read first, as curl and undici read them. */

@@ -1,7 +1,7 @@
 import { problemOf } from '../options/expected.ts';
-import type { Environment } from './environment.ts';
 import type { LoaderFlags } from './loader-flags.ts';
 import type { Setting } from './settings.ts';
+import type { Environment } from './types.ts';
 
 /** `ARTIFACT_URL (or --url)`: how a problem names a setting. */
 export function namesOf(spec: Setting<unknown, unknown>): string {

@@ -1,6 +1,10 @@
+import type { LogFormat } from '../log/logger.ts';
 import type { SettingKey, SettingValue } from './settings.ts';
 
-export type LogFormat = 'json' | 'text';
+/** The environment as the edge reads it: names to values, any of them missing. */
+export interface Environment {
+  readonly [name: string]: string | undefined;
+}
 
 /** LOADER_VERIFY_JAR: `true`, `false` or `auto`. */
 export type VerifyJar = SettingValue<'verifyJar'>;

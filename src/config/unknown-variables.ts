@@ -1,6 +1,6 @@
-import type { Environment } from './environment.ts';
-import { nearestName } from './nearest-name.ts';
+import { nearestName } from '../options/nearest-name.ts';
 import { settingList } from './settings.ts';
+import type { Environment } from './types.ts';
 
 /** A variable named like a setting (`ARTIFACT_*`, `LOADER_*`) that is none. */
 export interface UnknownVariable {

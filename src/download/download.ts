@@ -2,8 +2,7 @@ import type { TempArtifact } from '../artifact/temp-artifact.ts';
 import type { LoaderConfig } from '../config/types.ts';
 import type { Response } from './http/request.ts';
 import { downloadParts } from './parts/download-parts.ts';
-import { openFirstPart } from './parts/first-part.ts';
-import { openingOf } from './parts/opening.ts';
+import { openFirstPart, openingOf } from './parts/first-part.ts';
 import type { Part } from './parts/part.ts';
 import { partCountFor, planParts } from './parts/plan.ts';
 import type { ObjectVersion } from './revalidate/object-version.ts';
@@ -43,7 +42,7 @@ export async function download(
     const parts = partsOf(config);
     const resumedBytes =
       parts === undefined
-        ? await downloadWhole(session, temp, session.firstBytes, signal, handedOver)
+        ? await downloadWhole(session, temp, session.firstRequestLoop, signal, handedOver)
         : await downloadInPartsOrWhole(session, config, parts, temp, signal, handedOver);
     return { resumedBytes, version: session.version };
   } finally {
@@ -80,18 +79,18 @@ async function downloadInPartsOrWhole(
   const [firstPart] = parts;
   const opening =
     handedOver === undefined
-      ? await session.firstBytes.run(
+      ? await session.firstRequestLoop.run(
           () => openFirstPart(session.context, firstPart, signal),
           signal,
-          session.onRetry(() => 0, 0),
+          session.onRetry({ part: 0 }),
         )
       : await openingOf(session.context, handedOver, firstPart);
   if (opening.kind !== 'parts') {
     logger.info('single-connection', `downloading on one connection: ${opening.reason}`, {
       reason: opening.reason,
     });
-    const response = opening.kind === 'whole' ? opening.response : undefined;
-    return downloadWhole(session, temp, session.firstBytes, signal, response);
+    const response = opening.kind === 'answered-whole' ? opening.response : undefined;
+    return downloadWhole(session, temp, session.firstRequestLoop, signal, response);
   }
   session.context.onWholeObject(opening.response.headers);
   const connections = Math.min(config.connections, parts.length);

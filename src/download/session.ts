@@ -1,10 +1,11 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { LoaderConfig } from '../config/types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
-import { urlValidityOf } from '../plan/url-expiry.ts';
-import type { RunFacts } from '../run-facts.ts';
-import type { AttemptContext } from './attempt-context.ts';
+import type { RunFacts } from '../report/run-facts.ts';
+import { type UrlValidity, urlValidityOf } from '../urls/expiry.ts';
+import type { RequestContext } from './http/request.ts';
 import { ProgressTracker } from './progress.ts';
 import { type RetryListener, RetryLoop, type RetryPolicy } from './retry/retry.ts';
 import {
@@ -13,6 +14,7 @@ import {
   unknownVersion,
 } from './revalidate/object-version.ts';
 
+/** What the run gives the download: built once at the edge (main.ts), passed down. */
 export interface DownloadDependencies {
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
@@ -22,6 +24,28 @@ export interface DownloadDependencies {
   readonly remainingMs: () => number;
   /** Where what the run learns on its way to a failure is recorded. */
   readonly facts: RunFacts;
+}
+
+/** What every attempt needs, whether it fetches the whole file, a part, or the first part. */
+export interface AttemptContext extends RequestContext {
+  readonly url: URL;
+  /** The URL's validity window when it is a known signed form, to explain a refusal. */
+  readonly urlValidity: UrlValidity | undefined;
+  readonly expectedSizeBytes: number;
+  readonly userAgent: string;
+  readonly logger: Logger;
+  /** Hears the bytes received so far of what the attempt fetches (the file, or its part). */
+  readonly onBytes: (bytes: number) => void;
+  /** Hears the headers of a 200 that begins the file: the version being downloaded. */
+  readonly onWholeObject: (headers: IncomingHttpHeaders) => void;
+}
+
+/** Whose retries a listener hears (see DownloadSession.onRetry). */
+export interface RetriesOf {
+  /** The part, for a download in parts: named in the `retry` event. */
+  readonly part?: number;
+  /** Bytes the next attempt keeps of what this loop fetches; none when absent. */
+  readonly keptBytes?: () => number;
 }
 
 /**
@@ -40,11 +64,11 @@ export class DownloadSession {
   /** Validators of the response that began the file (the 200, or part 0's 206). */
   version: ObjectVersion = unknownVersion;
   /**
-   * The retry loop of the file's first bytes: the first request (the
-   * conditional one of a re-run, or the one for part 0) and the download that
-   * takes its answer over (part 0, or the whole file on one connection).
+   * The retry loop of the first request (the conditional one of a re-run, or
+   * the one for part 0), which runs on as the loop of the download that takes
+   * its answer over (part 0, or the whole file on one connection).
    */
-  readonly firstBytes: RetryLoop;
+  readonly firstRequestLoop: RetryLoop;
   #retries = 0;
   #requested = false;
 
@@ -81,7 +105,7 @@ export class DownloadSession {
       maxDelayMs: config.backoffMaxMs,
       remainingMs: deps.remainingMs,
     };
-    this.firstBytes = new RetryLoop(this.policy);
+    this.firstRequestLoop = new RetryLoop(this.policy);
   }
 
   /** A retry loop of its own, for other bytes: a part after the first, or a fresh start. */
@@ -104,7 +128,7 @@ export class DownloadSession {
    * and counts it, notes that a request was made, and records in the run's
    * facts why retries stopped early and the last failure before a cut.
    */
-  onRetry(keptBytes: () => number, part?: number): RetryListener {
+  onRetry({ part, keptBytes = () => 0 }: RetriesOf = {}): RetryListener {
     const decided: RetryListener['decided'] = ({ attempt, error, delayMs, paced }) => {
       this.#retries += 1;
       const of = part === undefined ? '' : ` of part ${part}`;

@@ -1,10 +1,10 @@
-import type { LogFormat } from '../config/types.ts';
 import { formatProgressBar, formatText } from './format-text.ts';
 import type { Redactor } from './redact.ts';
 
 /** ANSI "erase in line" from the cursor to the end, as curl and docker pull end each redraw. */
 const clearToEndOfLine = '\x1b[K';
 
+export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 

@@ -4,14 +4,12 @@
  * last line of defence that scrubs those parts from every string written, even
  * from an error message that some library built from the whole URL. It works
  * on string values, never on a serialized line, so it cannot break a line's
- * structure or touch a number. The rules are in secret-values.ts and
- * server-text.ts; the README's Logs section states them.
+ * structure or touch a number. The rules are in secret-values.ts,
+ * server-text.ts and urls/shown.ts; the README's Logs section states them.
  */
-import { redactUrl } from './redact-url.ts';
+import { redactedMark, redactUrl, withoutUrlSecrets } from '../urls/shown.ts';
 import { formsOf, minFormLength, type SecretForm, secretFormsOfUrl } from './secret-values.ts';
-import { redactedMark, withoutCredentialShapes, withoutUrlSecrets } from './server-text.ts';
-
-export { redactUrl };
+import { withoutCredentialShapes } from './server-text.ts';
 
 /** A value this long is random enough to be matched anywhere, not only as a whole word. */
 const matchAnywhereLength = 16;

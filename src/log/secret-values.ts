@@ -12,7 +12,7 @@
  * more characters are removed from text a server sent, and nowhere else.
  */
 
-import { isVersionSelector } from './redact-url.ts';
+import { isVersionSelector } from '../urls/shown.ts';
 
 export type Strength = 'strong' | 'weak';
 
@@ -48,7 +48,7 @@ export function secretFormsOfUrl(url: URL, rawQuery?: string): SecretForm[] {
         continue;
       }
       const name = safeDecode(piece.slice(0, equals).replaceAll('+', ' '));
-      // A version selector is shown (see redact-url.ts): its value must not be taken for a secret.
+      // A version selector is shown (see urls/shown.ts): its value must not be taken for a secret.
       if (isVersionSelector(name)) continue;
       forms.push(...formsOf(piece.slice(equals + 1), isCredentialName(name)));
     }

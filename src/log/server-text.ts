@@ -1,25 +1,13 @@
 /**
- * Shapes of secrets in text, whatever their value. `withoutUrlSecrets` applies
- * to every line written: a URL is shown only as `redactUrl` shows it. Text a
- * server sent (an error body, a reason phrase, a header) is not ours and may
- * echo anything: `withoutCredentialShapes` also takes out whatever looks like a
- * query string or a credential parameter, known to the redactor or not.
+ * Shapes of secrets in text, whatever their value. `withoutUrlSecrets`
+ * (urls/shown.ts) applies to every line written: a URL is shown only as
+ * `redactUrl` shows it. Text a server sent (an error body, a reason phrase, a
+ * header) is not ours and may echo anything: `withoutCredentialShapes` also
+ * takes out whatever looks like a query string or a credential parameter,
+ * known to the redactor or not.
  */
-import { redactUrl } from './redact-url.ts';
+import { redactedMark, withoutUrlSecrets } from '../urls/shown.ts';
 import { credentialWords } from './secret-values.ts';
-
-export const redactedMark = '[redacted]';
-
-/** An absolute URL up to the next space or quote. */
-const urlPattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
-
-/** Every URL in `text` that has userinfo, a query or a fragment, cut to scheme://host/path. */
-export function withoutUrlSecrets(text: string): string {
-  return text.replace(urlPattern, (match) => {
-    if (!/[?#@]/.test(match)) return match;
-    return URL.canParse(match) ? redactUrl(new URL(match)) : redactedMark;
-  });
-}
 
 /** `?` and what follows up to a space or a quote, when it holds a `name=value`. */
 const queryPattern = /\?[^\s"'<>`]*=[^\s"'<>`]*/g;

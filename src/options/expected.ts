@@ -1,4 +1,4 @@
-import { withoutUrlSecrets } from '../log/server-text.ts';
+import { withoutUrlSecrets } from '../urls/shown.ts';
 
 /**
  * The one error style of every option, the loader's settings and the tools'

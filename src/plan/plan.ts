@@ -1,11 +1,10 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { removeAbandonedTempFiles, type TempFileSweep } from '../artifact/abandoned-temp-files.ts';
+import type { VerificationRecord } from '../artifact/verification-record.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { LoaderConfig } from '../config/types.ts';
-import type { VerificationRecord } from '../publish/verification-record.ts';
-import { sha256OfFile } from './file-digest.ts';
-import { findVerifiedFile } from './verified-file.ts';
+import { findVerifiedFile, sha256OfFile } from './verified-file.ts';
 
 export type Plan =
   | {

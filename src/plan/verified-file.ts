@@ -1,13 +1,14 @@
-import type { Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { readRecord, type VerificationRecord } from '../artifact/verification-record.ts';
 import type { LoaderConfig, VerifyJar } from '../config/types.ts';
-import { redactUrl } from '../log/redact.ts';
 import {
+  redactUrl,
   sameVersionSelectors,
   type VersionSelectors,
   versionSelectorsOf,
-} from '../log/redact-url.ts';
-import { readRecord, type VerificationRecord } from '../publish/verification-record.ts';
-import { sha256OfFile } from './file-digest.ts';
+} from '../urls/shown.ts';
 
 export type VerifiedFile =
   | { readonly kind: 'verified'; readonly record: VerificationRecord }
@@ -17,7 +18,7 @@ export type VerifiedFile =
  * Whether the file in place is, provably, the artifact an earlier run
  * verified for this same request (asked when there is no ARTIFACT_SHA256):
  * its record names the same URL identity (scheme://host/path and the query's
- * version selectors, see redact-url.ts) and expected size, and the file still
+ * version selectors, see urls/shown.ts) and expected size, and the file still
  * has that size and, read again in full, that SHA-256. Anything else (no
  * record, another path, version or size, a byte changed in place) is never
  * vouched for.
@@ -72,4 +73,21 @@ function jarCheckSuffices(done: VerificationRecord['jarCheck'], wanted: VerifyJa
 /** Selectors as a reason shows them: `none`, or JSON (never `name=value`, a query's shape). */
 function shown(selectors: VersionSelectors): string {
   return Object.keys(selectors).length === 0 ? 'none' : JSON.stringify(selectors);
+}
+
+/**
+ * SHA-256 of the file at `path`, or undefined when it cannot be read: an
+ * unreadable file only means downloading again. The deadline or a signal still
+ * stops the read, with their reason.
+ */
+export async function sha256OfFile(path: string, signal: AbortSignal): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  try {
+    // O_NOFOLLOW-like safety comes from the caller's lstat; a race would only cause a re-download.
+    await pipeline(createReadStream(path), hash, { signal });
+  } catch {
+    if (signal.aborted) throw signal.reason;
+    return undefined;
+  }
+  return hash.digest('hex');
 }

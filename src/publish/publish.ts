@@ -1,9 +1,13 @@
 import { access, lutimes, open, rename } from 'node:fs/promises';
 import { tempFileRemovedError } from '../artifact/abandoned-temp-files.ts';
 import type { TempArtifact } from '../artifact/temp-artifact.ts';
+import {
+  removeRecord,
+  type VerificationRecord,
+  writeRecord,
+} from '../artifact/verification-record.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { WriteError } from '../errors.ts';
-import { removeRecord, type VerificationRecord, writeRecord } from './verification-record.ts';
 
 /** What is published with the artifact: its modification time and its verification record. */
 export interface PublishOptions {

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Environment } from '../config/environment.ts';
+import type { Environment } from '../config/types.ts';
 import { ConfigError } from '../errors.ts';
 import type { Redactor } from '../log/redact.ts';
 import { type AuthFile, parseAuthFile } from './credentials.ts';

@@ -14,7 +14,8 @@
  * registry itself is in the plain-HTTP list.
  */
 import { FetchError, RejectedError } from '../errors.ts';
-import { type Redactor, redactUrl } from '../log/redact.ts';
+import type { Redactor } from '../log/redact.ts';
+import { redactUrl } from '../urls/shown.ts';
 import type { Challenge } from './challenge.ts';
 import type { RegistryCredentials } from './credentials.ts';
 

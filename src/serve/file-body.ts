@@ -2,8 +2,8 @@ import type { ReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { AccessRecord } from './access-record.ts';
 import type { ByteSpan } from './range.ts';
+import type { AccessRecord } from './responses.ts';
 import { endWhenNotDrained } from './send-timeout.ts';
 import type { ConnectionThrottle } from './throttle.ts';
 

@@ -1,4 +1,5 @@
-import type { ByteSpan, FileValidators } from './range.ts';
+import type { ByteSpan } from './range.ts';
+import type { FileValidators } from './validators.ts';
 
 /** What a 304 carries, and every 200/206 too (RFC 9110 §15.4.5). */
 export function validatorHeaders(validators: FileValidators): Record<string, string> {

@@ -1,13 +1,11 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AccessRecord } from './access-record.ts';
-import { isNotModified } from './conditional.ts';
 import { openBody, sendBody } from './file-body.ts';
 import { fileHeaders, unsatisfiableHeaders, validatorHeaders } from './file-headers.ts';
 import { decideRange, spanOf } from './range.ts';
-import { contentTypeFor, reply } from './responses.ts';
+import { type AccessRecord, contentTypeFor, reply } from './responses.ts';
 import type { Pacing } from './throttle.ts';
-import { validatorsFor } from './validators.ts';
+import { isNotModified, validatorsFor } from './validators.ts';
 
 /** One GET or HEAD of an opened file, signature already checked. */
 export interface FileExchange {

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SigningKey } from '../signing/keys.ts';
-import { verifySignature } from '../signing/verify-url.ts';
-import type { AccessRecord } from './access-record.ts';
+import type { SigningKey } from '../urls/keys.ts';
+import { verifySignature } from '../urls/verify-url.ts';
 import { respondWithFile } from './file-response.ts';
 import { openPublishedFile } from './request-path.ts';
 import { loggedPath, refusalOf, splitTarget } from './request-target.ts';
-import { reply } from './responses.ts';
+import { type AccessRecord, reply } from './responses.ts';
 import { pacingOf } from './throttle.ts';
 
 export interface HandlerOptions {

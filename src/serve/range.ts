@@ -1,16 +1,9 @@
+import type { FileValidators } from './validators.ts';
+
 export type RangeDecision =
   | { readonly kind: 'full' }
   | { readonly kind: 'partial'; readonly firstByte: number; readonly lastByte: number }
   | { readonly kind: 'unsatisfiable' };
-
-export interface FileValidators {
-  /** Strong entity tag, quotes included. */
-  readonly etag: string;
-  /** HTTP-date of the file's modification time. */
-  readonly lastModified: string;
-  /** False when the file changed within the last second: the date then proves nothing (RFC 9110 §8.8.2.2). */
-  readonly lastModifiedIsStrong: boolean;
-}
 
 /**
  * What to send for a GET or HEAD with these Range and If-Range fields

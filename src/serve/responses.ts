@@ -1,5 +1,18 @@
+/** The access record every answer fills in, and the short answers that are no file. */
 import type { ServerResponse } from 'node:http';
-import type { AccessRecord } from './access-record.ts';
+
+/** What the access log records of one request. Never the query: it holds the signature. */
+export interface AccessRecord {
+  method: string;
+  path: string;
+  status: number;
+  bytes: number;
+  keyId?: string;
+  range?: string;
+  reason?: string;
+  /** Set once the whole answer was handed to the connection; false for a client gone mid-body. */
+  complete: boolean;
+}
 
 /** A short plain-text answer, like S3's, that never echoes the request. */
 export function sendText(

@@ -2,12 +2,11 @@ import { realpath } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
-import type { SigningKey } from '../signing/keys.ts';
-import type { AccessRecord } from './access-record.ts';
+import type { SigningKey } from '../urls/keys.ts';
 import { type Admission, AdmissionControl, type AdmissionOptions } from './admission.ts';
 import { createHandler } from './handler.ts';
 import { loggedPath, splitTarget } from './request-target.ts';
-import { reply, sendText } from './responses.ts';
+import { type AccessRecord, reply, sendText } from './responses.ts';
 
 export interface ArtifactServerOptions {
   /** The folder whose files are served. */

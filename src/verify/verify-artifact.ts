@@ -1,18 +1,12 @@
 import { tempFileRemovedError } from '../artifact/abandoned-temp-files.ts';
 import type { TempArtifact } from '../artifact/temp-artifact.ts';
+import type { JarCheckOutcome } from '../artifact/verification-record.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { LoaderConfig } from '../config/types.ts';
 import { IntegrityError, LoaderError, SizeMismatchError } from '../errors.ts';
 import { checkZipStructure } from './zip.ts';
 import { zipEvidence } from './zip-sniff.ts';
 import { withFileSource } from './zip-source.ts';
-
-/**
- * What the JAR check did: `checked` (a sound zip), `not-a-zip` (LOADER_VERIFY_JAR
- * auto and nothing in the bytes claims to be a zip: published, with a warning),
- * or `off` (LOADER_VERIFY_JAR=false).
- */
-export type JarCheckOutcome = 'checked' | 'not-a-zip' | 'off';
 
 export interface VerifiedArtifact {
   readonly sha256: string;

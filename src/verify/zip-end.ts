@@ -1,21 +1,11 @@
 import { zipFailure } from './zip-errors.ts';
 import type { ByteSource } from './zip-source.ts';
-import { readZip64End } from './zip64-end.ts';
+import { type EndFields, readZip64End } from './zip64-end.ts';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const EOCD_SIZE_BYTES = 22;
 const MAX_COMMENT_BYTES = 0xffff;
 const MAX32 = 0xffffffff;
-
-/** The end-of-central-directory fields, widened to numbers (APPNOTE 4.3.16, 4.3.14). */
-export interface EndFields {
-  diskNumber: number;
-  centralDirectoryDisk: number;
-  entriesOnDisk: number;
-  entries: number;
-  centralDirectorySize: number;
-  centralDirectoryOffset: number;
-}
 
 /** Where the central directory is, checked against the file's size and the end records. */
 export interface ZipEnd {

@@ -1,4 +1,3 @@
-import type { EndFields } from './zip-end.ts';
 import { hex32, zipFailure } from './zip-errors.ts';
 import type { ByteSource } from './zip-source.ts';
 
@@ -6,6 +5,19 @@ const LOCATOR_SIGNATURE = 0x07064b50;
 const LOCATOR_SIZE_BYTES = 20;
 const RECORD_SIGNATURE = 0x06064b50;
 const RECORD_FIXED_SIZE_BYTES = 56;
+
+/**
+ * The fields both end records carry (APPNOTE 4.3.16, 4.3.14), widened to the
+ * zip64 record's numbers: the classic EOCD's are read into this shape too.
+ */
+export interface EndFields {
+  diskNumber: number;
+  centralDirectoryDisk: number;
+  entriesOnDisk: number;
+  entries: number;
+  centralDirectorySize: number;
+  centralDirectoryOffset: number;
+}
 
 export interface Zip64End {
   fields: EndFields;

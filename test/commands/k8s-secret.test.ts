@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { parseAllDocuments } from 'yaml';
 import { expiresAtAnnotation } from '../../src/commands/k8s-secret.ts';
-import { verifySignedUrl } from '../../src/signing/verify-url.ts';
+import { verifySignedUrl } from '../../src/urls/verify-url.ts';
 import { runLoader } from '../helpers/run-loader.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 

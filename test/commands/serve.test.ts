@@ -4,11 +4,11 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { startServeProcess } from '../../scripts/loader-process.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { httpGet } from '../helpers/http-get.ts';
 import { runLoader } from '../helpers/run-loader.ts';
-import { startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
 const newSecret = 'n'.repeat(44);

@@ -3,9 +3,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loaderPath } from '../../scripts/loader-process.ts';
 import { type ProgressReport, ProgressTracker } from '../../src/download/progress.ts';
 import { startArtifactServer } from '../helpers/fault-server.ts';
-import { loaderPath } from '../helpers/run-loader.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
 /**

@@ -16,13 +16,13 @@ describe('DownloadSession', () => {
     assert.equal(session.attempts, 1);
     assert.equal(session.requested, false);
     let failures = 2;
-    const first = await session.firstBytes.run(
+    const first = await session.firstRequestLoop.run(
       async () => {
         if (failures-- > 0) throw transient('server answered 503');
         return 'first';
       },
       signal(),
-      session.onRetry(() => 7),
+      session.onRetry({ keptBytes: () => 7 }),
     );
     assert.equal(first, 'first');
     let partFailures = 1;
@@ -31,7 +31,7 @@ describe('DownloadSession', () => {
         if (partFailures-- > 0) throw transient('part broke off');
       },
       signal(),
-      session.onRetry(() => 11, 2),
+      session.onRetry({ part: 2, keptBytes: () => 11 }),
     );
     const retries = kit.named('retry');
     assert.equal(retries.length, 3);
@@ -84,7 +84,7 @@ describe('DownloadSession', () => {
     await using kit = downloadKit(configFor(url, 100, { maxAttempts: 1 }));
     const { session } = kit;
     let paced = 2;
-    await session.firstBytes.run(
+    await session.firstRequestLoop.run(
       async () => {
         if (paced-- > 0)
           throw new FetchError('server answered 503', {
@@ -94,7 +94,7 @@ describe('DownloadSession', () => {
           });
       },
       signal(),
-      session.onRetry(() => 0),
+      session.onRetry(),
     );
     const retries = kit.named('retry');
     assert.deepEqual(
@@ -112,21 +112,21 @@ describe('DownloadSession', () => {
     await using kit = downloadKit(configFor(url, 100, { maxAttempts: 2 }));
     const { session } = kit;
     let failures = 1;
-    await session.firstBytes.run(
+    await session.firstRequestLoop.run(
       async () => {
         if (failures-- > 0) throw transient('first answer failed');
       },
       signal(),
-      session.onRetry(() => 0),
+      session.onRetry(),
     );
     // Attempt 2 of 2 was the last: the download that takes the answer over has no retry left.
     await assert.rejects(
-      session.firstBytes.run(
+      session.firstRequestLoop.run(
         async () => {
           throw transient('still failing');
         },
         signal(),
-        session.onRetry(() => 0),
+        session.onRetry(),
       ),
       (error: unknown) => error instanceof FetchError && error.message === 'still failing',
     );
@@ -143,7 +143,7 @@ describe('DownloadSession', () => {
           throw new RejectedError('server rejected the request with 404');
         },
         signal(),
-        session.onRetry(() => 0),
+        session.onRetry(),
       ),
       RejectedError,
     );
@@ -158,11 +158,7 @@ describe('DownloadSession', () => {
     const controller = new AbortController();
     controller.abort(new Error('stopped'));
     await assert.rejects(
-      session.firstBytes.run(
-        async () => 'never',
-        controller.signal,
-        session.onRetry(() => 0),
-      ),
+      session.firstRequestLoop.run(async () => 'never', controller.signal, session.onRetry()),
       /stopped/,
     );
     assert.equal(session.requested, false);

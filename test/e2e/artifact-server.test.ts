@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { startServeProcess } from '../../scripts/loader-process.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { startCuttingRelay } from '../helpers/cutting-relay.ts';
 import { finalEvent } from '../helpers/events.ts';
 import { assertNothingPublished } from '../helpers/published.ts';
 import { assertNoSecret, runLoader } from '../helpers/run-loader.ts';
-import { startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
 const secret = 'q'.repeat(44);

@@ -7,12 +7,13 @@ import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import { buildJar } from '../../scripts/jar.ts';
+import { loaderPath } from '../../scripts/loader-process.ts';
 import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import { fakeSignature } from '../helpers/fault-server.ts';
-import { buildJar } from '../helpers/jar.ts';
 import { fastLoaderEnv } from '../helpers/loader-env.ts';
 import { assertPublished } from '../helpers/published.ts';
-import { type LoaderRun, loaderPath } from '../helpers/run-loader.ts';
+import type { LoaderRun } from '../helpers/run-loader.ts';
 import { scenario } from '../helpers/scenario.ts';
 import { sha256Hex } from '../helpers/tmp.ts';
 

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { type ServeProcess, startServeProcess } from '../../scripts/loader-process.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { describeRun, eventsNamed, finalEvent } from '../helpers/events.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { runLoader } from '../helpers/run-loader.ts';
-import { type ServeProcess, startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
 const secret = 'h'.repeat(44);

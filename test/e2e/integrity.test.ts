@@ -8,6 +8,7 @@ import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { buildJar } from '../../scripts/jar.ts';
 import { abandonedAfterMs } from '../../src/artifact/abandoned-temp-files.ts';
 import { firstEventNamed, lastEvent } from '../helpers/events.ts';
 import {
@@ -15,7 +16,7 @@ import {
   fakeSignature,
   startArtifactServer,
 } from '../helpers/fault-server.ts';
-import { buildJar, jarWithEntryName } from '../helpers/jar.ts';
+import { jarWithEntryName } from '../helpers/jar.ts';
 import { loaderEnv } from '../helpers/loader-env.ts';
 import {
   assertNoSecret,

@@ -7,14 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { recordPathFor } from '../../src/publish/verification-record.ts';
-import { queryParameter } from '../../src/signing/canonical.ts';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { startServeProcess } from '../../scripts/loader-process.ts';
+import { recordPathFor } from '../../src/artifact/verification-record.ts';
+import { queryParameter } from '../../src/urls/canonical.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import { fakeSignature } from '../helpers/fault-server.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
 import { type Scenario, scenario } from '../helpers/scenario.ts';
-import { startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir, sha256Hex } from '../helpers/tmp.ts';
 
 const { version: packageVersion } = JSON.parse(

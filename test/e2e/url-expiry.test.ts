@@ -6,10 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { signUrl } from '../../src/signing/sign-url.ts';
+import { startServeProcess } from '../../scripts/loader-process.ts';
+import { signUrl } from '../../src/urls/sign-url.ts';
 import { describeRun, eventsNamed, finalEvent } from '../helpers/events.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
-import { startServeProcess } from '../helpers/serve-process.ts';
 import { makeTempDir, randomBytesBuffer, type TempDir } from '../helpers/tmp.ts';
 
 const artifact = randomBytesBuffer(64 * 1024 + 3);

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { TempArtifact } from '../../src/artifact/temp-artifact.ts';
-import type { AttemptContext } from '../../src/download/attempt-context.ts';
+import type { AttemptContext } from '../../src/download/session.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { type LoggedEvent, loggerInto } from './download-kit.ts';
 import { type RangeServer, serveRanges } from './range-server.ts';

@@ -8,7 +8,7 @@ import { createDispatcher } from '../../src/download/http/http-client.ts';
 import { DownloadSession } from '../../src/download/session.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
-import { RunFacts } from '../../src/run-facts.ts';
+import { RunFacts } from '../../src/report/run-facts.ts';
 
 /** One JSON log line as the Logger wrote it. */
 export interface LoggedEvent {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { recordPathFor } from '../../src/publish/verification-record.ts';
+import { recordPathFor } from '../../src/artifact/verification-record.ts';
 import { sha256Hex } from './tmp.ts';
 
 /** What a successful run leaves in the folder: the target and its record, no temp file. */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertNoSecret, loaderPath, runLoader } from './run-loader.ts';
+import { loaderPath } from '../../scripts/loader-process.ts';
+import { assertNoSecret, runLoader } from './run-loader.ts';
 import { makeTempDir, randomBytesBuffer, sha256Hex, type TempDir } from './tmp.ts';
 
 const stubSource = `

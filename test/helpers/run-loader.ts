@@ -3,10 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-
-/** Absolute path of the bundle that `npm run build` writes. */
-export const loaderPath = resolve(import.meta.dirname, '../../dist/runtime-loader.mjs');
+import { loaderPath } from '../../scripts/loader-process.ts';
 
 export type LoaderEvent = Record<string, unknown>;
 

@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { request } from 'undici';
 import { unexpectedAnswerError } from '../../src/download/http/unexpected-answer.ts';
 import { Logger } from '../../src/log/logger.ts';
-import { Redactor, redactUrl } from '../../src/log/redact.ts';
+import { Redactor } from '../../src/log/redact.ts';
+import { redactUrl } from '../../src/urls/shown.ts';
 import {
   assertNoSecretIn,
   type Echo,

@@ -1,41 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '../../src/log/logger.ts';
-import { Redactor, redactUrl } from '../../src/log/redact.ts';
-import { sameVersionSelectors, versionSelectorsOf } from '../../src/log/redact-url.ts';
+import { Redactor } from '../../src/log/redact.ts';
 
 const signed =
   'https://user:p%40ss@bucket.example:8443/path/app.jar?X-Amz-Credential=AKIAEXAMPLE%2F2026&X-Amz-Signature=deadbeefcafe#frag-secret';
 
-describe('redactUrl', () => {
-  it('keeps scheme, host, port and path only', () => {
-    assert.equal(redactUrl(new URL(signed)), 'https://bucket.example:8443/path/app.jar');
-  });
-});
-
 describe('version selectors', () => {
-  it('are the S3, GCS and Azure version parameters of the query, names matched in any case', () => {
-    const url = new URL(
-      'https://b.example/app.jar?versionId=3HL4kqtJ%2Brm&X-Amz-Signature=abc&Generation=17&snapshot=2024-01-01T00%3A00%3A00Z&snapshot=x&versionid=y&other=1',
-    );
-    assert.deepEqual(versionSelectorsOf(url), {
-      versionId: '3HL4kqtJ+rm',
-      Generation: '17',
-      snapshot: ['2024-01-01T00:00:00Z', 'x'],
-      versionid: 'y',
-    });
-    assert.deepEqual(versionSelectorsOf(new URL('https://b.example/app.jar?sig=abc')), {});
-  });
-
-  it('name the same version only with the same names and values, in any order', () => {
-    const of = (query: string) => versionSelectorsOf(new URL(`https://b.example/a.jar?${query}`));
-    assert.ok(sameVersionSelectors(of('generation=1&snapshot=s'), of('snapshot=s&generation=1')));
-    assert.ok(sameVersionSelectors(of('sig=a'), of('sig=b')), 'the signature is no selector');
-    assert.ok(!sameVersionSelectors(of('versionId=a'), of('versionId=b')));
-    assert.ok(!sameVersionSelectors(of('versionId=a'), of('versionid=a')), 'another spelling');
-    assert.ok(!sameVersionSelectors(of(''), of('generation=1')));
-  });
-
   it('are no secret: the redactor leaves their values alone, and still hides the signature', () => {
     const redactor = new Redactor();
     const versionId = '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY';

@@ -1,21 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withoutCredentialShapes, withoutUrlSecrets } from '../../src/log/server-text.ts';
-
-describe('withoutUrlSecrets', () => {
-  it('cuts a URL with userinfo, query or fragment to scheme://host/path', () => {
-    assert.equal(
-      withoutUrlSecrets('see https://user:pw@host.example:8443/a/b.jar?sig=xyz#frag now'),
-      'see https://host.example:8443/a/b.jar now',
-    );
-  });
-
-  it('leaves a URL without them byte for byte, and text without a URL alone', () => {
-    const text = 'refused a redirect from https to http (https://a.example/x -> http://b/y): no';
-    assert.equal(withoutUrlSecrets(text), text);
-    assert.equal(withoutUrlSecrets('spr=https true 3600'), 'spr=https true 3600');
-  });
-});
+import { withoutCredentialShapes } from '../../src/log/server-text.ts';
 
 describe('withoutCredentialShapes (server text)', () => {
   const cases: [string, string][] = [

@@ -4,9 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { AccessRecord } from '../../src/serve/access-record.ts';
 import { openBody, sendBody } from '../../src/serve/file-body.ts';
 import { spanOf } from '../../src/serve/range.ts';
+import type { AccessRecord } from '../../src/serve/responses.ts';
 import { ConnectionThrottle } from '../../src/serve/throttle.ts';
 import { httpGet } from '../helpers/http-get.ts';
 import { makeTempDir, randomBytesBuffer, type TempDir } from '../helpers/tmp.ts';

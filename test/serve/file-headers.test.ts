@@ -5,7 +5,8 @@ import {
   unsatisfiableHeaders,
   validatorHeaders,
 } from '../../src/serve/file-headers.ts';
-import { type FileValidators, spanOf } from '../../src/serve/range.ts';
+import { spanOf } from '../../src/serve/range.ts';
+import type { FileValidators } from '../../src/serve/validators.ts';
 
 const validators: FileValidators = {
   etag: '"abc-1"',

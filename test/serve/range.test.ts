@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decideRange,
-  type FileValidators,
-  type RangeDecision,
-  spanOf,
-} from '../../src/serve/range.ts';
+import { decideRange, type RangeDecision, spanOf } from '../../src/serve/range.ts';
+import type { FileValidators } from '../../src/serve/validators.ts';
 
 const validators: FileValidators = {
   etag: '"abc-1"',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { buildJar } from '../../scripts/jar.ts';
 import { zipEvidence } from '../../src/verify/zip-sniff.ts';
 import type { ByteSource } from '../../src/verify/zip-source.ts';
-import { buildJar } from '../helpers/jar.ts';
 
 function sourceOf(bytes: Buffer): ByteSource {
   return {

@@ -9,11 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ZipFile } from 'yazl';
+import { buildJar, CLASS_BYTES, MANIFEST, MTIME } from '../../scripts/jar.ts';
 import { IntegrityError } from '../../src/errors.ts';
 import { type ByteSource, checkZipStructure, verifyZipStructure } from '../../src/verify/zip.ts';
 import { isUnsafeEntryName } from '../../src/verify/zip-entry-name.ts';
 import { withFileSource } from '../../src/verify/zip-source.ts';
-import { buildJar, CLASS_BYTES, jarWithEntryName, MANIFEST, MTIME } from '../helpers/jar.ts';
+import { jarWithEntryName } from '../helpers/jar.ts';
 import { makeTempDir, type TempDir } from '../helpers/tmp.ts';
 
 /** The classic EOCD is the last 22 bytes when there is no archive comment. */

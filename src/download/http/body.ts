@@ -1,5 +1,5 @@
 import { FetchError, LoaderError, SizeMismatchError } from '../../errors.ts';
-import { redactUrl } from '../../log/redact.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import { errorForNetworkFailure } from './classify.ts';
 import { releaseChunks } from './release-chunks.ts';
 import { discardBody, isTransportError, type Response } from './request.ts';

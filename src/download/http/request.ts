@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { FetchError } from '../../errors.ts';
-import { type Redactor, redactUrl } from '../../log/redact.ts';
+import type { Redactor } from '../../log/redact.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import { errorForNetworkFailure } from './classify.ts';
 
 export interface Response {

@@ -1,4 +1,4 @@
-import { describeExpiry, expiryFields, type UrlValidity } from '../../plan/url-expiry.ts';
+import { describeExpiry, expiryFields, type UrlValidity } from '../../urls/expiry.ts';
 
 /**
  * The longest a "not yet valid" answer is waited out. A signer's clock that

@@ -1,6 +1,7 @@
 import { FetchError, type LoaderError } from '../../errors.ts';
-import { type Redactor, redactUrl } from '../../log/redact.ts';
-import type { UrlValidity } from '../../plan/url-expiry.ts';
+import type { Redactor } from '../../log/redact.ts';
+import type { UrlValidity } from '../../urls/expiry.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import { errorForStatus } from './classify.ts';
 import { serverReasonOf, serverTextLine } from './error-body.ts';
 import type { Response } from './request.ts';

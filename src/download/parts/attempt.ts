@@ -1,6 +1,5 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
-import { redactUrl } from '../../log/redact.ts';
-import type { AttemptContext } from '../attempt-context.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import { type BodyTarget, streamBody } from '../http/body.ts';
 import {
   artifactHeaders,
@@ -11,9 +10,8 @@ import {
 import { acceptAnswer } from '../range/accept.ts';
 import { resumeHeaders } from '../range/resume.ts';
 import type { Validator } from '../range/validator.ts';
-import { partSizeBytes } from './part.ts';
-import type { PartMismatch } from './part-mismatch.ts';
-import type { PartState } from './part-state.ts';
+import type { AttemptContext } from '../session.ts';
+import { type PartMismatch, type PartState, partSizeBytes } from './part.ts';
 
 /**
  * One attempt at one part: a GET for the part's bytes not yet written, with

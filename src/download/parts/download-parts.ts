@@ -2,12 +2,9 @@ import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { discardBody } from '../http/request.ts';
 import type { DownloadSession } from '../session.ts';
 import { attemptPart } from './attempt.ts';
-import { CombinedProgress } from './combined-progress.ts';
 import type { FirstPart } from './first-part.ts';
 import { OrderedDigest } from './ordered-digest.ts';
-import type { Part } from './part.ts';
-import type { PartMismatch } from './part-mismatch.ts';
-import type { PartState } from './part-state.ts';
+import type { Part, PartMismatch, PartState } from './part.ts';
 import { Scheduler, type Stop } from './scheduler.ts';
 
 export type PartsOutcome =
@@ -43,7 +40,7 @@ export async function downloadParts(
     let opened = index === 0 ? first.response : undefined;
     const context = { ...session.context, onBytes: progress.listenerOf(index) };
     // Part 0 goes on in the loop of the first request, whose answer it takes over.
-    const loop = index === 0 ? session.firstBytes : session.newLoop();
+    const loop = index === 0 ? session.firstRequestLoop : session.newLoop();
     return loop.run(
       () => {
         const response = opened;
@@ -51,7 +48,7 @@ export async function downloadParts(
         return attemptPart(context, temp, state, first.validator, scheduler.signal, response);
       },
       scheduler.signal,
-      session.onRetry(() => state.writtenBytes, index),
+      session.onRetry({ part: index, keptBytes: () => state.writtenBytes }),
     );
   };
   try {
@@ -79,4 +76,25 @@ export async function downloadParts(
     kind: 'done',
     resumedBytes: states.reduce((sum, state) => sum + state.resumedBytes, 0),
   };
+}
+
+/** The bytes of all parts together, as each part tells its own: what progress shows. */
+class CombinedProgress {
+  readonly #receivedBytes: number[];
+  readonly #report: (totalBytes: number) => void;
+  #totalBytes = 0;
+
+  constructor(partCount: number, report: (totalBytes: number) => void) {
+    this.#receivedBytes = Array.from({ length: partCount }, () => 0);
+    this.#report = report;
+  }
+
+  /** The listener of part `index`: it hears the part's bytes received so far. */
+  listenerOf(index: number): (bytes: number) => void {
+    return (bytes) => {
+      this.#totalBytes += bytes - (this.#receivedBytes[index] ?? 0);
+      this.#receivedBytes[index] = bytes;
+      this.#report(this.#totalBytes);
+    };
+  }
 }

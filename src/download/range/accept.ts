@@ -1,10 +1,9 @@
-import type { FetchError } from '../../errors.ts';
-import { redactUrl } from '../../log/redact.ts';
-import type { AttemptContext } from '../attempt-context.ts';
+import { FetchError } from '../../errors.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import type { Response } from '../http/request.ts';
 import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
+import type { AttemptContext } from '../session.ts';
 import { checkAnnouncedSize, checkRangeTotal } from './announced-size.ts';
-import { encodedBodyError } from './encoded-body.ts';
 import { rangeProblem } from './resume.ts';
 import { type Validator, validatorOf } from './validator.ts';
 
@@ -124,4 +123,22 @@ export function notTheRangeReason(
   decision: Acceptance & { readonly kind: 'not-the-range' },
 ): string {
   return decision.status === 416 ? `the server answered ${decision.what}` : decision.what;
+}
+
+/**
+ * Refuses a 200 or 206 whose body is encoded. undici does not decode, and
+ * encoded bytes are not the artifact: offsets, size and digest would all
+ * describe something else, and a resume could splice two encodings together.
+ */
+function encodedBodyError(response: Response): FetchError | undefined {
+  const encoding = response.headers['content-encoding'];
+  if (response.status !== 200 && response.status !== 206) return undefined;
+  if (typeof encoding !== 'string' || encoding.trim().toLowerCase() === 'identity')
+    return undefined;
+  // A header is server text: shown only when it is what it should be, a short list of names.
+  const shown = /^[A-Za-z0-9 ,._-]{1,40}$/.test(encoding) ? encoding : '(a value not shown)';
+  return new FetchError(
+    `server at ${redactUrl(response.url)} sent the artifact with Content-Encoding "${shown}" although identity was asked for; store the object without a Content-Encoding (S3: remove that metadata)`,
+    { details: { contentEncoding: shown } },
+  );
 }

@@ -1,5 +1,5 @@
 import { FetchError, SizeMismatchError } from '../../errors.ts';
-import { redactUrl } from '../../log/redact-url.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import type { Response } from '../http/request.ts';
 import { parseContentRange } from './content-range.ts';
 

@@ -1,5 +1,6 @@
 import { DeadlineError, FetchError, type LoaderError, RejectedError } from '../../errors.ts';
-import { type Redactor, redactUrl } from '../../log/redact.ts';
+import type { Redactor } from '../../log/redact.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import {
   artifactHeaders,
   discardBody,
@@ -69,7 +70,7 @@ export async function revalidate(
   const handedOver = firstPart === undefined ? [200] : [200, 206, 416];
   try {
     // The first request of the download too: its attempts count against the first bytes.
-    const response = await session.firstBytes.run(
+    const response = await session.firstRequestLoop.run(
       async () => {
         const headers =
           asked === 'conditional' ? { ...unconditional, ...conditions } : unconditional;
@@ -89,7 +90,7 @@ export async function revalidate(
         }
       },
       signal,
-      session.onRetry(() => 0),
+      session.onRetry(),
     );
     if (response.status !== 304) return { kind: 'changed', response, asked };
     discardBody(response.body);

@@ -1,7 +1,6 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { FetchError } from '../../errors.ts';
-import { redactUrl } from '../../log/redact.ts';
-import type { AttemptContext } from '../attempt-context.ts';
+import { redactUrl } from '../../urls/shown.ts';
 import { type BodyTarget, streamBody } from '../http/body.ts';
 import {
   artifactHeaders,
@@ -11,7 +10,14 @@ import {
 } from '../http/request.ts';
 import { acceptAnswer, notTheRangeReason } from '../range/accept.ts';
 import { resumeHeaders } from '../range/resume.ts';
-import type { ResumeState } from './resume-state.ts';
+import type { Validator } from '../range/validator.ts';
+import type { AttemptContext } from '../session.ts';
+
+/** What survives between attempts: the version of the object the kept bytes belong to. */
+export interface ResumeState {
+  validator: Validator | undefined;
+  resumedBytes: number;
+}
 
 /**
  * One attempt: a single GET (resuming with Range + If-Range when bytes are

@@ -2,8 +2,7 @@ import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { discardBody, type Response } from '../http/request.ts';
 import type { RetryLoop } from '../retry/retry.ts';
 import type { DownloadSession } from '../session.ts';
-import { attemptWhole } from './attempt.ts';
-import type { ResumeState } from './resume-state.ts';
+import { attemptWhole, type ResumeState } from './attempt.ts';
 
 /**
  * The whole file on one connection: attempts in `loop`, each resuming where
@@ -30,7 +29,7 @@ export async function downloadWhole(
         return attemptWhole(session.context, temp, state, signal, response);
       },
       signal,
-      session.onRetry(() => temp.bytesWritten),
+      session.onRetry({ keptBytes: () => temp.bytesWritten }),
     );
   } finally {
     // Not taken when the run was aborted before the first attempt.

@@ -5,7 +5,7 @@ import {
   maxNotYetValidWaitMs,
   signatureTimeOf,
 } from '../../../src/download/http/signature-time.ts';
-import { urlValidityOf } from '../../../src/plan/url-expiry.ts';
+import { urlValidityOf } from '../../../src/urls/expiry.ts';
 
 const now = Date.parse('2026-11-30T12:00:00Z');
 const s3 = (date: string) =>

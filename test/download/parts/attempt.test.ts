@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { attemptPart } from '../../../src/download/parts/attempt.ts';
-import type { PartState } from '../../../src/download/parts/part-state.ts';
+import type { PartState } from '../../../src/download/parts/part.ts';
 import { attemptKit } from '../../helpers/attempt-kit.ts';
 import { randomBytesBuffer } from '../../helpers/tmp.ts';
 

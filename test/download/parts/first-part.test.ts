@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { discardBody } from '../../../src/download/http/request.ts';
-import { firstPartRange, openFirstPart } from '../../../src/download/parts/first-part.ts';
+import {
+  artifactHeaders,
+  discardBody,
+  getFollowingRedirects,
+} from '../../../src/download/http/request.ts';
+import {
+  firstPartRange,
+  openFirstPart,
+  openingOf,
+} from '../../../src/download/parts/first-part.ts';
 import { FetchError, RejectedError, SizeMismatchError } from '../../../src/errors.ts';
-import { configFor, downloadKit } from '../../helpers/download-kit.ts';
+import { configFor, type DownloadKit, downloadKit } from '../../helpers/download-kit.ts';
 import { startArtifactServer } from '../../helpers/fault-server.ts';
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -23,7 +31,7 @@ describe('openFirstPart', () => {
       assert.equal(server.requests[0]?.headers['if-range'], undefined);
       assert.equal(server.requests[0]?.headers['accept-encoding'], 'identity');
     } finally {
-      if (opening.kind !== 'single') discardBody(opening.response.body);
+      if (opening.kind !== 'from-zero') discardBody(opening.response.body);
     }
   });
 
@@ -42,7 +50,7 @@ describe('openFirstPart', () => {
         lastModified: 'Wed, 01 Jan 2025 00:00:00 GMT',
       });
     } finally {
-      if (opening.kind !== 'single') discardBody(opening.response.body);
+      if (opening.kind !== 'from-zero') discardBody(opening.response.body);
     }
   });
 
@@ -52,12 +60,12 @@ describe('openFirstPart', () => {
     server.schedule({ kind: 'ignore-range' });
     const opening = await openFirstPart(kit.session.context, firstPart, signal());
     try {
-      assert.equal(opening.kind, 'whole');
+      assert.equal(opening.kind, 'answered-whole');
       assert.equal(opening.reason, 'the server answered a Range request with 200');
       assert.equal(opening.response.status, 200);
       assert.equal(opening.response.body.destroyed, false);
     } finally {
-      if (opening.kind !== 'single') discardBody(opening.response.body);
+      if (opening.kind !== 'from-zero') discardBody(opening.response.body);
     }
   });
 
@@ -67,7 +75,7 @@ describe('openFirstPart', () => {
     await using kit = downloadKit(configFor(server.url(), server.artifact.length));
     const opening = await openFirstPart(kit.session.context, firstPart, signal());
     assert.deepEqual(opening, {
-      kind: 'single',
+      kind: 'from-zero',
       reason: 'no strong validator (ETag or Last-Modified) to prove the parts are of one version',
     });
   });
@@ -85,7 +93,7 @@ describe('openFirstPart', () => {
     await using kit = downloadKit(configFor(server.url('/plain.jar'), server.artifact.length));
     const opening = await openFirstPart(kit.session.context, firstPart, signal());
     assert.deepEqual(opening, {
-      kind: 'single',
+      kind: 'from-zero',
       reason: 'the server does not advertise Accept-Ranges: bytes',
     });
   });
@@ -95,7 +103,7 @@ describe('openFirstPart', () => {
     await using kit = downloadKit(configFor(server.url(), server.artifact.length));
     server.schedule({ kind: 'wrong-content-range' });
     const opening = await openFirstPart(kit.session.context, firstPart, signal());
-    assert.equal(opening.kind, 'single');
+    assert.equal(opening.kind, 'from-zero');
     assert.match(opening.reason, /16-65551/);
   });
 
@@ -109,7 +117,7 @@ describe('openFirstPart', () => {
     });
     const opening = await openFirstPart(kit.session.context, firstPart, signal());
     assert.deepEqual(opening, {
-      kind: 'single',
+      kind: 'from-zero',
       reason: 'the server answered 416 Range Not Satisfiable',
     });
   });
@@ -163,5 +171,72 @@ describe('firstPartRange', () => {
     assert.deepEqual(firstPartRange({ index: 0, firstByte: 0, lastByte: 99 }), {
       range: 'bytes=0-99',
     });
+  });
+});
+
+/** An answer got elsewhere (as a re-run's conditional request gets it), with `range`. */
+function answerTo(kit: DownloadKit, range: string) {
+  const { context } = kit.session;
+  return getFollowingRedirects(
+    context,
+    context.url,
+    { ...artifactHeaders('test'), range },
+    signal(),
+  );
+}
+
+describe('openingOf', () => {
+  it('a 206 for part 0 opens the parts and keeps its body open, to be streamed as part 0', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const response = await answerTo(kit, 'bytes=0-65535');
+    const opening = await openingOf(kit.session.context, response, firstPart);
+    try {
+      assert.equal(opening.kind, 'parts');
+      assert.equal(response.body.destroyed, false);
+    } finally {
+      discardBody(response.body);
+    }
+  });
+
+  it('a 200 is not judged here, even with another length: the one-connection attempt judges it', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length + 5));
+    server.schedule({ kind: 'ignore-range' });
+    const response = await answerTo(kit, 'bytes=0-65535');
+    const opening = await openingOf(kit.session.context, response, firstPart);
+    try {
+      assert.deepEqual(opening, {
+        kind: 'answered-whole',
+        response,
+        reason: 'the server answered a Range request with 200',
+      });
+      assert.equal(response.body.destroyed, false);
+    } finally {
+      discardBody(response.body);
+    }
+  });
+
+  it('an answer for other bytes than part 0 means one connection, and its body is dropped', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const response = await answerTo(kit, 'bytes=10-65545');
+    const opening = await openingOf(kit.session.context, response, firstPart);
+    assert.equal(opening.kind, 'from-zero');
+    assert.match(opening.reason, /10-65545/);
+    assert.equal(response.body.destroyed, true);
+  });
+
+  it('a 416 handed over means one connection, and its body is dropped', async () => {
+    await using server = await startArtifactServer();
+    await using kit = downloadKit(configFor(server.url(), server.artifact.length));
+    const response = await answerTo(kit, `bytes=${server.artifact.length}-`);
+    assert.equal(response.status, 416);
+    const opening = await openingOf(kit.session.context, response, firstPart);
+    assert.deepEqual(opening, {
+      kind: 'from-zero',
+      reason: 'the server answered 416 Range Not Satisfiable',
+    });
+    assert.equal(response.body.destroyed, true);
   });
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { attemptWhole } from '../../../src/download/whole/attempt.ts';
-import type { ResumeState } from '../../../src/download/whole/resume-state.ts';
+import { attemptWhole, type ResumeState } from '../../../src/download/whole/attempt.ts';
 import { FetchError } from '../../../src/errors.ts';
 import { attemptKit } from '../../helpers/attempt-kit.ts';
 import { randomBytesBuffer, sha256Hex } from '../../helpers/tmp.ts';

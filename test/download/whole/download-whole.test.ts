@@ -18,7 +18,7 @@ const wholeCase = (overrides = {}) => downloadCase('download-whole-', overrides)
 
 /** downloadWhole into the case's temp file as a run calls it; the bytes it resumed. */
 function whole({ session, temp }: DownloadCase, handedOver?: Response): Promise<number> {
-  return downloadWhole(session, temp, session.firstBytes, signal(), handedOver);
+  return downloadWhole(session, temp, session.firstRequestLoop, signal(), handedOver);
 }
 
 /** The first answer, asked for as a run does before it hands it over. */
