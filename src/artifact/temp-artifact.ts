@@ -7,6 +7,19 @@ import { readBack } from './read-back.ts';
 import { artifactMode, tempNameFor } from './temp-name.ts';
 import { writeErrorFor } from './write-errors.ts';
 
+/**
+ * Something else that must see the file's bytes exactly once, in order, as
+ * they become part of the file: a publisher's signature check, the extraction
+ * of a JAR from an image layer. It sees a byte after it is on disk, and when
+ * the file starts over it is told to forget what it saw.
+ */
+export interface InOrderReader {
+  /** The next bytes of the file; a promise holds the download back until it is taken. */
+  update(chunk: Buffer): void | Promise<void>;
+  /** The file starts again from byte 0 (a download starting over). */
+  restart(): void | Promise<void>;
+}
+
 export interface TempArtifactOptions {
   /** Refresh the file's modification time this often while it is open (default heartbeatMs). */
   readonly heartbeatMs?: number;
@@ -23,6 +36,7 @@ export class TempArtifact {
   readonly folder: string;
   readonly #handle: FileHandle;
   #hash: Hash = createHash('sha256');
+  readonly #readers: InOrderReader[] = [];
   #bytesWritten = 0;
   #closed = false;
   readonly #sync: BackgroundSync;
@@ -65,11 +79,18 @@ export class TempArtifact {
     return this.#bytesWritten;
   }
 
+  /** Adds a reader of the file's bytes in order (see InOrderReader); before the first byte. */
+  follow(reader: InOrderReader): void {
+    if (this.#bytesWritten > 0)
+      throw new Error('a reader must follow the file from its first byte');
+    this.#readers.push(reader);
+  }
+
   /**
    * Appends the chunks in order with one writev(2). They are hashed while the
    * write runs in the thread pool (hashing after it would leave the disk idle
    * meanwhile), into a copy of the digest that replaces it only once the write
-   * succeeded: disk and digest still move together.
+   * succeeded: disk and digest still move together. The readers see them then.
    */
   async append(chunks: readonly Buffer[]): Promise<void> {
     const hash = this.#hash.copy();
@@ -78,6 +99,7 @@ export class TempArtifact {
     const total = await writing;
     this.#hash = hash;
     this.#bytesWritten += total;
+    for (const chunk of chunks) await this.#feed(chunk);
   }
 
   /**
@@ -121,6 +143,7 @@ export class TempArtifact {
       for await (const chunk of readBack(this.#handle, this.#bytesWritten, endByte, signal)) {
         this.#hash.update(chunk);
         this.#bytesWritten += chunk.byteLength;
+        await this.#feed(chunk);
       }
     } catch (error) {
       if (signal.aborted) throw signal.reason;
@@ -138,6 +161,11 @@ export class TempArtifact {
     this.#hash = createHash('sha256');
     this.#bytesWritten = 0;
     this.#sync.reset();
+    for (const reader of this.#readers) await reader.restart();
+  }
+
+  async #feed(chunk: Buffer): Promise<void> {
+    for (const reader of this.#readers) await reader.update(chunk);
   }
 
   /** SHA-256 of the bytes written so far, in lower-case hex. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -53,6 +54,100 @@ describe('TempArtifact: parts written out of order', () => {
     controller.abort(new Error('stop'));
 
     await assert.rejects(temp.hashThrough(3 * 1024 * 1024, controller.signal), /stop/);
+    await temp.discard();
+  });
+});
+
+describe('TempArtifact: readers that follow the file in order', () => {
+  /** A reader that hashes what it sees and counts its restarts. */
+  function hashingReader() {
+    let hash = createHash('sha256');
+    const seen = { bytes: 0, restarts: 0, digest: () => hash.copy().digest('hex') };
+    const reader = {
+      update(chunk: Buffer) {
+        hash.update(chunk);
+        seen.bytes += chunk.byteLength;
+      },
+      restart() {
+        hash = createHash('sha256');
+        seen.bytes = 0;
+        seen.restarts += 1;
+      },
+    };
+    return { reader, seen };
+  }
+
+  it('sees appended bytes and bytes read back after parts, once each and in order', async () => {
+    await using dir = await makeTempDir('temp-file-');
+    const body = randomBytesBuffer(1024 * 1024 + 777);
+    const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
+    const { reader, seen } = hashingReader();
+    temp.follow(reader);
+    // The first part appended (one connection, or part 0), the rest written out of order.
+    await temp.append([body.subarray(0, 1000), body.subarray(1000, 5000)]);
+    assert.equal(seen.bytes, 5000);
+    await temp.writeAt([body.subarray(600_000)], 600_000);
+    await temp.writeAt([body.subarray(5000, 600_000)], 5000);
+    assert.equal(
+      seen.bytes,
+      5000,
+      'bytes written out of order are not seen before they are read back',
+    );
+    await temp.hashThrough(body.length, new AbortController().signal);
+
+    assert.equal(seen.bytes, body.length);
+    assert.equal(seen.digest(), sha256Hex(body));
+    assert.equal(seen.digest(), temp.digestHex());
+    await temp.discard();
+  });
+
+  it('is told to forget when the file starts over', async () => {
+    await using dir = await makeTempDir('temp-file-');
+    const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
+    const { reader, seen } = hashingReader();
+    temp.follow(reader);
+    await temp.append([Buffer.from('a version that was replaced')]);
+    await temp.reset();
+    await temp.append([Buffer.from('the file')]);
+
+    assert.equal(seen.restarts, 1);
+    assert.equal(seen.digest(), sha256Hex('the file'));
+    await temp.discard();
+  });
+
+  it('holds the writer back until a slow reader took the bytes', async () => {
+    await using dir = await makeTempDir('temp-file-');
+    const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
+    let release = () => {};
+    const taken = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let updates = 0;
+    temp.follow({
+      update: () => {
+        updates += 1;
+        return taken;
+      },
+      restart: () => {},
+    });
+    let appended = false;
+    const appending = temp.append([Buffer.from('bytes')]).then(() => {
+      appended = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    while (updates === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(appended, false, 'append waits for the reader');
+    release();
+    await appending;
+    assert.equal(appended, true);
+    await temp.discard();
+  });
+
+  it('must follow from the first byte', async () => {
+    await using dir = await makeTempDir('temp-file-');
+    const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
+    await temp.append([Buffer.from('late')]);
+    assert.throws(() => temp.follow({ update() {}, restart() {} }), /from its first byte/);
     await temp.discard();
   });
 });
