@@ -1,24 +1,36 @@
 // A reusable harness for running deploy/kubernetes/ manifests under
-// `podman kube play`: the Deployment's pod template becomes a Pod (podman 4.3
-// gives a Deployment's init containers the pod's `Always` restart policy, so a
-// finished loader is restarted and the play fails), images are substituted,
-// Secrets become podman secrets, and logs and states are read per container.
+// `podman kube play`: the Deployment's pod template (the file's Deployment
+// document; a Service or a budget beside it is not played) becomes a Pod
+// (podman 4.3 gives a Deployment's init containers the pod's `Always` restart
+// policy, so a finished loader is restarted and the play fails), images are
+// substituted, Secrets become podman secrets, volume claims become named
+// volumes, and logs and states are read per container.
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { type Engine, type ExecResult, expectSuccess } from '../scripts/engine.ts';
 
 export interface PlayOptions {
-  /** The manifest: a Deployment whose pod template is played. */
+  /** The manifest: a file whose one Deployment's pod template is played. */
   readonly manifestPath: string;
-  /** Image names to replace (from -> to); nothing else of the template changes but restartPolicy. */
+  /**
+   * Image names to replace (from -> to). Nothing else of the template changes but
+   * restartPolicy, the containers' ports (dropped, see podFromDeployment), Secret
+   * volumes and claims (below).
+   */
   readonly images: Readonly<Record<string, string>>;
   /**
    * Set on the Pod: `OnFailure` gives the kubelet's init-container behaviour
-   * (a failed init container is restarted, a finished one is not).
+   * (a failed init container is restarted, a finished one is not); `Always`
+   * is a Deployment's own, for a pod without init containers.
    */
-  readonly restartPolicy: 'OnFailure' | 'Never';
+  readonly restartPolicy: 'OnFailure' | 'Never' | 'Always';
+  /**
+   * PersistentVolumeClaims the template mounts: claim name -> the podman named
+   * volume that stands for it (made and filled by the caller).
+   */
+  readonly claims?: Readonly<Record<string, string>>;
   /** Secrets the template refers to: name -> key -> value. */
   readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Pod name (the Deployment's name unless given). */
@@ -65,11 +77,24 @@ export async function podFromDeployment(
 ): Promise<{ name: string; yaml: string }> {
   let text = await readFile(options.manifestPath, 'utf8');
   for (const [from, to] of Object.entries(options.images)) text = text.split(from).join(to);
-  const deployment = parse(text) as Manifest;
+  const deployments = parseAllDocuments(text)
+    .map((document) => document.toJS() as Manifest & { kind?: string })
+    .filter((object) => object.kind === 'Deployment');
+  const [deployment] = deployments;
+  if (deployment === undefined || deployments.length > 1)
+    throw new Error(`${options.manifestPath}: expected one Deployment`);
   const name = options.podName ?? deployment.metadata.name;
-  const spec = deployment.spec.template.spec as { volumes?: Record<string, unknown>[] };
-  if (spec.volumes !== undefined)
-    spec.volumes = await secretVolumesAsFolders(spec.volumes, options, work);
+  const spec = deployment.spec.template.spec as {
+    volumes?: Record<string, unknown>[];
+    containers: Record<string, unknown>[];
+  };
+  // On the host network a container's ports are the host's already; podman 4.3 would
+  // publish each containerPort as a port mapping, which it refuses on the host network.
+  spec.containers = spec.containers.map(({ ports: _ports, ...container }) => container);
+  if (spec.volumes !== undefined) {
+    const volumes = await secretVolumesAsFolders(spec.volumes, options, work);
+    spec.volumes = volumes.map((volume) => claimAsNamedVolume(volume, options));
+  }
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -166,6 +191,18 @@ export async function playManifest(engine: Engine, options: PlayOptions): Promis
       await rm(work, { recursive: true, force: true });
     },
   };
+}
+
+/** A claim's volume, renamed to the podman named volume the caller made for it. */
+function claimAsNamedVolume(
+  volume: Record<string, unknown>,
+  options: PlayOptions,
+): Record<string, unknown> {
+  const claim = volume.persistentVolumeClaim as { claimName: string } | undefined;
+  if (claim === undefined) return volume;
+  const named = options.claims?.[claim.claimName];
+  if (named === undefined) throw new Error(`no volume given for claim ${claim.claimName}`);
+  return { ...volume, persistentVolumeClaim: { ...claim, claimName: named } };
 }
 
 /**

@@ -1,8 +1,17 @@
 import { ConfigError } from '../errors.ts';
 import { urlValidityOf } from '../urls/expiry.ts';
 
+/**
+ * The prefix of every annotation key this project writes: a domain, as
+ * Kubernetes asks of keys that are not its own, so no other tool's key can
+ * collide. example.com is reserved for examples (RFC 2606) and is the domain
+ * of the image name too (registry.example.com/runtime-loader): whoever
+ * publishes the image puts their own domain in both.
+ */
+export const annotationPrefix = 'runtime-loader.example.com/';
+
 /** Annotation that tells an operator when the URL in the Secret stops working. */
-export const expiresAtAnnotation = 'runtime-loader/expires-at';
+export const expiresAtAnnotation = `${annotationPrefix}expires-at`;
 
 /** RFC 1123 subdomain, as Kubernetes requires of a Secret's name. */
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -95,7 +95,8 @@ const summary = `Serves the files under DIR, only through URLs signed with a sec
 (make them with \`runtime-loader sign\`). GET and HEAD, single byte ranges,
 strong ETag and Last-Modified. 403 for a missing, bad or expired signature,
 404 for anything that is not a regular file inside DIR. The access log never
-contains a query string. SIGTERM stops it gracefully.`;
+contains a query string. GET /healthz answers 200 "ok" without a signature, for
+probes (never turned away, not logged). SIGTERM stops it gracefully.`;
 
 /** `runtime-loader serve --help`, generated from the flag table. */
 export function serveHelp(table: typeof serveFlags = serveFlags): string {

@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.ts';
 import type { SigningKey } from '../urls/keys.ts';
 import { type Admission, AdmissionControl, type AdmissionOptions } from './admission.ts';
 import { createHandler } from './handler.ts';
+import { answerHealthCheck, isHealthCheck } from './health.ts';
 import { loggedPath, splitTarget } from './request-target.ts';
 import { type AccessRecord, reply, sendText } from './responses.ts';
 
@@ -73,6 +74,10 @@ export async function startArtifactServer(
       complete: false,
     };
     if (closing) response.setHeader('connection', 'close');
+    // Probes come before admission: a herd holding every transfer slot must not make a
+    // healthy server look dead. They are not logged either: the kubelet asks every few
+    // seconds per probe, which would bury the transfers in the access log.
+    if (isHealthCheck(request.method, request.url)) return answerHealthCheck(response);
     const closed = new Promise((resolve) => response.once('close', resolve));
     // HEAD and the short error answers cost little; only a GET can become a transfer.
     const turn =

@@ -11,6 +11,8 @@ const files = [
   'deploy/docker/run.sh',
   'deploy/docker/compose.yaml',
   'deploy/kubernetes/deployment.yaml',
+  'deploy/kubernetes/refresh-url.yaml',
+  'deploy/kubernetes/serve.yaml',
 ];
 
 test('every loader image reference is the one published name at the package version', async () => {

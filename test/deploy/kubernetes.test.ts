@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { parseAllDocuments } from 'yaml';
+import { settings } from '../../src/config/settings.ts';
 import { assertRestricted, effective } from '../helpers/kubernetes.ts';
 
 const dir = new URL('../../deploy/kubernetes/', import.meta.url);
@@ -123,6 +124,30 @@ test('the signed URL comes from a Secret volume (ARTIFACT_URL_FILE); the size is
   assert.ok(
     secret.stringData?.[item.key] !== undefined || secret.data?.[item.key] !== undefined,
     `the Secret has key ${item.key}`,
+  );
+});
+
+test('ARTIFACT_SHA256 is shown, commented out, beside the size: uncommented it is a valid loader variable', async () => {
+  const text = await readFile(new URL('deployment.yaml', dir), 'utf8');
+  const commented = /^( *)# (- name: ARTIFACT_SHA256)\n\1# {3}(value: .*)$/m;
+  assert.match(text, commented, 'the pin is shown as a comment');
+  const uncommented = text.replace(commented, '$1$2\n$1  $3');
+  const deployment = new Deployment(parseAllDocuments(uncommented)[0]?.toJS() as never);
+  deployment.validate();
+  const env = deployment.spec?.template.spec?.initContainers?.[0]?.env ?? [];
+  assert.deepEqual(
+    env.map((variable) => variable.name),
+    ['ARTIFACT_URL_FILE', 'ARTIFACT_EXPECTED_SIZE', settings.sha256.env],
+    "the loader's own variable, in the loader's container",
+  );
+  // A placeholder the loader refuses (exit 2) rather than a digest that would pass for one.
+  const placeholder = env[2]?.value ?? '';
+  assert.throws(() => settings.sha256.parse(placeholder), /64 hexadecimal characters/);
+  const hex = 'ab'.repeat(32);
+  assert.equal(
+    settings.sha256.parse(placeholder.replace(/<[^>]*>/, hex)),
+    hex,
+    'in its place, a digest',
   );
 });
 

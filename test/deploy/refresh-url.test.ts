@@ -3,7 +3,7 @@
 // schema; the Role reaches exactly the one Secret the Deployment mounts; the
 // schedule is well inside the URL's lifetime.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -14,20 +14,11 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { parseAllDocuments } from 'yaml';
 import { parseDurationSeconds } from '../../src/options/durations.ts';
-import { assertRestricted } from '../helpers/kubernetes.ts';
+import { assertRestricted, manifestDocuments } from '../helpers/kubernetes.ts';
 import { runLoader } from '../helpers/run-loader.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
-const dir = new URL('../../deploy/kubernetes/', import.meta.url);
-
-async function documents(file: string): Promise<Record<string, unknown>[]> {
-  const parsed = parseAllDocuments(await readFile(new URL(file, dir), 'utf8'));
-  assert.ok(Array.isArray(parsed), `${file} parses as YAML`);
-  return parsed.map((document) => {
-    assert.deepEqual(document.errors, [], `${file} has no YAML errors`);
-    return document.toJS() as Record<string, unknown>;
-  });
-}
+const documents = manifestDocuments;
 
 async function refresher() {
   const all = await documents('refresh-url.yaml');
@@ -131,6 +122,11 @@ test('the schedule re-signs at least three times within the TTL', async () => {
     `every ${everyHours} h is not three runs within ${ttlSeconds} s`,
   );
   assert.equal(cronJob.spec?.concurrencyPolicy, 'Forbid');
+});
+
+test('the schedule is read in UTC, not in the zone of the controller manager', async () => {
+  const { cronJob } = await refresher();
+  assert.equal(cronJob.spec?.timeZone, 'Etc/UTC');
 });
 
 test('the job arguments are ones `sign` accepts: run without --k8s-apply they print the Secret', async () => {
