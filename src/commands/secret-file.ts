@@ -6,7 +6,11 @@ import { type SigningKey, signingKey } from '../urls/keys.ts';
 export interface SecretFile {
   /** The first secret signs; all of them verify. */
   readonly keys: readonly [SigningKey, ...SigningKey[]];
-  /** Set when group or others can read the file. */
+  /**
+   * Set when others can read the file, or its group can write it. A group
+   * that may read it is how a secret is shared on purpose: the kubelet mounts
+   * a Secret owned by the pod's fsGroup with group read (0440).
+   */
   readonly tooOpen: boolean;
 }
 
@@ -51,5 +55,5 @@ export async function readSecretFile(path: string): Promise<SecretFile> {
       `${shown} holds no secret; put one per line (e.g. openssl rand -base64 32 > FILE)`,
     );
   }
-  return { keys: [first, ...rest], tooOpen: (mode & 0o077) !== 0 };
+  return { keys: [first, ...rest], tooOpen: (mode & 0o027) !== 0 };
 }

@@ -45,7 +45,7 @@ export async function runServe(args: readonly string[], io: ToolIo): Promise<num
   if (secrets.tooOpen) {
     logger.warn(
       'secret-file-open',
-      `--secret-file ${quote(secretPath)} is readable by group or others; chmod 600 it`,
+      `--secret-file ${quote(secretPath)} is readable by others or writable by its group; chmod 600 (or 640 to share it with a group)`,
       {
         path: secretPath,
       },

@@ -69,7 +69,7 @@ export async function runSign(args: readonly string[], io: ToolIo): Promise<numb
   const { keys, tooOpen } = await readSecretFile(secretPath);
   if (tooOpen)
     io.stderr(
-      `runtime-loader sign: warning: --secret-file ${quote(secretPath)} is readable by group or others; chmod 600 it\n`,
+      `runtime-loader sign: warning: --secret-file ${quote(secretPath)} is readable by others or writable by its group; chmod 600 (or 640 to share it with a group)\n`,
     );
 
   let url: string;

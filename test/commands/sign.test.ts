@@ -243,7 +243,15 @@ describe('runtime-loader sign', () => {
     await using _ = tmp;
     const run = await sign(appJarArgs(secretFile));
     assert.equal(run.code, 0);
-    assert.match(run.stderr, /readable by group or others; chmod 600/);
+    assert.match(run.stderr, /readable by others or writable by its group; chmod 600/);
+  });
+
+  it('does not warn about a secret file shared with its group, as a Kubernetes Secret with fsGroup is (0440)', async () => {
+    const { tmp, secretFile } = await withSecretFile(secret, 0o440);
+    await using _ = tmp;
+    const run = await sign(appJarArgs(secretFile));
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '');
   });
 });
 
