@@ -29,6 +29,12 @@ function configError(env: Record<string, string>, argv: string[] = []): ConfigEr
   assert.fail('expected a ConfigError');
 }
 
+/** The signed URL and size of a configuration that fetches one. */
+function urlOf(config: LoaderConfig): { url: URL; expectedSizeBytes: number } {
+  assert.equal(config.artifact.kind, 'url');
+  return config.artifact as { url: URL; expectedSizeBytes: number };
+}
+
 /** The configuration, or undefined when it is refused. */
 function loadConfigOrError(env: Record<string, string>): LoaderConfig | undefined {
   try {
@@ -42,8 +48,8 @@ function loadConfigOrError(env: Record<string, string>): LoaderConfig | undefine
 describe('loadConfig', () => {
   it('reads the contract variables and applies documented defaults', () => {
     const config = configOf(base);
-    assert.equal(config.url.href, signedUrl);
-    assert.equal(config.expectedSizeBytes, 1024);
+    assert.equal(urlOf(config).url.href, signedUrl);
+    assert.equal(urlOf(config).expectedSizeBytes, 1024);
     assert.equal(config.outputPath, '/app/jars/app.jar');
     assert.equal(config.verifyJar, 'auto');
     assert.equal(config.sha256, undefined);
@@ -72,7 +78,7 @@ describe('loadConfig', () => {
       '--sha256',
       `sha256:${'AB'.repeat(32)}`,
     ]);
-    assert.equal(config.expectedSizeBytes, 7);
+    assert.equal(urlOf(config).expectedSizeBytes, 7);
     assert.equal(config.outputPath, '/tmp/x.jar');
     assert.equal(config.verifyJar, false);
     assert.equal(config.stallTimeoutMs, 250);
@@ -175,7 +181,7 @@ describe('loadConfig', () => {
 
   it('accepts valid escapes in the credentials, and refuses a proxy whose are not', () => {
     assert.equal(
-      configOf({ ...base, ARTIFACT_URL: 'https://de%40ploy:p%25ss@host.example/a.jar' }).url
+      urlOf(configOf({ ...base, ARTIFACT_URL: 'https://de%40ploy:p%25ss@host.example/a.jar' })).url
         .password,
       'p%25ss',
     );
@@ -246,7 +252,10 @@ describe('loadConfig', () => {
 
 describe('an empty value', () => {
   /** The configuration as plain data, the URL as its text, to compare two reads. */
-  const comparable = (config: LoaderConfig) => ({ ...config, url: config.url.href });
+  const comparable = (config: LoaderConfig) => ({
+    ...config,
+    artifact: { ...urlOf(config), url: urlOf(config).url.href },
+  });
   const required = [settings.url.env, settings.urlFile.env, settings.expectedSizeBytes.env];
 
   it('of a variable means unset, for every setting: its default', () => {
@@ -300,7 +309,10 @@ describe('the configuration type', () => {
     const deadlineMs: number = config.deadlineMs;
     const verifyJar: boolean | 'auto' = config.verifyJar;
     const sha256: string | undefined = config.sha256;
-    const expectedSizeBytes: number = config.expectedSizeBytes;
+    const { artifact } = config;
+    // @ts-expect-error the size may be left out for an oci:// reference
+    const size: number = artifact.expectedSizeBytes;
+    const expectedSizeBytes: number = artifact.kind === 'url' ? artifact.expectedSizeBytes : size;
     // @ts-expect-error a count is a number, not a string
     const maxAttempts: string = config.maxAttempts;
     // @ts-expect-error a digest without a default may be undefined

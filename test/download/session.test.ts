@@ -180,6 +180,6 @@ describe('DownloadSession', () => {
     assert.equal(session.context.stallTimeoutMs, 1_234);
     assert.equal(session.context.maxRedirects, 3);
     assert.equal(session.context.expectedSizeBytes, 100);
-    assert.equal(session.context.url.href, url);
+    assert.equal(session.context.source.url.href, url);
   });
 });
