@@ -105,8 +105,9 @@ export class RegistryClient {
   /**
    * What the tag points at now, asked of the registry alone: HEAD with the
    * manifest types, its Docker-Content-Digest. A registry that refuses HEAD
-   * (405), answers it without a digest or with another error (whose reason
-   * only a body gives) is asked with GET, and the digest is the document's.
+   * (405), answers it without a digest, or refuses it (whose reason and code
+   * only a body gives: 401, 403, 404) is asked with GET, and the digest is
+   * the document's.
    */
   async tagDigest(tag: string, signal: AbortSignal): Promise<TagAnswer> {
     const url = manifestUrl(this.#registry.origin, this.reference, tag);
@@ -120,9 +121,7 @@ export class RegistryClient {
         'HEAD',
       );
       discardBody(response.body);
-      if (response.status === 401 || response.status === 403 || isRetried(response.status)) {
-        throw await this.#answerError(response, this.#registry, what);
-      }
+      if (isRetried(response.status)) throw await this.#answerError(response, this.#registry, what);
       const digest = response.headers['docker-content-digest'];
       if (response.status === 200 && typeof digest === 'string' && !digestProblem(digest)) {
         return digest;
