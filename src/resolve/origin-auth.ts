@@ -79,7 +79,10 @@ export class OriginAuth {
         method,
         authorization,
       });
-      if (response.status !== 401 || answered) return response;
+      // A 401 from elsewhere (storage behind a redirect) is no challenge of this origin's.
+      if (response.status !== 401 || answered || response.url.origin !== url.origin) {
+        return response;
+      }
       const challenge = this.#challengeOf(response);
       if (challenge === undefined || (challenge.scheme === 'basic' && !this.#canAnswerBasic())) {
         return response;

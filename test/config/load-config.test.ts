@@ -323,3 +323,88 @@ describe('the configuration type', () => {
     );
   });
 });
+
+describe('an oci:// reference', () => {
+  const reference = 'oci://Registry.Example:5000/team/app:1.0';
+
+  it('is read from ARTIFACT_URL or the file, normalised; ARTIFACT_EXPECTED_SIZE may be left out', () => {
+    const config = configOf({ ARTIFACT_URL: reference });
+    assert.equal(config.artifact.kind, 'oci');
+    if (config.artifact.kind !== 'oci') return;
+    assert.equal(config.artifact.reference.display, 'oci://registry.example:5000/team/app:1.0');
+    assert.equal(config.artifact.expectedSizeBytes, undefined);
+    assert.deepEqual(config.artifact.registry, {
+      plainHttp: new Set(),
+      mirrors: [],
+      authFile: undefined,
+      imageFile: '/app.jar',
+    });
+    const sized = configOf({ ARTIFACT_URL: reference, ARTIFACT_EXPECTED_SIZE: '7' });
+    assert.equal(sized.artifact.expectedSizeBytes, 7);
+  });
+
+  it('reads the registry settings; the auth file is the setting, else $DOCKER_CONFIG/config.json', () => {
+    const config = configOf({
+      ARTIFACT_URL: reference,
+      LOADER_REGISTRY_PLAIN_HTTP: 'registry.example:5000, mirror.example',
+      LOADER_REGISTRY_MIRRORS: 'mirror.example,other.example:5001',
+      LOADER_OCI_FILE: 'opt//service/./app.jar',
+      DOCKER_CONFIG: '/home/u/.docker/',
+    });
+    assert.equal(config.artifact.kind, 'oci');
+    if (config.artifact.kind !== 'oci') return;
+    const { registry } = config.artifact;
+    assert.deepEqual([...registry.plainHttp], ['registry.example:5000', 'mirror.example']);
+    assert.deepEqual(registry.mirrors, ['mirror.example', 'other.example:5001']);
+    assert.equal(registry.imageFile, '/opt/service/app.jar');
+    assert.deepEqual(registry.authFile, {
+      path: '/home/u/.docker/config.json',
+      source: 'DOCKER_CONFIG (/home/u/.docker/config.json)',
+    });
+    const named = configOf({
+      ARTIFACT_URL: reference,
+      LOADER_REGISTRY_AUTH_FILE: '/var/run/registry/.dockerconfigjson',
+      DOCKER_CONFIG: '/home/u/.docker',
+    });
+    assert.equal(
+      named.artifact.kind === 'oci' && named.artifact.registry.authFile?.path,
+      '/var/run/registry/.dockerconfigjson',
+    );
+  });
+
+  it('is refused when malformed or carrying credentials, with every other problem, never shown whole', () => {
+    const { message } = configError({
+      ARTIFACT_URL: 'oci://robot:hunter2pass@registry.example/team/app:1.0',
+      LOADER_REGISTRY_MIRRORS: 'http://mirror.example',
+      LOADER_OCI_FILE: '/opt/../app.jar',
+    });
+    assert.match(
+      message,
+      /ARTIFACT_URL \(or --url\): expected oci:\/\/REGISTRY.*credentials belong in the registry auth file/,
+    );
+    assert.match(
+      message,
+      /LOADER_REGISTRY_MIRRORS \(or --registry-mirrors\): expected registries as host:port/,
+    );
+    assert.match(
+      message,
+      /LOADER_OCI_FILE \(or --oci-file\): expected a path inside the image without "\.\." parts/,
+    );
+    assert.doesNotMatch(message, /hunter2pass/);
+    assert.match(
+      configError({ ARTIFACT_URL: 'oci://registry.example/team/app' }).message,
+      /"latest" is not assumed/,
+    );
+  });
+
+  it('a URL still needs ARTIFACT_EXPECTED_SIZE, with the same message', () => {
+    assert.equal(
+      configError({ ARTIFACT_URL: signedUrl }).message,
+      'invalid configuration: ARTIFACT_EXPECTED_SIZE (or --expected-size) is required but not set',
+    );
+    assert.match(
+      configError({ ARTIFACT_URL: 'ftp://x.example/a.jar', ARTIFACT_EXPECTED_SIZE: '1' }).message,
+      /expected an http:\/\/ or https:\/\/ URL, or an oci:\/\/ reference, got the scheme "ftp"/,
+    );
+  });
+});

@@ -20,7 +20,7 @@ import { assertNoSecretIn, stringsIn, tokenArbitrary } from '../helpers/secret-u
 import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
 // OCI_REDACTION_E2E_RUNS=300 for a longer soak; PROPERTY_SEED (and PROPERTY_PATH) replay a failure.
-const numRuns = Number(process.env.OCI_REDACTION_E2E_RUNS ?? 30);
+const numRuns = Number(process.env.OCI_REDACTION_E2E_RUNS ?? 25);
 const replay = {
   ...(process.env.PROPERTY_SEED === undefined ? {} : { seed: Number(process.env.PROPERTY_SEED) }),
   ...(process.env.PROPERTY_PATH === undefined ? {} : { path: process.env.PROPERTY_PATH }),
