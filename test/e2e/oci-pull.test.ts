@@ -10,6 +10,7 @@ import { buildJar } from '../../scripts/jar.ts';
 import { recordPathFor } from '../../src/artifact/verification-record.ts';
 import { startCuttingRelay } from '../helpers/cutting-relay.ts';
 import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
+import { serve } from '../helpers/loopback-server.ts';
 import { fastOciEnv, type OciScenario, ociScenario } from '../helpers/oci-scenario.ts';
 import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
 import { type Artifact, pushArtifact } from '../helpers/registry/artifact.ts';
@@ -75,6 +76,7 @@ after(async () => {
 /** Runs the loader on `reference` into a fresh target; the relay's requests of this run alone. */
 async function pull(reference: string, env: Record<string, string> = {}) {
   const from = s.relay.requests.length;
+  // An empty reference leaves ARTIFACT_URL empty, which counts as unset.
   const run = await s.run(reference, env);
   const target = s.target;
   return { run, target, requests: () => s.relay.requests.slice(from) };
@@ -241,7 +243,25 @@ describe('oci:// pulls from a real registry, anonymously (issue 21)', () => {
       assert.equal(failed.status, 404);
       assert.doesNotMatch(String(failed.msg), /signed URL|expired/);
       await assertNothingPublished(target);
+      const termination = await readFile(s.terminationLog, 'utf8');
+      assert.match(
+        termination,
+        /^exit 3 ERR_REJECTED: the registry refused the manifest oci:\/\/\S+ at http:\/\/\S+ with 404 Not Found \(MANIFEST_UNKNOWN: manifest unknown\)/,
+      );
     }
+  });
+
+  it('the reference also comes through --url and ARTIFACT_URL_FILE', async () => {
+    const file = join(s.dir.path, 'reference');
+    await writeFile(file, `${s.reference('team/app:1.0')}\n`);
+    await cleanTarget();
+    const fromFile = await pull('', { ARTIFACT_URL_FILE: file });
+    assert.equal(fromFile.run.code, 0, describeRun(fromFile.run));
+    await assertPublished(fromFile.target, jar);
+    await cleanTarget();
+    const fromFlag = await s.run('', {}, { args: ['--url', s.reference('team/image:1.0')] });
+    assert.equal(fromFlag.code, 0, describeRun(fromFlag));
+    await assertPublished(s.target, jar);
   });
 
   it('HTTPS is the default: a registry with a private CA is trusted through NODE_EXTRA_CA_CERTS, refused without', async () => {
@@ -310,6 +330,29 @@ describe('oci:// faults on the way (issue 21)', () => {
       assert.ok(Number(retry.delayMs) >= 1000, `waited ${retry.delayMs} ms`);
     }
     assert.equal(finalEvent(run).attempts, 3);
+  });
+
+  it('a registry that never answers: each attempt ends at the stall timeout, the deadline ends the run (exit 4)', async () => {
+    await using silent = await serve(() => {});
+    const host = new URL(silent.origin).host;
+    await using dir = await makeTempDir('runtime-loader-oci-silent-');
+    const run = await runLoader({
+      env: {
+        ...fastOciEnv,
+        ARTIFACT_URL: `oci://${host}/team/app:1.0`,
+        ARTIFACT_PATH: join(dir.path, 'out', 'app.jar'),
+        LOADER_REGISTRY_PLAIN_HTTP: host,
+        LOADER_STALL_TIMEOUT_SECONDS: '0.5',
+        LOADER_DEADLINE_SECONDS: '3',
+        LOADER_MAX_ATTEMPTS: '100',
+      },
+    });
+    assert.equal(run.code, 4, describeRun(run));
+    const failed = finalEvent(run);
+    assert.equal(failed.code, 'ERR_DEADLINE');
+    assert.match(String(failed.lastFailure), /no response headers within the stall timeout/);
+    assert.ok(eventsNamed(run, 'retry').length >= 2);
+    await assertNothingPublished(join(dir.path, 'out', 'app.jar'));
   });
 
   it('a blob cut off mid-body: resumed with Range and If-Range on the digest ETag', async () => {
