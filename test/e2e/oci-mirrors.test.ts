@@ -151,6 +151,31 @@ describe('oci:// mirrors (issue 21)', () => {
     );
   });
 
+  it('a mirror that serves the manifest but fails the blob (503): dropped at once, the blob from the registry, no retry', async () => {
+    await using m = await mirrored({
+      mirrorRelay: { throttle: { match: /^GET \/v2\/team\/app\/blobs\//, times: 1, status: 503 } },
+    });
+    const { result, target } = await m.pull(`oci://${m.registry.host}/team/app@${oras.digest}`);
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(target, jar);
+    assert.equal(
+      firstEventNamed(result, 'resolve').source,
+      m.mirror.host,
+      'the manifest came from the mirror',
+    );
+    const [dropped] = eventsNamed(result, 'mirror-dropped');
+    assert.equal(dropped?.status, 503);
+    assert.deepEqual(
+      eventsNamed(result, 'retry'),
+      [],
+      'the mirror had one try; the registry answered at once',
+    );
+    assert.equal(finalEvent(result).attempts, 1);
+    assert.ok(
+      m.registry.requests.some((r) => fromLoader(r) && r.blobDigest === oras.blobs[1]?.digest),
+    );
+  });
+
   it('a mirror that answers 404 (it mirrors another registry): dropped, the registry serves', async () => {
     await using m = await mirrored();
     await using empty = await startRegistry();
@@ -188,29 +213,36 @@ describe('oci:// mirrors (issue 21)', () => {
     }
   });
 
-  it('credentials go to the registry, never to a mirror the auth file does not name', async () => {
+  it('credentials go to the registry, never to a mirror that asks for some the auth file does not name', async () => {
     await using m = await mirrored({
       upstream: { auth: { kind: 'htpasswd', credentials: user } },
       credentials: user,
     });
-    // The cache of an htpasswd upstream gets no credentials from Distribution 2.8, so it cannot
-    // serve: the mirror is dropped, and what matters is what it was sent.
+    // A mirror that challenges (Basic): with no entry of its own in the auth file it gets none,
+    // answers 401, and is dropped.
+    await using guarded = await startRegistry({
+      auth: { kind: 'htpasswd', credentials: { username: 'other', password: 'Other-Passw0rd' } },
+    });
+    await using guardedRelay = await startRelay(guarded.origin);
     const folder = join(m.dir.path, 'auth');
     await mkdir(folder);
     const file = join(folder, 'config.json');
     await writeFile(file, dockerConfig(m.registry.host, user));
-    const { result, target } = await m.pull(`oci://${m.registry.host}/team/app:1.0`, {
+    const { result, target } = await m.pull(`oci://${m.registry.host}/team/app@${oras.digest}`, {
       LOADER_REGISTRY_AUTH_FILE: file,
+      LOADER_REGISTRY_MIRRORS: guardedRelay.host,
+      LOADER_REGISTRY_PLAIN_HTTP: `${m.registry.host},${guardedRelay.host}`,
     });
     assert.equal(result.code, 0, describeRun(result));
     await assertPublished(target, jar);
     assertNoSecret(result, [user.password, basic(user).slice(6)]);
-    const toMirror = m.mirror.requests.filter(fromLoader);
-    assert.ok(toMirror.length > 0);
-    assert.ok(
-      toMirror.every((r) => r.headers.authorization === undefined),
-      'the mirror got none',
+    assert.deepEqual(
+      guardedRelay.requests.map((r) => [r.status, r.headers.authorization]),
+      [[401, undefined]],
+      'asked once, without credentials',
     );
+    const [dropped] = eventsNamed(result, 'mirror-dropped');
+    assert.equal(dropped?.errorCode, 'UNAUTHORIZED');
     assert.ok(
       m.registry.requests.filter(fromLoader).some((r) => r.headers.authorization === basic(user)),
     );
