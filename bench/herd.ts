@@ -112,7 +112,7 @@ export async function herd(
  * seconds under load, and the last would start late). Each child's wall is
  * from the common start to its own exit; GNU time adds its CPU and peak RSS.
  */
-async function launchAll(
+export async function launchAll(
   commands: readonly Command[],
   folders: readonly string[],
 ): Promise<{ samples: Sample[]; allDoneMs: number }> {

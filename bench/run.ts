@@ -7,6 +7,7 @@
 //                    [--memory-sizes 64MiB,1GiB,4GiB] [--scenarios a,b] [--json FILE]
 //                    [--herd 200] [--herd-size 16MiB] [--herd-max-transfers N]
 //   npm run bench -- --herd 200 --scenarios herd      the herd alone
+//   npm run bench -- --herd 20 --oci                  oci:// from a registry and a mirror (oci-herd.ts)
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,6 +31,7 @@ import { floor, formatFloor } from './floor.ts';
 import { formatHerd, type HerdResult, herd } from './herd.ts';
 import { gnuTime } from './measure.ts';
 import { nginxPath, startNginx } from './nginx.ts';
+import { formatOciHerd, ociHerd } from './oci-herd.ts';
 import { formatTable, type Summary, summarise } from './report.ts';
 import {
   alternate,
@@ -60,11 +62,12 @@ const { values: flags } = parseArgs({
     cap: { type: 'string', default: '40MiB' },
     'capped-size': { type: 'string', default: '256MiB' },
     'memory-sizes': { type: 'string', default: '64MiB,1GiB,4GiB' },
-    scenarios: { type: 'string', default: allScenarios.join(',') },
+    scenarios: { type: 'string' },
     json: { type: 'string' },
     herd: { type: 'string', default: '200' },
     'herd-size': { type: 'string', default: '16MiB' },
     'herd-max-transfers': { type: 'string' },
+    oci: { type: 'boolean', default: false },
   },
 });
 /** A size flag in the loader's tools' own syntax (`40MiB`), its problem named as the flag. */
@@ -85,10 +88,15 @@ const cappedSizeBytes = parseBytes(flags['capped-size'], 'capped-size');
 const memorySizes = flags['memory-sizes']
   .split(',')
   .map((size) => parseBytes(size, 'memory-sizes'));
-const scenarios = new Set(flags.scenarios.split(','));
+// --oci alone runs the oci:// herd alone; it is no part of the default set (it needs docker-registry).
+const knownScenarios = [...allScenarios, 'oci-herd'];
+const scenarios = new Set(
+  (flags.scenarios ?? (flags.oci ? 'oci-herd' : allScenarios.join(','))).split(','),
+);
+if (flags.oci) scenarios.add('oci-herd');
 for (const name of scenarios) {
-  if (!(allScenarios as readonly string[]).includes(name))
-    throw new Error(`unknown scenario ${name}; one of ${allScenarios.join(', ')}`);
+  if (!knownScenarios.includes(name))
+    throw new Error(`unknown scenario ${name}; one of ${knownScenarios.join(', ')}`);
 }
 const startedAt = new Date();
 const startLoad = loadavg()
@@ -335,6 +343,12 @@ try {
     tables.push(
       `${formatHerd(results, herdSizeBytes)}\nserve answered 503 (busy) ${busy} times${flags['herd-max-transfers'] ? ` with --max-transfers ${flags['herd-max-transfers']}` : ' with its default bound'}`,
     );
+  }
+
+  if (scenarios.has('oci-herd')) {
+    const cases = await ociHerd(context, work, herdCount, herdSizeBytes);
+    summaries.ociHerd = cases;
+    tables.push(formatOciHerd(cases, herdSizeBytes));
   }
 } finally {
   await server.stop();

@@ -1,22 +1,33 @@
 import { abandonedAfterMs, type TempFileSweep } from './artifact/abandoned-temp-files.ts';
 import { TempArtifact } from './artifact/temp-artifact.ts';
-import { newRecord } from './artifact/verification-record.ts';
+import { newRecord, type OciOrigin } from './artifact/verification-record.ts';
 import type { LoaderConfig } from './config/types.ts';
-import { download } from './download/download.ts';
+import { type DownloadReport, download } from './download/download.ts';
 import { discardBody, type Response } from './download/http/request.ts';
 import { keepOrRefetch } from './download/revalidate/keep-verified.ts';
 import { type DownloadDependencies, DownloadSession } from './download/session.ts';
 import { LoaderError } from './errors.ts';
 import type { Logger } from './log/logger.ts';
+import { repositoryOf } from './oci/reference.ts';
 import { plan } from './plan/plan.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import type { RunResult } from './report/run-facts.ts';
+import { pullArtifact } from './resolve/pull.ts';
+import { type Resolved, resolveArtifact } from './resolve/resolve.ts';
 import { expiryWarningAtStart, type UrlValidity } from './urls/expiry.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
 
+/** What the download stage did, and what the file it made must be. */
+interface Fetched extends DownloadReport {
+  /** The size the verify stage holds the file to, and the name of where it comes from. */
+  readonly expected: { readonly bytes: number; readonly name: string };
+  /** For an `oci://` artifact: what it was pulled from, for the record. */
+  readonly oci: OciOrigin | undefined;
+}
+
 /**
- * The whole job, stage by stage: plan -> (revalidate) -> download -> verify -> publish.
+ * The whole job, stage by stage: plan -> resolve -> (revalidate) -> download -> verify -> publish.
  * Resolves when the verified artifact is in place; otherwise throws a
  * LoaderError and leaves the target as it was, with no temp file behind. The
  * facts of the failure (attempts, bytes, digest, why retries stopped) are in
@@ -31,17 +42,13 @@ export async function run(
   const planned = await plan(config, signal);
   reportTempFiles(logger, planned.tempFiles);
   if (planned.action === 'skip') {
-    logger.info(
-      'already-present',
-      'the artifact in place matches ARTIFACT_SHA256; not downloading',
-      {
-        path: config.outputPath,
-        sha256: planned.sha256,
-      },
-    );
+    logger.info('already-present', planned.reason, {
+      path: config.outputPath,
+      sha256: planned.sha256,
+    });
     return {
       outcome: 'already-present',
-      bytes: config.expectedSizeBytes,
+      bytes: planned.bytes,
       sha256: planned.sha256,
       attempts: 0,
       resumedBytes: 0,
@@ -49,13 +56,32 @@ export async function run(
   }
   // Every request from here on is one of this session's: it counts the run's attempts.
   const session = new DownloadSession(config, deps);
-  let handedOver: Response | undefined;
   if (planned.action === 'download') {
     logger.info('plan', `downloading: ${planned.reason}`, { reason: planned.reason });
-    warnAboutUrlExpiry(session.context.urlValidity, logger, deps.remainingMs());
-  } else {
+  }
+  const resolved = await resolveArtifact(config, planned, session, signal).catch(
+    (error: unknown) => {
+      throw withAttempts(error, session);
+    },
+  );
+  if (resolved.kind === 'kept') {
+    const { kept, record } = resolved;
+    return {
+      ...kept,
+      bytes: record.sizeBytes,
+      sha256: record.sha256,
+      attempts: session.attempts,
+      resumedBytes: 0,
+      ...(record.manifestDigest === undefined ? {} : { manifestDigest: record.manifestDigest }),
+    };
+  }
+  let handedOver: Response | undefined;
+  if (resolved.kind === 'url') {
+    session.aim(resolved.target);
     // Before the conditional request too: if the object changed, it is a full download.
-    warnAboutUrlExpiry(session.context.urlValidity, logger, deps.remainingMs());
+    warnAboutUrlExpiry(resolved.target.urlValidity, logger, deps.remainingMs());
+  }
+  if (resolved.kind === 'url' && planned.action === 'revalidate') {
     const { record } = planned;
     const next = await keepOrRefetch(config, session, record, signal).catch((error: unknown) => {
       throw withAttempts(error, session);
@@ -76,9 +102,14 @@ export async function run(
     throw error;
   });
   let published = false;
+  // The size a complete file has: known before the download, except an image's JAR without ARTIFACT_EXPECTED_SIZE.
+  let expectedBytes =
+    resolved.kind === 'url' ? resolved.target.expectedSizeBytes : resolved.pull.expectedSizeBytes;
   try {
-    const { version, resumedBytes } = await download(config, session, temp, signal, handedOver);
-    const { sha256, jarCheck } = await verifyArtifact(config, temp, signal);
+    const fetched = await fetchInto(config, session, resolved, temp, signal, handedOver);
+    const { version, resumedBytes, expected } = fetched;
+    expectedBytes = expected.bytes;
+    const { sha256, jarCheck } = await verifyArtifact(config, temp, signal, expected);
     if (jarCheck === 'not-a-zip') {
       logger.warn(
         'not-a-jar',
@@ -89,7 +120,7 @@ export async function run(
     signal.throwIfAborted();
     const { folderSynced } = await publishAtomically(temp, config.outputPath, {
       modifiedAt: stableModifiedTime(version, sha256),
-      record: newRecord(config.url, temp.bytesWritten, sha256, jarCheck, version),
+      record: newRecord(fetched.oci ?? urlOf(config), temp.bytesWritten, sha256, jarCheck, version),
     });
     published = true;
     if (!folderSynced) {
@@ -102,19 +133,63 @@ export async function run(
       );
     }
     const bytes = temp.bytesWritten;
-    return { outcome: 'downloaded', bytes, sha256, attempts: session.attempts, resumedBytes };
+    const attempts = session.attempts;
+    const oci = fetched.oci && { manifestDigest: fetched.oci.manifestDigest };
+    return { outcome: 'downloaded', bytes, sha256, attempts, resumedBytes, ...oci };
   } catch (error) {
     if (error instanceof LoaderError) {
       withAttempts(error, session);
       session.facts.wrote(error, temp.bytesWritten);
       // For audit: the digest of a complete body that was refused.
-      if (temp.bytesWritten === config.expectedSizeBytes)
-        session.facts.refusedDigest(error, temp.digestHex());
+      if (temp.bytesWritten === expectedBytes) session.facts.refusedDigest(error, temp.digestHex());
     }
     throw error;
   } finally {
     if (!published) await temp.discard();
   }
+}
+
+/**
+ * The download stage into `temp`: a URL's bytes with the download core, or
+ * an `oci://` artifact's blob with the same core (see resolve/pull.ts).
+ */
+async function fetchInto(
+  config: LoaderConfig,
+  session: DownloadSession,
+  resolved: Exclude<Resolved, { kind: 'kept' }>,
+  temp: TempArtifact,
+  signal: AbortSignal,
+  handedOver: Response | undefined,
+): Promise<Fetched> {
+  if (resolved.kind === 'url') {
+    const report = await download(config, session, temp, signal, handedOver);
+    const bytes = resolved.target.expectedSizeBytes;
+    return { ...report, expected: { bytes, name: resolved.target.sizeName }, oci: undefined };
+  }
+  const { pull } = resolved;
+  const report = await pullArtifact(config, session, pull, temp, signal);
+  const { reference } = pull.client;
+  const given = pull.expectedSizeBytes;
+  return {
+    ...report,
+    expected:
+      given === undefined
+        ? { bytes: report.jarSizeBytes, name: 'the size in the image' }
+        : { bytes: given, name: 'ARTIFACT_EXPECTED_SIZE' },
+    oci: {
+      repository: repositoryOf(reference),
+      reference: reference.display,
+      manifestDigest: pull.manifestDigest,
+      blobDigest: report.blobDigest,
+      file: `/${pull.path}`,
+    },
+  };
+}
+
+/** The signed URL of a run that fetches one. */
+function urlOf(config: LoaderConfig): URL {
+  if (config.artifact.kind !== 'url') throw new Error('an oci:// artifact has no URL');
+  return config.artifact.url;
 }
 
 /** The run's attempts, a fact of the error that ends it once a request was made: counted by the session, and told here. */

@@ -61,6 +61,8 @@ export interface ReplicaRequest {
   readonly appImage: string;
   readonly url: string;
   readonly expectedSizeBytes: number;
+  /** Settings beyond the consumer's two (an oci:// pull from a plain-HTTP registry names it). */
+  readonly extraEnv?: Readonly<Record<string, string>>;
   /** The main container's command: `java -jar ...` or `java -cp ... Main`. */
   readonly appCommand: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
@@ -108,7 +110,11 @@ export async function deployReplica(
   try {
     const loaderSpec: ContainerSpec = {
       Image: request.loaderImage,
-      Env: [`ARTIFACT_URL=${request.url}`, `ARTIFACT_EXPECTED_SIZE=${request.expectedSizeBytes}`],
+      Env: [
+        `ARTIFACT_URL=${request.url}`,
+        `ARTIFACT_EXPECTED_SIZE=${request.expectedSizeBytes}`,
+        ...Object.entries(request.extraEnv ?? {}).map(([name, value]) => `${name}=${value}`),
+      ],
       Labels: request.labels,
       HostConfig: loaderHostConfig(volume, security),
     };

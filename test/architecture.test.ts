@@ -13,6 +13,7 @@ const layers: readonly [prefix: string, layer: number][] = [
   ['urls/', 1],
   ['process/', 1],
   ['options/', 2],
+  ['oci/', 2],
   ['log/', 3],
   ['config/', 4],
   ['report/', 5],

@@ -18,6 +18,20 @@ import { writeErrorFor } from './write-errors.ts';
  */
 export type JarCheckOutcome = 'checked' | 'not-a-zip' | 'off';
 
+/** What an `oci://` artifact was published from, as its record keeps it. */
+export interface OciOrigin {
+  /** `oci://registry/repository`: what names the artifact, whatever the tag (the record's `url`). */
+  readonly repository: string;
+  /** The reference as given, normalised: `oci://registry/repository:tag` (or `@sha256:…`). */
+  readonly reference: string;
+  /** The digest of the manifest (or index) the reference resolved to: what a tag pointed at. */
+  readonly manifestDigest: string;
+  /** The digest of the blob the JAR came from (the layer). */
+  readonly blobDigest: string;
+  /** The JAR's path in the image (LOADER_OCI_FILE), absolute. */
+  readonly file: string;
+}
+
 /** The validators of the response that began the file, as the server sent them. */
 interface RecordedVersion {
   readonly etag: string | undefined;
@@ -48,19 +62,42 @@ export interface VerificationRecord {
   /** When it was verified and published (ISO 8601). */
   readonly verifiedAt: string;
   readonly loaderVersion: string;
+  /** For an `oci://` artifact: the reference and digests it came from (see OciOrigin); `url` is its repository. */
+  readonly reference?: string;
+  readonly manifestDigest?: string;
+  readonly blobDigest?: string;
+  readonly file?: string;
 }
 
 /** A record is a few hundred bytes; anything much larger is not one. */
 const maxRecordBytes = 16 * 1024;
 
-/** The record of bytes just verified, fetched from `url` in the given version. */
+/**
+ * The record of bytes just verified, fetched from `url` in the given
+ * version, or pulled from a registry (`OciOrigin`; a blob's validators are
+ * its digest, so none is kept).
+ */
 export function newRecord(
-  url: URL,
+  from: URL | OciOrigin,
   sizeBytes: number,
   sha256: string,
   jarCheck: JarCheckOutcome,
   version: RecordedVersion,
 ): VerificationRecord {
+  if (!(from instanceof URL)) {
+    const { repository, ...oci } = from;
+    return {
+      format: 1,
+      url: repository,
+      sizeBytes,
+      sha256,
+      jarCheck,
+      verifiedAt: new Date().toISOString(),
+      loaderVersion,
+      ...oci,
+    };
+  }
+  const url = from;
   const selectors = versionSelectorsOf(url);
   return {
     format: 1,
@@ -151,8 +188,22 @@ function asRecord(value: unknown): VerificationRecord | undefined {
     optionalHeaderValue(record.etag) &&
     optionalHeaderValue(record.lastModified) &&
     typeof record.verifiedAt === 'string' &&
-    typeof record.loaderVersion === 'string';
+    typeof record.loaderVersion === 'string' &&
+    (record.manifestDigest === undefined || isOciRecord(record));
   return valid ? (record as unknown as VerificationRecord) : undefined;
+}
+
+/** The oci:// fields as newRecord writes them: all four, the digests in sha256 form. */
+function isOciRecord(record: Record<string, unknown>): boolean {
+  const digest = /^sha256:[0-9a-f]{64}$/;
+  return (
+    typeof record.reference === 'string' &&
+    typeof record.manifestDigest === 'string' &&
+    digest.test(record.manifestDigest) &&
+    typeof record.blobDigest === 'string' &&
+    digest.test(record.blobDigest) &&
+    typeof record.file === 'string'
+  );
 }
 
 /** Version selectors as newRecord writes them: selector names, each with a string or a list of strings. */

@@ -13,6 +13,8 @@ export const defaults = {
   backoffMaxMs: 30_000,
   maxRedirects: 5,
   terminationLogPath: '/dev/termination-log',
+  /** Where `COPY app.jar /app.jar` puts the JAR in an image. */
+  ociFile: '/app.jar',
   /** Progress events (JSON, or text lines in a file): at most this often, or every tenth. */
   progressIntervalMs: 2_000,
   /** The progress bar on a terminal: redrawn this often, data or not, as curl's meter is. */

@@ -3,11 +3,18 @@ import type { LogFormat } from '../log/logger.ts';
 import { problemOf } from '../options/expected.ts';
 import { defaults } from './defaults.ts';
 import { type LoaderFlags, parseLoaderFlags } from './loader-flags.ts';
-import { parseArtifactUrl } from './parse-values.ts';
+import { parseArtifactAddress } from './parse-values.ts';
 import { readProxySettings } from './proxy-settings.ts';
 import { namesOf, readSetting, variableOf } from './read-setting.ts';
+import { readRegistrySettings } from './registry-settings.ts';
 import { type Setting, type SettingKey, type SettingValue, settings } from './settings.ts';
-import type { Environment, LoaderConfig } from './types.ts';
+import type {
+  ArtifactAddress,
+  ArtifactLocation,
+  Environment,
+  LoaderConfig,
+  RegistrySettings,
+} from './types.ts';
 import { findUnknownVariables } from './unknown-variables.ts';
 import { readUrlFile } from './url-file.ts';
 
@@ -58,9 +65,12 @@ export function loadConfig(
   const logFormat = logFormatFor(read('logFormat'), stdoutIsTerminal);
   // A bar on a terminal (the Logger draws one for text on a terminal) is redrawn often; events are not.
   const progressBar = logFormat === 'text' && stdoutIsTerminal;
-  const url = readUrl(flags, env, read, problems, onSecretValue, typoHint);
+  const address = readUrl(flags, env, read, problems, onSecretValue, typoHint);
   const expectedSizeBytes = read('expectedSizeBytes');
-  if (expectedSizeBytes === undefined && !invalid.has('expectedSizeBytes')) {
+  const registry = readRegistrySettings(read, env);
+  // An oci:// reference may leave the size out: the manifest gives it.
+  const sizeRequired = address?.kind !== 'oci';
+  if (sizeRequired && expectedSizeBytes === undefined && !invalid.has('expectedSizeBytes')) {
     const name = settings.expectedSizeBytes.env;
     problems.push(
       `${namesOf(settings.expectedSizeBytes)} is required but not set${typoHint(name)}`,
@@ -87,7 +97,8 @@ export function loadConfig(
       `${settings.outputPath.env} (or --output): expected a file path, got the folder "${outputPath}"`,
     );
   }
-  if (problems.length > 0 || url === undefined || expectedSizeBytes === undefined) {
+  const artifact = locationOf(address, expectedSizeBytes, registry);
+  if (problems.length > 0 || artifact === undefined) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, {
       details: { problems },
     });
@@ -96,8 +107,7 @@ export function loadConfig(
     ? defaults.progressBarIntervalMs
     : defaults.progressIntervalMs;
   const config: LoaderConfig = {
-    url,
-    expectedSizeBytes,
+    artifact,
     outputPath,
     ...rest,
     logFormat,
@@ -109,9 +119,20 @@ export function loadConfig(
   return { kind: 'run', config };
 }
 
+/** The artifact's location, when the address and (for a URL) the size were read. */
+function locationOf(
+  address: ArtifactAddress | undefined,
+  expectedSizeBytes: number | undefined,
+  registry: RegistrySettings,
+): ArtifactLocation | undefined {
+  if (address?.kind === 'oci') return { ...address, expectedSizeBytes, registry };
+  if (address === undefined || expectedSizeBytes === undefined) return undefined;
+  return { ...address, expectedSizeBytes };
+}
+
 /**
- * The artifact URL from ARTIFACT_URL, or from the file ARTIFACT_URL_FILE names
- * (read here, at the edge, once). One of the two, never both.
+ * The artifact's address from ARTIFACT_URL, or from the file ARTIFACT_URL_FILE
+ * names (read here, at the edge, once). One of the two, never both.
  */
 function readUrl(
   flags: LoaderFlags,
@@ -120,7 +141,7 @@ function readUrl(
   problems: string[],
   onSecretValue: (raw: string) => void,
   typoHint: (...names: string[]) => string,
-): URL | undefined {
+): ArtifactAddress | undefined {
   const { url, urlFile } = settings;
   // An empty flag is reported as such (by its read), not as one of two.
   const emptyFlags = (['url', 'urlFile'] as const).filter(
@@ -150,7 +171,7 @@ function readUrl(
   try {
     const raw = readUrlFile(path);
     onSecretValue(raw);
-    return parseArtifactUrl(raw);
+    return parseArtifactAddress(raw);
   } catch (error) {
     problems.push(problemOf(namesOf(urlFile), error));
     return undefined;

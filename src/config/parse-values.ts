@@ -4,19 +4,34 @@
  * or throws an InvalidValueError saying what was expected; the reader puts
  * the variable and flag names in front.
  */
+import { parseImageFilePath } from '../oci/image-path.ts';
+import { type OciReference, parseOciReference } from '../oci/reference.ts';
 import { InvalidValueError, invalidValue } from '../options/expected.ts';
+
+/** What ARTIFACT_URL (or the file ARTIFACT_URL_FILE) names. */
+export type ArtifactAddress =
+  /** A signed http(s) URL. Never log it whole: use `redactUrl`. */
+  | { readonly kind: 'url'; readonly url: URL }
+  /** An image or artifact in an OCI registry. */
+  | { readonly kind: 'oci'; readonly reference: OciReference };
+
+/** ARTIFACT_URL: an `oci://` reference, or else a signed http(s) URL. */
+export function parseArtifactAddress(raw: string): ArtifactAddress {
+  if (/^oci:\/\//i.test(raw)) return { kind: 'oci', reference: parseOciReference(raw) };
+  return { kind: 'url', url: parseArtifactUrl(raw) };
+}
 
 /** A signed artifact URL. The value itself is never echoed: it may carry a signature. */
 export function parseArtifactUrl(raw: string): URL {
   if (!URL.canParse(raw)) {
     throw new InvalidValueError(
-      'expected an absolute http:// or https:// URL; the value is not a URL (not shown: it may carry a signature)',
+      'expected an absolute http:// or https:// URL, or an oci:// reference; the value is not a URL (not shown: it may carry a signature)',
     );
   }
   const url = new URL(raw);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidValueError(
-      `expected an http:// or https:// URL, got the scheme "${url.protocol.slice(0, -1).slice(0, 16)}"`,
+      `expected an http:// or https:// URL, or an oci:// reference, got the scheme "${url.protocol.slice(0, -1).slice(0, 16)}"`,
     );
   }
   const problem = credentialsProblem(url);
@@ -58,4 +73,9 @@ export function parsePath(raw: string): string {
   if (raw.includes('\0'))
     throw new InvalidValueError('expected a file path, got a value with a NUL byte');
   return raw;
+}
+
+/** LOADER_OCI_FILE: the JAR's path in an image, kept absolute (`/app.jar`) as it is shown. */
+export function parseImageFile(raw: string): string {
+  return `/${parseImageFilePath(raw)}`;
 }

@@ -1,9 +1,10 @@
+import { parseRegistryHosts } from '../oci/registry-hosts.ts';
 import { parseBoolean, parseBooleanOrAuto, parseOneOf } from '../options/choices.ts';
 import { parsePositiveInt, parsePositiveIntUpTo } from '../options/counts.ts';
 import { parseSecondsToMs } from '../options/durations.ts';
 import { parseByteCount } from '../options/sizes.ts';
 import { defaults } from './defaults.ts';
-import { parseArtifactUrl, parsePath, parseSha256 } from './parse-values.ts';
+import { parseArtifactAddress, parseImageFile, parsePath, parseSha256 } from './parse-values.ts';
 
 /**
  * Every setting, once: its environment variable, the flag that mirrors it, how
@@ -37,10 +38,10 @@ const table = {
     env: 'ARTIFACT_URL',
     flag: 'url',
     valueName: 'URL',
-    parse: parseArtifactUrl,
+    parse: parseArtifactAddress,
     defaultValue: undefined,
     description:
-      'Signed http(s) URL of the artifact (required, or ARTIFACT_URL_FILE). Only scheme://host/path is ever logged.',
+      'Signed http(s) URL of the artifact, or oci://REGISTRY[:PORT]/REPOSITORY:TAG (or @sha256:DIGEST) in an OCI registry (required, or ARTIFACT_URL_FILE). Only scheme://host/path is ever logged.',
   }),
   urlFile: setting({
     env: 'ARTIFACT_URL_FILE',
@@ -57,7 +58,8 @@ const table = {
     valueName: 'BYTES',
     parse: parseByteCount,
     defaultValue: undefined,
-    description: 'Exact size of the artifact in bytes (required).',
+    description:
+      'Exact size of the artifact in bytes (required for http(s); for oci:// optional, the manifest gives it).',
   }),
   outputPath: setting({
     env: 'ARTIFACT_PATH',
@@ -168,6 +170,42 @@ const table = {
     parse: parseSecondsToMs,
     defaultValue: defaults.backoffMaxMs,
     description: 'Cap on any retry delay, Retry-After included.',
+  }),
+  registryPlainHttp: setting({
+    env: 'LOADER_REGISTRY_PLAIN_HTTP',
+    flag: 'registry-plain-http',
+    valueName: 'HOST:PORT,...',
+    parse: parseRegistryHosts,
+    defaultValue: undefined,
+    description:
+      'Registries (and mirrors) spoken to over plain HTTP instead of HTTPS; loopback is not special.',
+  }),
+  registryAuthFile: setting({
+    env: 'LOADER_REGISTRY_AUTH_FILE',
+    flag: 'registry-auth-file',
+    valueName: 'PATH',
+    parse: parsePath,
+    defaultValue: undefined,
+    description:
+      'Registry credentials: a Docker config.json (a mounted kubernetes.io/dockerconfigjson Secret). Default: $DOCKER_CONFIG/config.json when DOCKER_CONFIG is set, else anonymous.',
+  }),
+  registryMirrors: setting({
+    env: 'LOADER_REGISTRY_MIRRORS',
+    flag: 'registry-mirrors',
+    valueName: 'HOST[:PORT],...',
+    parse: parseRegistryHosts,
+    defaultValue: undefined,
+    description:
+      'Mirrors tried in order before the registry for what is addressed by digest, each with ?ns=REGISTRY; one that fails is dropped for the run.',
+  }),
+  ociFile: setting({
+    env: 'LOADER_OCI_FILE',
+    flag: 'oci-file',
+    valueName: 'PATH',
+    parse: parseImageFile,
+    defaultValue: defaults.ociFile,
+    description:
+      "For an oci:// image: the JAR's path in it (extracted from its layers); for an artifact pushed by oras: the file name when there are several.",
   }),
   terminationLogPath: setting({
     env: 'LOADER_TERMINATION_LOG',

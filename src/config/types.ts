@@ -1,5 +1,9 @@
 import type { LogFormat } from '../log/logger.ts';
+import type { OciReference } from '../oci/reference.ts';
+import type { ArtifactAddress } from './parse-values.ts';
 import type { SettingKey, SettingValue } from './settings.ts';
+
+export type { ArtifactAddress };
 
 /** The environment as the edge reads it: names to values, any of them missing. */
 export interface Environment {
@@ -16,21 +20,59 @@ export interface ProxySettings {
   readonly noProxy: string | undefined;
 }
 
+/** Where the registry credentials are read from, and how errors name it. */
+export interface AuthFileLocation {
+  readonly path: string;
+  /** The setting or variable, then the path: `DOCKER_CONFIG (/home/u/.docker/config.json)`. */
+  readonly source: string;
+}
+
+/** How an `oci://` artifact is fetched: the registry settings, read at the edge. */
+export interface RegistrySettings {
+  /** LOADER_REGISTRY_PLAIN_HTTP: registries and mirrors spoken to over http://. */
+  readonly plainHttp: ReadonlySet<string>;
+  /** LOADER_REGISTRY_MIRRORS, in order. */
+  readonly mirrors: readonly string[];
+  /** LOADER_REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json; undefined: anonymous pulls. */
+  readonly authFile: AuthFileLocation | undefined;
+  /** LOADER_OCI_FILE, absolute: `/app.jar`. */
+  readonly imageFile: string;
+}
+
+/** The artifact to fetch: ARTIFACT_URL with ARTIFACT_EXPECTED_SIZE, required for a URL. */
+export type ArtifactLocation =
+  | { readonly kind: 'url'; readonly url: URL; readonly expectedSizeBytes: number }
+  | {
+      readonly kind: 'oci';
+      readonly reference: OciReference;
+      /** When set, the manifest's size for the JAR must be this, checked before any blob is asked for. */
+      readonly expectedSizeBytes: number | undefined;
+      readonly registry: RegistrySettings;
+    };
+
 /** Each setting's value as read, typed by its row in the settings table. */
 type SettingValues = { readonly [K in SettingKey]: SettingValue<K> };
 
 /** The settings the config holds as read, their types derived from the table (see settings.ts). */
-type ReadAsIs = Exclude<SettingKey, 'url' | 'urlFile' | 'expectedSizeBytes' | 'logFormat'>;
+type ReadAsIs = Exclude<
+  SettingKey,
+  | 'url'
+  | 'urlFile'
+  | 'expectedSizeBytes'
+  | 'logFormat'
+  | 'registryPlainHttp'
+  | 'registryAuthFile'
+  | 'registryMirrors'
+  | 'ociFile'
+>;
 
 /**
  * The whole configuration, validated and normalised once at the edge, then
  * passed down. The settings' meanings are the table's descriptions.
  */
 export interface LoaderConfig extends Pick<SettingValues, ReadAsIs> {
-  /** The signed artifact URL (ARTIFACT_URL or the file ARTIFACT_URL_FILE names). Never log it whole: use `redactUrl`. */
-  readonly url: URL;
-  /** Required, so always there. */
-  readonly expectedSizeBytes: NonNullable<SettingValue<'expectedSizeBytes'>>;
+  /** ARTIFACT_URL (or the file ARTIFACT_URL_FILE names) and ARTIFACT_EXPECTED_SIZE. */
+  readonly artifact: ArtifactLocation;
   /** The requested format, or the one for where stdout goes. */
   readonly logFormat: LogFormat;
   readonly maxRedirects: number;

@@ -39,7 +39,7 @@ export async function download(
     ? setInterval(() => session.progress.tick(), config.progressIntervalMs).unref()
     : undefined;
   try {
-    const parts = partsOf(config);
+    const parts = partsOf(config, session.target.expectedSizeBytes);
     const resumedBytes =
       parts === undefined
         ? await downloadWhole(session, temp, session.firstRequestLoop, signal, handedOver)
@@ -50,18 +50,14 @@ export async function download(
   }
 }
 
-/** Part 0, when the artifact is to be fetched in parts; undefined for one connection. */
-export function firstPartOf(config: LoaderConfig): Part | undefined {
-  return partsOf(config)?.[0];
+/** Part 0, when `sizeBytes` are to be fetched in parts; undefined for one connection. */
+export function firstPartOf(config: LoaderConfig, sizeBytes: number): Part | undefined {
+  return partsOf(config, sizeBytes)?.[0];
 }
 
-function partsOf(config: LoaderConfig): readonly [Part, ...Part[]] | undefined {
-  if (config.connections < 2 || config.expectedSizeBytes < config.parallelThresholdBytes)
-    return undefined;
-  const parts = planParts(
-    config.expectedSizeBytes,
-    partCountFor(config.expectedSizeBytes, config.connections),
-  );
+function partsOf(config: LoaderConfig, sizeBytes: number): readonly [Part, ...Part[]] | undefined {
+  if (config.connections < 2 || sizeBytes < config.parallelThresholdBytes) return undefined;
+  const parts = planParts(sizeBytes, partCountFor(sizeBytes, config.connections));
   const [first] = parts;
   return first === undefined || parts.length < 2 ? undefined : [first, ...parts.slice(1)];
 }
@@ -80,7 +76,7 @@ async function downloadInPartsOrWhole(
   const opening =
     handedOver === undefined
       ? await session.firstRequestLoop.run(
-          () => openFirstPart(session.context, firstPart, signal),
+          () => session.fromSources((context) => openFirstPart(context, firstPart, signal), signal),
           signal,
           session.onRetry({ part: 0 }),
         )

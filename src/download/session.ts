@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { LoaderConfig } from '../config/types.ts';
+import { LoaderError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import type { RunFacts } from '../report/run-facts.ts';
-import { type UrlValidity, urlValidityOf } from '../urls/expiry.ts';
 import type { RequestContext } from './http/request.ts';
 import { ProgressTracker } from './progress.ts';
 import { type RetryListener, RetryLoop, type RetryPolicy } from './retry/retry.ts';
@@ -13,6 +13,7 @@ import {
   objectVersionOf,
   unknownVersion,
 } from './revalidate/object-version.ts';
+import type { ByteSource, DownloadTarget } from './target.ts';
 
 /** What the run gives the download: built once at the edge (main.ts), passed down. */
 export interface DownloadDependencies {
@@ -27,11 +28,11 @@ export interface DownloadDependencies {
 }
 
 /** What every attempt needs, whether it fetches the whole file, a part, or the first part. */
-export interface AttemptContext extends RequestContext {
-  readonly url: URL;
-  /** The URL's validity window when it is a known signed form, to explain a refusal. */
-  readonly urlValidity: UrlValidity | undefined;
-  readonly expectedSizeBytes: number;
+export interface AttemptContext
+  extends RequestContext,
+    Pick<DownloadTarget, 'expectedSizeBytes' | 'sizeName' | 'answerError'> {
+  /** Where this attempt asks for the bytes (see DownloadSession.fromSources). */
+  readonly source: ByteSource;
   readonly userAgent: string;
   readonly logger: Logger;
   /** Hears the bytes received so far of what the attempt fetches (the file, or its part). */
@@ -49,15 +50,15 @@ export interface RetriesOf {
 }
 
 /**
- * What every request of one run shares, whether it asks whether the file
- * changed, fetches the whole file or a part: the request context, the retry
- * policy, one progress tracker, and the count of attempts: every retry, in
- * all parts together, is counted here and nowhere else.
+ * What every request of one run shares, whether it resolves a reference,
+ * asks whether the file changed, fetches the whole file or a part: the
+ * request context, the retry policy, and the count of attempts: every retry,
+ * in all parts together, is counted here and nowhere else. Once aimed at a
+ * target (aim), also the attempts' context and one progress tracker.
  */
 export class DownloadSession {
-  readonly context: AttemptContext;
+  readonly requestContext: RequestContext;
   readonly policy: RetryPolicy;
-  readonly progress: ProgressTracker;
   readonly logger: Logger;
   /** The run's facts: why retries stopped, the last failure before a cut, bytes written. */
   readonly facts: RunFacts;
@@ -66,38 +67,28 @@ export class DownloadSession {
   /**
    * The retry loop of the first request (the conditional one of a re-run, or
    * the one for part 0), which runs on as the loop of the download that takes
-   * its answer over (part 0, or the whole file on one connection).
+   * its answer over (part 0, or the whole file on one connection). A new one
+   * for each target.
    */
-  readonly firstRequestLoop: RetryLoop;
+  firstRequestLoop: RetryLoop;
+  readonly userAgent: string;
+  readonly #progressIntervalMs: number;
+  #aimed:
+    | { target: DownloadTarget; context: AttemptContext; progress: ProgressTracker }
+    | undefined;
   #retries = 0;
   #requested = false;
 
   constructor(config: LoaderConfig, deps: DownloadDependencies) {
     this.logger = deps.logger;
     this.facts = deps.facts;
-    const progress = new ProgressTracker(
-      config.expectedSizeBytes,
-      config.progressIntervalMs,
-      (report) =>
-        deps.logger.progress(`${report.percent}% of ${config.expectedSizeBytes} bytes`, {
-          ...report,
-        }),
-    );
-    this.progress = progress;
-    this.context = {
+    this.userAgent = deps.userAgent;
+    this.#progressIntervalMs = config.progressIntervalMs;
+    this.requestContext = {
       dispatcher: deps.dispatcher,
       maxRedirects: config.maxRedirects,
       stallTimeoutMs: config.stallTimeoutMs,
       redactor: deps.redactor,
-      url: config.url,
-      urlValidity: urlValidityOf(config.url),
-      expectedSizeBytes: config.expectedSizeBytes,
-      userAgent: deps.userAgent,
-      logger: deps.logger,
-      onBytes: (bytes: number) => progress.update(bytes),
-      onWholeObject: (headers) => {
-        this.version = objectVersionOf(headers);
-      },
     };
     this.policy = {
       maxAttempts: config.maxAttempts,
@@ -106,6 +97,80 @@ export class DownloadSession {
       remainingMs: deps.remainingMs,
     };
     this.firstRequestLoop = new RetryLoop(this.policy);
+  }
+
+  /**
+   * Points the session's attempts at `target`, with a progress tracker of its
+   * size and a fresh first-request loop: before the first download, and again
+   * when the bytes must be fetched anew (another layer, wrong bytes from a mirror).
+   */
+  aim(target: DownloadTarget): void {
+    const { expectedSizeBytes } = target;
+    const progress = new ProgressTracker(expectedSizeBytes, this.#progressIntervalMs, (report) =>
+      this.logger.progress(`${report.percent}% of ${expectedSizeBytes} bytes`, { ...report }),
+    );
+    const context: AttemptContext = {
+      ...this.requestContext,
+      source: target.sources.current,
+      expectedSizeBytes,
+      sizeName: target.sizeName,
+      answerError: target.answerError,
+      userAgent: this.userAgent,
+      logger: this.logger,
+      onBytes: (bytes: number) => progress.update(bytes),
+      onWholeObject: (headers) => {
+        this.version = objectVersionOf(headers);
+      },
+    };
+    this.#aimed = { target, context, progress };
+    this.version = unknownVersion;
+    this.firstRequestLoop = new RetryLoop(this.policy);
+  }
+
+  get target(): DownloadTarget {
+    return this.#aimedOrThrow().target;
+  }
+
+  get context(): AttemptContext {
+    return this.#aimedOrThrow().context;
+  }
+
+  get progress(): ProgressTracker {
+    return this.#aimedOrThrow().progress;
+  }
+
+  #aimedOrThrow() {
+    if (this.#aimed === undefined) throw new Error('the download session has no target yet');
+    return this.#aimed;
+  }
+
+  /**
+   * Runs one attempt against the target's sources: with the current one, and
+   * when that is a mirror that fails, at once again with the next (the
+   * mirror is dropped for the run). What the origin, the last source, throws
+   * is the attempt's failure, for the retry policy to weigh. `base` is the
+   * context to run it in (a part's); by default the session's.
+   */
+  async fromSources<T>(
+    operation: (context: AttemptContext) => Promise<T>,
+    signal: AbortSignal,
+    base: AttemptContext = this.context,
+  ): Promise<T> {
+    const { sources } = this.target;
+    for (;;) {
+      const source = sources.current;
+      // A source that sent bytes of the file is answerable for them (see ByteSources.mirrorsAsked).
+      const onBytes = (bytes: number) => {
+        sources.asked(source);
+        base.onBytes(bytes);
+      };
+      try {
+        return await operation({ ...base, source, onBytes });
+      } catch (error) {
+        if (signal.aborted || !(error instanceof LoaderError) || !sources.drop(source, error))
+          throw error;
+      }
+    }
   }
 
   /** A retry loop of its own, for other bytes: a part after the first, or a fresh start. */

@@ -6,30 +6,9 @@
  * `.wh.NAME` removes NAME from the layers below, and `.wh..wh..opq` removes
  * everything below in its folder; either applies to lower layers only.
  */
-import { InvalidValueError, invalidValue } from '../options/expected.ts';
+import { whiteoutPrefix } from '../oci/image-path.ts';
 
-/** The default path of the JAR in an image: where `COPY app.jar /app.jar` puts it. */
-export const defaultImageFilePath = '/app.jar';
-
-const whiteoutPrefix = '.wh.';
 const opaqueWhiteout = '.wh..wh..opq';
-
-/** The path of the JAR in an image, absolute or relative, returned relative (`app.jar`). */
-export function parseImageFilePath(raw: string): string {
-  if (raw.includes('\0'))
-    throw new InvalidValueError('expected a file path, got a value with a NUL byte');
-  const parts = raw.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) throw invalidValue('a path inside the image without ".." parts', raw);
-  if (parts.length === 0 || raw.endsWith('/'))
-    throw invalidValue('the path of a file in the image, such as /app.jar', raw);
-  if (parts.some((part) => part.startsWith(whiteoutPrefix))) {
-    throw invalidValue(
-      `a path without "${whiteoutPrefix}" names, which mark deletions in image layers`,
-      raw,
-    );
-  }
-  return parts.join('/');
-}
 
 /** An entry's name relative to the layer's root (`''` for the root); undefined when it climbs out of it. */
 export function entryPathOf(name: string): string | undefined {

@@ -16,6 +16,9 @@ export type Plan =
       readonly action: 'skip';
       readonly tempFiles: TempFileSweep;
       readonly sha256: string;
+      readonly bytes: number;
+      /** Why no request is needed, for the `already-present` event. */
+      readonly reason: string;
     }
   | {
       /** A file verified by an earlier run for this request: ask the server whether it changed. */
@@ -33,7 +36,9 @@ export type Plan =
  * the right size may be a stale version or a proxy's error page. With
  * ARTIFACT_SHA256 a match is kept without a request; without it, a file whose
  * verification record still holds (see findVerifiedFile) is revalidated with
- * the server, and anything else is downloaded.
+ * the server, and anything else is downloaded. An `oci://` reference pinned
+ * by digest names one version for good: a file whose record holds that
+ * manifest digest is kept without a request too; a tag is asked about.
  */
 export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<Plan> {
   const folder = dirname(config.outputPath);
@@ -54,14 +59,32 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
   }
   if (config.sha256 === undefined) {
     const verified = await findVerifiedFile(config, existing, signal);
-    if (verified.kind === 'verified')
-      return { action: 'revalidate', tempFiles, record: verified.record };
-    return { action: 'download', tempFiles, reason: verified.reason };
+    if (verified.kind !== 'verified') {
+      return { action: 'download', tempFiles, reason: verified.reason };
+    }
+    const { record } = verified;
+    const pinned = config.artifact.kind === 'oci' ? config.artifact.reference.digest : undefined;
+    if (pinned === undefined) return { action: 'revalidate', tempFiles, record };
+    if (record.manifestDigest !== pinned) {
+      return {
+        action: 'download',
+        tempFiles,
+        reason: `the file in place was verified for ${record.manifestDigest}, and the reference is pinned to ${pinned}`,
+      };
+    }
+    return {
+      action: 'skip',
+      tempFiles,
+      sha256: record.sha256,
+      bytes: record.sizeBytes,
+      reason: `the artifact in place was verified for the pinned digest ${pinned}; not asking the registry`,
+    };
   }
   if (existing === undefined) return { action: 'download', tempFiles, reason: 'no file in place' };
   if (!existing.isFile())
     return { action: 'download', tempFiles, reason: 'the target is not a regular file' };
-  if (existing.size !== config.expectedSizeBytes) {
+  const { expectedSizeBytes } = config.artifact;
+  if (expectedSizeBytes !== undefined && existing.size !== expectedSizeBytes) {
     return { action: 'download', tempFiles, reason: 'the file in place has another size' };
   }
   const digest = await sha256OfFile(config.outputPath, signal);
@@ -72,5 +95,11 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
       reason: 'the file in place has another SHA-256',
     };
   }
-  return { action: 'skip', tempFiles, sha256: digest };
+  return {
+    action: 'skip',
+    tempFiles,
+    sha256: digest,
+    bytes: existing.size,
+    reason: 'the artifact in place matches ARTIFACT_SHA256; not downloading',
+  };
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { readRecord, type VerificationRecord } from '../artifact/verification-record.ts';
-import type { LoaderConfig, VerifyJar } from '../config/types.ts';
+import type { ArtifactLocation, LoaderConfig, VerifyJar } from '../config/types.ts';
+import { repositoryOf } from '../oci/reference.ts';
 import {
   redactUrl,
   sameVersionSelectors,
@@ -18,10 +19,12 @@ export type VerifiedFile =
  * Whether the file in place is, provably, the artifact an earlier run
  * verified for this same request (asked when there is no ARTIFACT_SHA256):
  * its record names the same URL identity (scheme://host/path and the query's
- * version selectors, see urls/shown.ts) and expected size, and the file still
- * has that size and, read again in full, that SHA-256. Anything else (no
- * record, another path, version or size, a byte changed in place) is never
- * vouched for.
+ * version selectors, see urls/shown.ts), or for `oci://` the same repository
+ * and file in the image, and expected size, and the file still has that size
+ * and, read again in full, that SHA-256. Anything else (no record, another
+ * path, version or size, a byte changed in place) is never vouched for.
+ * Which version of an `oci://` artifact the record vouches for is its
+ * manifest digest: the plan weighs it against the reference.
  */
 export async function findVerifiedFile(
   config: LoaderConfig,
@@ -37,16 +40,10 @@ export async function findVerifiedFile(
       'no ARTIFACT_SHA256 and no valid verification record to prove the file in place',
     );
   }
-  if (record.url !== redactUrl(config.url)) {
-    return unverified('the file in place was verified for another URL (scheme://host/path)');
-  }
-  const selectors = versionSelectorsOf(config.url);
-  if (!sameVersionSelectors(record.selectors ?? {}, selectors)) {
-    return unverified(
-      `the file in place was verified for another version of the object: the URL's version selectors are ${shown(selectors)}, the record's ${shown(record.selectors ?? {})}`,
-    );
-  }
-  if (record.sizeBytes !== config.expectedSizeBytes) {
+  const otherSource = sourceMismatch(record, config.artifact);
+  if (otherSource !== undefined) return unverified(otherSource);
+  const { expectedSizeBytes } = config.artifact;
+  if (expectedSizeBytes !== undefined && record.sizeBytes !== expectedSizeBytes) {
     return unverified('the file in place was verified for another expected size');
   }
   if (!jarCheckSuffices(record.jarCheck, config.verifyJar)) {
@@ -61,6 +58,30 @@ export async function findVerifiedFile(
     return unverified('the file in place changed since it was verified (another SHA-256)');
   }
   return { kind: 'verified', record };
+}
+
+/** Why the record is of another artifact than `artifact` names; undefined when it is of this one. */
+function sourceMismatch(
+  record: VerificationRecord,
+  artifact: ArtifactLocation,
+): string | undefined {
+  if (artifact.kind === 'oci') {
+    if (record.url !== repositoryOf(artifact.reference) || record.manifestDigest === undefined) {
+      return 'the file in place was verified for another artifact (registry and repository)';
+    }
+    if (record.file !== artifact.registry.imageFile) {
+      return `the file in place was taken from ${record.file} in the image, and LOADER_OCI_FILE is ${artifact.registry.imageFile}`;
+    }
+    return undefined;
+  }
+  if (record.url !== redactUrl(artifact.url) || record.manifestDigest !== undefined) {
+    return 'the file in place was verified for another URL (scheme://host/path)';
+  }
+  const selectors = versionSelectorsOf(artifact.url);
+  if (!sameVersionSelectors(record.selectors ?? {}, selectors)) {
+    return `the file in place was verified for another version of the object: the URL's version selectors are ${shown(selectors)}, the record's ${shown(record.selectors ?? {})}`;
+  }
+  return undefined;
 }
 
 /** true demands a sound zip; auto accepts what auto accepts (a sound zip, or bytes with no zip signature); false, anything. */

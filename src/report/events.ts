@@ -4,7 +4,7 @@
  * variable named like a setting that is none. main.ts writes them.
  */
 import { readFileSync } from 'node:fs';
-import type { Environment, LoaderConfig } from '../config/types.ts';
+import type { ArtifactLocation, Environment, LoaderConfig } from '../config/types.ts';
 import { describeUnknownVariable, findUnknownVariables } from '../config/unknown-variables.ts';
 import { ExitCode, type LoaderError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -15,21 +15,29 @@ import { type FailureFacts, failureMessage, type RunResult } from './run-facts.t
 
 /** The `start` event: what the run is about to fetch, and the settings that shape it. */
 export function startMessage(config: LoaderConfig): string {
-  return `fetching ${redactUrl(config.url)} to ${config.outputPath}`;
+  return `fetching ${shownLocation(config.artifact)} to ${config.outputPath}`;
 }
 
 export function startFields(config: LoaderConfig): Record<string, unknown> {
+  const { artifact } = config;
   return {
     version: loaderVersion,
-    url: redactUrl(config.url),
+    ...(artifact.kind === 'url'
+      ? { url: redactUrl(artifact.url) }
+      : { reference: artifact.reference.display, mirrors: artifact.registry.mirrors }),
     path: config.outputPath,
-    expectedBytes: config.expectedSizeBytes,
+    expectedBytes: artifact.expectedSizeBytes,
     sha256Expected: config.sha256,
     verifyJar: config.verifyJar,
     keepVerified: config.keepVerified,
     deadlineSeconds: config.deadlineMs / 1000,
     maxAttempts: config.maxAttempts,
   };
+}
+
+/** What a run fetches as its events show it: the URL's scheme://host/path, or the reference. */
+function shownLocation(artifact: ArtifactLocation): string {
+  return artifact.kind === 'url' ? redactUrl(artifact.url) : artifact.reference.display;
 }
 
 /** The `done` event that ends a successful run: its message and its fields. */
@@ -49,9 +57,13 @@ export function doneFields(
   startedAt: number,
   startupMs: number | undefined,
 ): Record<string, unknown> {
+  const { artifact } = config;
   return {
     outcome: result.outcome,
     exitCode: ExitCode.ok,
+    ...(artifact.kind === 'oci'
+      ? { reference: artifact.reference.display, manifestDigest: result.manifestDigest }
+      : {}),
     path: config.outputPath,
     bytes: result.bytes,
     sha256: result.sha256,

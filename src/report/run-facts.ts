@@ -13,6 +13,8 @@ export interface RunResult {
   readonly resumedBytes: number;
   /** For kept-verified: why the server could not confirm the file. */
   readonly reason?: string;
+  /** For an `oci://` artifact: the manifest digest the JAR in place came from, when known. */
+  readonly manifestDigest?: string;
 }
 
 type Recorded = { -readonly [K in keyof FailureFacts]: FailureFacts[K] };

@@ -78,7 +78,7 @@ function whyNone(file: AuthFile, registry: string, host: string): string | undef
 }
 
 /** A config.json is a few kilobytes; a Kubernetes Secret holds at most 1 MiB. */
-const maxAuthFileBytes = 1024 * 1024;
+export const maxAuthFileBytes = 1024 * 1024;
 
 /** Parses config.json text; throws ConfigError naming `source`, never the content. */
 export function parseAuthFile(text: string, source: string, redactor: Redactor): AuthFile {

@@ -12,7 +12,7 @@
  * wrong thing).
  */
 import { ConfigError, IntegrityError } from '../errors.ts';
-import { digestProblem, sha256DigestOf } from './digest.ts';
+import { digestProblem, sha256DigestOf } from '../oci/digest.ts';
 import {
   bareMediaType,
   dockerSchema1,

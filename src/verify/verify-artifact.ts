@@ -15,17 +15,20 @@ export interface VerifiedArtifact {
 
 /**
  * The verify stage, run on the finished temp file before it may be published:
- * exact size, then the expected digest (computed while streaming), then the
- * JAR's zip structure. Returns the SHA-256 of the bytes and what the JAR check did.
+ * exact size (`expected`: ARTIFACT_EXPECTED_SIZE, or for an image the size
+ * its layer gives the JAR), then the expected digest (computed while
+ * streaming), then the JAR's zip structure. Returns the SHA-256 of the bytes
+ * and what the JAR check did.
  */
 export async function verifyArtifact(
   config: LoaderConfig,
   temp: TempArtifact,
   signal: AbortSignal,
+  expected: { readonly bytes: number; readonly name: string },
 ): Promise<VerifiedArtifact> {
-  if (temp.bytesWritten !== config.expectedSizeBytes) {
+  if (temp.bytesWritten !== expected.bytes) {
     throw new SizeMismatchError(
-      `size mismatch: received ${temp.bytesWritten} bytes, ARTIFACT_EXPECTED_SIZE is ${config.expectedSizeBytes}`,
+      `size mismatch: received ${temp.bytesWritten} bytes, ${expected.name} is ${expected.bytes}`,
     );
   }
   const sha256 = temp.digestHex();

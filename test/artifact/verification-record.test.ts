@@ -57,6 +57,50 @@ describe('verification record', () => {
     assert.equal('selectors' in plain, false, 'none: no field');
   });
 
+  it('of an oci:// pull: its repository as the url, the reference, both digests and the file; no validators', async () => {
+    await using dir = await makeTempDir('record-');
+    const target = join(dir.path, 'app.jar');
+    const digest = (seed: string) => `sha256:${sha256Hex(seed)}`;
+    const oci = {
+      repository: 'oci://registry.example/team/app',
+      reference: 'oci://registry.example/team/app:1.0',
+      manifestDigest: digest('manifest'),
+      blobDigest: digest('blob'),
+      file: '/app.jar',
+    };
+    const written = newRecord(oci, 11, record.sha256, 'checked', {
+      etag: `"${oci.blobDigest}"`,
+      lastModified: undefined,
+    });
+    assert.deepEqual(
+      { ...written, verifiedAt: undefined, loaderVersion: undefined },
+      {
+        format: 1,
+        url: oci.repository,
+        sizeBytes: 11,
+        sha256: record.sha256,
+        jarCheck: 'checked',
+        verifiedAt: undefined,
+        loaderVersion: undefined,
+        reference: oci.reference,
+        manifestDigest: oci.manifestDigest,
+        blobDigest: oci.blobDigest,
+        file: '/app.jar',
+      },
+    );
+    await writeRecord(target, written);
+    assert.deepEqual(await readRecord(target), written);
+    for (const broken of [
+      { ...written, manifestDigest: 'sha256:ABC' },
+      { ...written, blobDigest: undefined },
+      { ...written, file: 7 },
+      { ...written, reference: undefined },
+    ]) {
+      await writeFile(recordPathFor(target), JSON.stringify(broken));
+      assert.equal(await readRecord(target), undefined, JSON.stringify(broken));
+    }
+  });
+
   it('ignores anything that is not a valid record: it then vouches for nothing', async () => {
     await using dir = await makeTempDir('record-');
     const target = join(dir.path, 'app.jar');

@@ -29,6 +29,12 @@ function configError(env: Record<string, string>, argv: string[] = []): ConfigEr
   assert.fail('expected a ConfigError');
 }
 
+/** The signed URL and size of a configuration that fetches one. */
+function urlOf(config: LoaderConfig): { url: URL; expectedSizeBytes: number } {
+  assert.equal(config.artifact.kind, 'url');
+  return config.artifact as { url: URL; expectedSizeBytes: number };
+}
+
 /** The configuration, or undefined when it is refused. */
 function loadConfigOrError(env: Record<string, string>): LoaderConfig | undefined {
   try {
@@ -42,8 +48,8 @@ function loadConfigOrError(env: Record<string, string>): LoaderConfig | undefine
 describe('loadConfig', () => {
   it('reads the contract variables and applies documented defaults', () => {
     const config = configOf(base);
-    assert.equal(config.url.href, signedUrl);
-    assert.equal(config.expectedSizeBytes, 1024);
+    assert.equal(urlOf(config).url.href, signedUrl);
+    assert.equal(urlOf(config).expectedSizeBytes, 1024);
     assert.equal(config.outputPath, '/app/jars/app.jar');
     assert.equal(config.verifyJar, 'auto');
     assert.equal(config.sha256, undefined);
@@ -72,7 +78,7 @@ describe('loadConfig', () => {
       '--sha256',
       `sha256:${'AB'.repeat(32)}`,
     ]);
-    assert.equal(config.expectedSizeBytes, 7);
+    assert.equal(urlOf(config).expectedSizeBytes, 7);
     assert.equal(config.outputPath, '/tmp/x.jar');
     assert.equal(config.verifyJar, false);
     assert.equal(config.stallTimeoutMs, 250);
@@ -175,7 +181,7 @@ describe('loadConfig', () => {
 
   it('accepts valid escapes in the credentials, and refuses a proxy whose are not', () => {
     assert.equal(
-      configOf({ ...base, ARTIFACT_URL: 'https://de%40ploy:p%25ss@host.example/a.jar' }).url
+      urlOf(configOf({ ...base, ARTIFACT_URL: 'https://de%40ploy:p%25ss@host.example/a.jar' })).url
         .password,
       'p%25ss',
     );
@@ -246,7 +252,10 @@ describe('loadConfig', () => {
 
 describe('an empty value', () => {
   /** The configuration as plain data, the URL as its text, to compare two reads. */
-  const comparable = (config: LoaderConfig) => ({ ...config, url: config.url.href });
+  const comparable = (config: LoaderConfig) => ({
+    ...config,
+    artifact: { ...urlOf(config), url: urlOf(config).url.href },
+  });
   const required = [settings.url.env, settings.urlFile.env, settings.expectedSizeBytes.env];
 
   it('of a variable means unset, for every setting: its default', () => {
@@ -300,7 +309,10 @@ describe('the configuration type', () => {
     const deadlineMs: number = config.deadlineMs;
     const verifyJar: boolean | 'auto' = config.verifyJar;
     const sha256: string | undefined = config.sha256;
-    const expectedSizeBytes: number = config.expectedSizeBytes;
+    const { artifact } = config;
+    // @ts-expect-error the size may be left out for an oci:// reference
+    const size: number = artifact.expectedSizeBytes;
+    const expectedSizeBytes: number = artifact.kind === 'url' ? artifact.expectedSizeBytes : size;
     // @ts-expect-error a count is a number, not a string
     const maxAttempts: string = config.maxAttempts;
     // @ts-expect-error a digest without a default may be undefined
@@ -308,6 +320,91 @@ describe('the configuration type', () => {
     assert.deepEqual(
       [deadlineMs, verifyJar, sha256, expectedSizeBytes, maxAttempts, digest],
       [2500, true, undefined, 1024, 8, undefined],
+    );
+  });
+});
+
+describe('an oci:// reference', () => {
+  const reference = 'oci://Registry.Example:5000/team/app:1.0';
+
+  it('is read from ARTIFACT_URL or the file, normalised; ARTIFACT_EXPECTED_SIZE may be left out', () => {
+    const config = configOf({ ARTIFACT_URL: reference });
+    assert.equal(config.artifact.kind, 'oci');
+    if (config.artifact.kind !== 'oci') return;
+    assert.equal(config.artifact.reference.display, 'oci://registry.example:5000/team/app:1.0');
+    assert.equal(config.artifact.expectedSizeBytes, undefined);
+    assert.deepEqual(config.artifact.registry, {
+      plainHttp: new Set(),
+      mirrors: [],
+      authFile: undefined,
+      imageFile: '/app.jar',
+    });
+    const sized = configOf({ ARTIFACT_URL: reference, ARTIFACT_EXPECTED_SIZE: '7' });
+    assert.equal(sized.artifact.expectedSizeBytes, 7);
+  });
+
+  it('reads the registry settings; the auth file is the setting, else $DOCKER_CONFIG/config.json', () => {
+    const config = configOf({
+      ARTIFACT_URL: reference,
+      LOADER_REGISTRY_PLAIN_HTTP: 'registry.example:5000, mirror.example',
+      LOADER_REGISTRY_MIRRORS: 'mirror.example,other.example:5001',
+      LOADER_OCI_FILE: 'opt//service/./app.jar',
+      DOCKER_CONFIG: '/home/u/.docker/',
+    });
+    assert.equal(config.artifact.kind, 'oci');
+    if (config.artifact.kind !== 'oci') return;
+    const { registry } = config.artifact;
+    assert.deepEqual([...registry.plainHttp], ['registry.example:5000', 'mirror.example']);
+    assert.deepEqual(registry.mirrors, ['mirror.example', 'other.example:5001']);
+    assert.equal(registry.imageFile, '/opt/service/app.jar');
+    assert.deepEqual(registry.authFile, {
+      path: '/home/u/.docker/config.json',
+      source: 'DOCKER_CONFIG (/home/u/.docker/config.json)',
+    });
+    const named = configOf({
+      ARTIFACT_URL: reference,
+      LOADER_REGISTRY_AUTH_FILE: '/var/run/registry/.dockerconfigjson',
+      DOCKER_CONFIG: '/home/u/.docker',
+    });
+    assert.equal(
+      named.artifact.kind === 'oci' && named.artifact.registry.authFile?.path,
+      '/var/run/registry/.dockerconfigjson',
+    );
+  });
+
+  it('is refused when malformed or carrying credentials, with every other problem, never shown whole', () => {
+    const { message } = configError({
+      ARTIFACT_URL: 'oci://robot:hunter2pass@registry.example/team/app:1.0',
+      LOADER_REGISTRY_MIRRORS: 'http://mirror.example',
+      LOADER_OCI_FILE: '/opt/../app.jar',
+    });
+    assert.match(
+      message,
+      /ARTIFACT_URL \(or --url\): expected oci:\/\/REGISTRY.*credentials belong in the registry auth file/,
+    );
+    assert.match(
+      message,
+      /LOADER_REGISTRY_MIRRORS \(or --registry-mirrors\): expected registries as host:port/,
+    );
+    assert.match(
+      message,
+      /LOADER_OCI_FILE \(or --oci-file\): expected a path inside the image without "\.\." parts/,
+    );
+    assert.doesNotMatch(message, /hunter2pass/);
+    assert.match(
+      configError({ ARTIFACT_URL: 'oci://registry.example/team/app' }).message,
+      /"latest" is not assumed/,
+    );
+  });
+
+  it('a URL still needs ARTIFACT_EXPECTED_SIZE, with the same message', () => {
+    assert.equal(
+      configError({ ARTIFACT_URL: signedUrl }).message,
+      'invalid configuration: ARTIFACT_EXPECTED_SIZE (or --expected-size) is required but not set',
+    );
+    assert.match(
+      configError({ ARTIFACT_URL: 'ftp://x.example/a.jar', ARTIFACT_EXPECTED_SIZE: '1' }).message,
+      /expected an http:\/\/ or https:\/\/ URL, or an oci:\/\/ reference, got the scheme "ftp"/,
     );
   });
 });

@@ -50,7 +50,7 @@ describe('download', () => {
   it('on one connection when parts are not configured: one request, no Range', async () => {
     await using server = await startArtifactServer();
     await using kit = downloadKit(configFor(server.url(), server.artifact.length));
-    assert.equal(firstPartOf(kit.config), undefined);
+    assert.equal(firstPartOf(kit.config, kit.target.expectedSizeBytes), undefined);
     const { report, bytes } = await downloadInto(kit);
     assert.deepEqual(bytes, server.artifact);
     assert.deepEqual(report, { resumedBytes: 0, version: versionOf(server) });
@@ -68,7 +68,7 @@ describe('download', () => {
         parallelThresholdBytes: server.artifact.length + 1,
       }),
     );
-    assert.equal(firstPartOf(kit.config), undefined);
+    assert.equal(firstPartOf(kit.config, kit.target.expectedSizeBytes), undefined);
     const { bytes } = await downloadInto(kit);
     assert.deepEqual(bytes, server.artifact);
     assert.equal(server.requests.length, 1);
@@ -77,7 +77,11 @@ describe('download', () => {
   it('in parts when the server shows it can: a parts event, and the version is part 0’s', async () => {
     await using server = await startArtifactServer();
     await using kit = downloadKit(configFor(server.url(), server.artifact.length, inParts));
-    assert.deepEqual(firstPartOf(kit.config), { index: 0, firstByte: 0, lastByte: 65_535 });
+    assert.deepEqual(firstPartOf(kit.config, kit.target.expectedSizeBytes), {
+      index: 0,
+      firstByte: 0,
+      lastByte: 65_535,
+    });
     const { report, bytes } = await downloadInto(kit);
     assert.deepEqual(bytes, server.artifact);
     assert.deepEqual(report, { resumedBytes: 0, version: versionOf(server) });
@@ -146,7 +150,7 @@ describe('download', () => {
   it('takes over a 206 to part 0 handed over by revalidation: part 0 is not asked for again', async () => {
     await using server = await startArtifactServer();
     await using kit = downloadKit(configFor(server.url(), server.artifact.length, inParts));
-    const firstPart = firstPartOf(kit.config);
+    const firstPart = firstPartOf(kit.config, kit.target.expectedSizeBytes);
     const stale = { etag: '"stale"', lastModified: undefined };
     const answer = await revalidate(kit.session, stale, firstPart, signal());
     assert.equal(answer.kind, 'changed');

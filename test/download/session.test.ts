@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ByteSources } from '../../src/download/target.ts';
 import { FetchError, RejectedError } from '../../src/errors.ts';
 import { configFor, downloadKit } from '../helpers/download-kit.ts';
 
@@ -180,6 +181,68 @@ describe('DownloadSession', () => {
     assert.equal(session.context.stallTimeoutMs, 1_234);
     assert.equal(session.context.maxRedirects, 3);
     assert.equal(session.context.expectedSizeBytes, 100);
-    assert.equal(session.context.url.href, url);
+    assert.equal(session.context.source.url.href, url);
+  });
+});
+
+describe('DownloadSession.fromSources', () => {
+  /** A target with a mirror before the URL: the kit's session, aimed at it. */
+  function withMirror(kit: ReturnType<typeof downloadKit>) {
+    const origin = kit.target.sources.current;
+    const mirror = { ...origin, url: new URL('http://127.0.0.1:9/mirror.jar'), mirror: 'm:1' };
+    const dropped: string[] = [];
+    const sources = new ByteSources([mirror, origin], (_gone, error) =>
+      dropped.push(error.message),
+    );
+    kit.session.aim({ ...kit.target, sources });
+    return { mirror, origin, dropped };
+  }
+
+  it('a mirror that fails: dropped, and the same attempt asks the next source at once, no retry counted', async () => {
+    await using kit = downloadKit(configFor(url, 100));
+    const { mirror, origin, dropped } = withMirror(kit);
+    const asked: URL[] = [];
+    const result = await kit.session.firstRequestLoop.run(
+      () =>
+        kit.session.fromSources(async (context) => {
+          asked.push(context.source.url);
+          if (context.source === mirror) throw new RejectedError('404 from the mirror');
+          return 'from the origin';
+        }, signal()),
+      signal(),
+      kit.session.onRetry(),
+    );
+    assert.equal(result, 'from the origin');
+    assert.deepEqual(asked, [mirror.url, origin.url]);
+    assert.deepEqual(dropped, ['404 from the mirror']);
+    assert.equal(kit.session.attempts, 1);
+    assert.deepEqual(kit.named('retry'), []);
+  });
+
+  it("the origin's failure is the attempt's; an abort is never a mirror's fault", async () => {
+    await using kit = downloadKit(configFor(url, 100));
+    const { dropped } = withMirror(kit);
+    const controller = new AbortController();
+    await assert.rejects(
+      kit.session.fromSources(async () => {
+        controller.abort(new Error('SIGTERM'));
+        throw new FetchError('aborted');
+      }, controller.signal),
+      /aborted/,
+    );
+    assert.deepEqual(dropped, [], 'the mirror stays');
+    await assert.rejects(
+      kit.session.fromSources(async (context) => {
+        throw new FetchError(`${context.source.mirror ?? 'origin'} failed`);
+      }, signal()),
+      /origin failed/,
+    );
+  });
+
+  it('notes a source as having sent bytes when it reports some', async () => {
+    await using kit = downloadKit(configFor(url, 100));
+    const { mirror } = withMirror(kit);
+    await kit.session.fromSources(async (context) => context.onBytes(10), signal());
+    assert.deepEqual(kit.session.target.sources.mirrorsAsked(), [mirror]);
   });
 });

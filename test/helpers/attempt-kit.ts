@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { TempArtifact } from '../../src/artifact/temp-artifact.ts';
 import type { AttemptContext } from '../../src/download/session.ts';
+import { urlTarget } from '../../src/download/target.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { type LoggedEvent, loggerInto } from './download-kit.ts';
 import { type RangeServer, serveRanges } from './range-server.ts';
@@ -34,14 +35,16 @@ export async function attemptKit(
   stack.defer(() => temp.discard());
   const events: LoggedEvent[] = [];
   const redactor = new Redactor();
+  const target = urlTarget(server.url(), artifact.length, redactor);
   const context: AttemptContext = {
     dispatcher,
     maxRedirects: 0,
     stallTimeoutMs: 5_000,
     redactor,
-    url: server.url(),
-    urlValidity: undefined,
+    source: target.sources.current,
     expectedSizeBytes: artifact.length,
+    sizeName: target.sizeName,
+    answerError: target.answerError,
     userAgent: 'test',
     logger: loggerInto(events, redactor),
     onBytes: () => {},

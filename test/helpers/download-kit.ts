@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import type { LoaderConfig } from '../../src/config/types.ts';
 import { createDispatcher } from '../../src/download/http/http-client.ts';
 import { DownloadSession } from '../../src/download/session.ts';
+import { type DownloadTarget, urlTarget } from '../../src/download/target.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { RunFacts } from '../../src/report/run-facts.ts';
@@ -55,6 +56,8 @@ export function configFor(
 
 export interface DownloadKit extends AsyncDisposable {
   readonly config: LoaderConfig;
+  /** What the session is aimed at: the config's URL and size, as the resolve stage makes it. */
+  readonly target: DownloadTarget;
   readonly session: DownloadSession;
   readonly redactor: Redactor;
   /** Every event logged so far, in order. */
@@ -64,11 +67,13 @@ export interface DownloadKit extends AsyncDisposable {
   named(event: string): LoggedEvent[];
 }
 
-/** A session as a run makes it, over a dispatcher that is closed on dispose. */
+/** A session as a run makes it, aimed at the config's URL, over a dispatcher that is closed on dispose. */
 export function downloadKit(config: LoaderConfig, remainingMs = () => 60_000): DownloadKit {
   const events: LoggedEvent[] = [];
   const redactor = new Redactor();
-  redactor.addUrl(config.url);
+  const { artifact } = config;
+  if (artifact.kind !== 'url') throw new Error('downloadKit is for a URL');
+  redactor.addUrl(artifact.url);
   const logger = loggerInto(events, redactor);
   const dispatcher = createDispatcher({
     connectTimeoutMs: config.connectTimeoutMs,
@@ -83,8 +88,11 @@ export function downloadKit(config: LoaderConfig, remainingMs = () => 60_000): D
     remainingMs,
     facts: new RunFacts(),
   });
+  const target = urlTarget(artifact.url, artifact.expectedSizeBytes, redactor);
+  session.aim(target);
   return {
     config,
+    target,
     session,
     redactor,
     events,

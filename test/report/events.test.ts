@@ -3,6 +3,8 @@
 // retry loop, the parts and the run learn on the way out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load-config.ts';
+import type { LoaderConfig } from '../../src/config/types.ts';
 import {
   DeadlineError,
   FetchError,
@@ -13,9 +15,12 @@ import {
 } from '../../src/errors.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import {
+  doneFields,
   doneMessage,
   failureTerminationLine,
   finalFields,
+  startFields,
+  startMessage,
   successTerminationLine,
 } from '../../src/report/events.ts';
 import { RunFacts } from '../../src/report/run-facts.ts';
@@ -162,5 +167,42 @@ describe('the termination line', () => {
       doneMessage({ ...result, outcome: 'downloaded', resumedBytes: 4, attempts: 2 }, '/x.jar'),
       '/x.jar in place and verified (2 attempt(s), 4 bytes resumed)',
     );
+  });
+});
+
+describe('the start and done events of an oci:// pull', () => {
+  const reference = 'oci://registry.example/team/app:1.0';
+  const config = () => {
+    const invocation = loadConfig(
+      [],
+      { ARTIFACT_URL: reference, LOADER_REGISTRY_MIRRORS: 'mirror.example' },
+      false,
+    );
+    assert.equal(invocation.kind, 'run');
+    return (invocation as { config: LoaderConfig }).config;
+  };
+
+  it('name the reference, never a url, and the mirrors; the expected size is left out when not given', () => {
+    assert.equal(startMessage(config()), `fetching ${reference} to /app/jars/app.jar`);
+    const fields = startFields(config());
+    assert.equal(fields.reference, reference);
+    assert.equal('url' in fields, false);
+    assert.deepEqual(fields.mirrors, ['mirror.example']);
+    assert.equal(fields.expectedBytes, undefined);
+  });
+
+  it('done: the reference and the manifest digest the JAR came from', () => {
+    const manifestDigest = `sha256:${'ab'.repeat(32)}`;
+    const result = {
+      outcome: 'not-modified',
+      bytes: 9,
+      sha256: digest,
+      attempts: 1,
+      resumedBytes: 0,
+      manifestDigest,
+    } as const;
+    const fields = doneFields(result, config(), performance.now(), 5);
+    assert.equal(fields.reference, reference);
+    assert.equal(fields.manifestDigest, manifestDigest);
   });
 });

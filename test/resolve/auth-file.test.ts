@@ -5,26 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/errors.ts';
 import { Redactor } from '../../src/log/redact.ts';
-import { authFileLocation, readAuthFile } from '../../src/resolve/auth-file.ts';
+import { readAuthFile } from '../../src/resolve/auth-file.ts';
 import { credentialsFor } from '../../src/resolve/credentials.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
-
-describe('authFileLocation', () => {
-  const names = 'LOADER_REGISTRY_AUTH_FILE (or --registry-auth-file)';
-
-  it('takes the auth-file setting first, then $DOCKER_CONFIG/config.json, else none', () => {
-    assert.deepEqual(authFileLocation({ path: '/s/c.json', names }, { DOCKER_CONFIG: '/d' }), {
-      path: '/s/c.json',
-      source: `${names} (/s/c.json)`,
-    });
-    assert.deepEqual(authFileLocation({ path: '', names }, { DOCKER_CONFIG: '/d' }), {
-      path: '/d/config.json',
-      source: 'DOCKER_CONFIG (/d/config.json)',
-    });
-    assert.equal(authFileLocation({ path: undefined, names }, { DOCKER_CONFIG: '' }), undefined);
-    assert.equal(authFileLocation({ path: undefined, names }, {}), undefined);
-  });
-});
 
 describe('readAuthFile', () => {
   it('reads a mounted dockerconfigjson and registers its secrets', async () => {
@@ -53,7 +36,7 @@ describe('readAuthFile', () => {
     await mkdir(folder);
     assert.throws(
       () => readAuthFile(at(folder), new Redactor()),
-      /is a folder; expected the config\.json file/,
+      /is a folder; expected a regular file holding a Docker config\.json/,
     );
   });
 

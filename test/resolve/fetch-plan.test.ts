@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, SizeMismatchError } from '../../src/errors.ts';
-import { sha256DigestOf } from '../../src/resolve/digest.ts';
+import { sha256DigestOf } from '../../src/oci/digest.ts';
 import { type ArtifactTarget, planFetch } from '../../src/resolve/fetch-plan.ts';
 import { type ImageManifest, parseManifest } from '../../src/resolve/manifest.ts';
 import {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, IntegrityError } from '../../src/errors.ts';
-import { sha256DigestOf } from '../../src/resolve/digest.ts';
+import { sha256DigestOf } from '../../src/oci/digest.ts';
 import { maxManifestBytes, parseManifest } from '../../src/resolve/manifest.ts';
 import { manifestAccept } from '../../src/resolve/media-types.ts';
 import {

@@ -1,36 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseOciReference } from '../../src/resolve/reference.ts';
-import {
-  blobUrl,
-  manifestUrl,
-  parsePlainHttpRegistries,
-  registryOrigin,
-} from '../../src/resolve/registry-endpoint.ts';
-
-describe('parsePlainHttpRegistries', () => {
-  it('reads host:port items, normalised as references are, ignoring empty items', () => {
-    assert.deepEqual(
-      [...parsePlainHttpRegistries(' Registry.Internal:5000 ,,[::1]:5000,localhost,')],
-      ['registry.internal:5000', '[::1]:5000', 'localhost'],
-    );
-  });
-
-  it('refuses a scheme, a bad item or nothing at all, naming the item', () => {
-    assert.throws(
-      () => parsePlainHttpRegistries('http://reg:5000'),
-      /without a scheme, got "http:\/\/reg:5000"/,
-    );
-    assert.throws(
-      () => parsePlainHttpRegistries('reg:5000,reg:x'),
-      /^InvalidValueError: "reg:x": expected a registry port/,
-    );
-    assert.throws(() => parsePlainHttpRegistries(' , '), /one or more registries/);
-  });
-});
+import { parseOciReference } from '../../src/oci/reference.ts';
+import { parseRegistryHosts } from '../../src/oci/registry-hosts.ts';
+import { blobUrl, manifestUrl, registryOrigin } from '../../src/resolve/registry-endpoint.ts';
 
 describe('registryOrigin', () => {
-  const plain = parsePlainHttpRegistries('localhost:5000,[::1]:5000');
+  const plain = parseRegistryHosts('localhost:5000,[::1]:5000');
 
   it('speaks HTTPS unless the registry, port included, is listed; loopback is not special', () => {
     assert.equal(registryOrigin('localhost:5000', plain).href, 'http://localhost:5000/');

@@ -30,7 +30,7 @@ export async function serverReasonOf(
         ? 'text'
         : undefined;
   if (kind === undefined) return undefined;
-  const text = await readSome(response.body);
+  const text = await readErrorBody(response.body);
   if (text === undefined) return undefined;
   const reason =
     kind === 'xml'
@@ -41,8 +41,8 @@ export async function serverReasonOf(
   return reason === undefined ? undefined : serverTextLine(reason, redactor, maxReasonChars);
 }
 
-/** At most `maxErrorBodyBytes` of the body, or undefined when it is slower than `errorBodyWaitMs`. */
-async function readSome(body: Response['body']): Promise<string | undefined> {
+/** At most `maxErrorBodyBytes` (2 KiB) of an error body, or undefined when it is slower than 1 s. */
+export async function readErrorBody(body: Response['body']): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let length = 0;
   let late = false;

@@ -29,28 +29,57 @@ export function artifactHeaders(userAgent: string): Record<string, string> {
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
+/** How a request differs from a plain GET. */
+export interface RequestOptions {
+  /** GET (default), HEAD, or POST (with `body`; a POST's redirect is not followed). */
+  readonly method?: 'GET' | 'HEAD' | 'POST';
+  readonly body?: string;
+  /**
+   * An Authorization header for `url`'s own origin (a registry's token or
+   * Basic credentials): never sent to a redirect target elsewhere, such as
+   * the storage a registry sends blob requests to.
+   */
+  readonly authorization?: string | undefined;
+}
+
 /**
  * GET `url`, following at most `maxRedirects` redirects by hand, so that every
  * hop is checked: never from https to http, never to another scheme, and each
  * target's signature is registered with the redactor before anything can log it.
  */
-export async function getFollowingRedirects(
+export function getFollowingRedirects(
   context: RequestContext,
   url: URL,
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<Response> {
+  return requestFollowingRedirects(context, url, headers, signal);
+}
+
+/**
+ * A request to `url` as getFollowingRedirects makes it, with another method
+ * or credentials for its origin (see RequestOptions).
+ */
+export async function requestFollowingRedirects(
+  context: RequestContext,
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  options: RequestOptions = {},
+): Promise<Response> {
+  const method = options.method ?? 'GET';
   let current = url;
   for (let redirects = 0; ; redirects += 1) {
-    const hopHeaders = { ...headers, ...basicAuthFor(url, current) };
+    const hopHeaders = { ...headers, ...credentialsFor(url, current, options.authorization) };
     let answer: Dispatcher.ResponseData;
     try {
       answer = await abortable(
         context.dispatcher.request({
           origin: current.origin,
           path: `${current.pathname}${current.search}`,
-          method: 'GET',
+          method,
           headers: hopHeaders,
+          ...(options.body === undefined ? {} : { body: options.body }),
           signal,
           // Per request, so they also hold through a proxy's own connections.
           headersTimeout: context.stallTimeoutMs,
@@ -64,7 +93,8 @@ export async function getFollowingRedirects(
       throw errorForNetworkFailure(error, redactUrl(current), true);
     }
     const location = answer.headers.location;
-    if (!redirectStatuses.has(answer.statusCode) || typeof location !== 'string') {
+    const follows = method !== 'POST' && redirectStatuses.has(answer.statusCode);
+    if (!follows || typeof location !== 'string') {
       return {
         status: answer.statusCode,
         statusText: answer.statusText,
@@ -102,10 +132,18 @@ function abortable(
   });
 }
 
-/** Credentials in the URL go to its own origin only, never to a redirect target elsewhere (as curl does). */
-function basicAuthFor(original: URL, current: URL): Record<string, string> {
-  if (current.origin !== original.origin || (original.username === '' && original.password === ''))
-    return {};
+/**
+ * Credentials go to the request's own origin only, never to a redirect
+ * target elsewhere (as curl does): those given for it, or the URL's userinfo.
+ */
+function credentialsFor(
+  original: URL,
+  current: URL,
+  authorization: string | undefined,
+): Record<string, string> {
+  if (current.origin !== original.origin) return {};
+  if (authorization !== undefined) return { authorization };
+  if (original.username === '' && original.password === '') return {};
   const credentials = `${decodeURIComponent(original.username)}:${decodeURIComponent(original.password)}`;
   return { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
 }

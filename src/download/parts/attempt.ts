@@ -1,12 +1,7 @@
 import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { redactUrl } from '../../urls/shown.ts';
 import { type BodyTarget, streamBody } from '../http/body.ts';
-import {
-  artifactHeaders,
-  discardBody,
-  getFollowingRedirects,
-  type Response,
-} from '../http/request.ts';
+import { artifactHeaders, discardBody, type Response } from '../http/request.ts';
 import { acceptAnswer } from '../range/accept.ts';
 import { resumeHeaders } from '../range/resume.ts';
 import type { Validator } from '../range/validator.ts';
@@ -33,9 +28,8 @@ export async function attemptPart(
   const fromByte = part.firstByte + state.writtenBytes;
   const response =
     opened ??
-    (await getFollowingRedirects(
+    (await context.source.get(
       context,
-      context.url,
       {
         ...artifactHeaders(context.userAgent),
         ...resumeHeaders(fromByte, validator, part.lastByte),

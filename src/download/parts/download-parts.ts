@@ -45,7 +45,12 @@ export async function downloadParts(
       () => {
         const response = opened;
         opened = undefined;
-        return attemptPart(context, temp, state, first.validator, scheduler.signal, response);
+        return session.fromSources(
+          (attempt) =>
+            attemptPart(attempt, temp, state, first.validator, scheduler.signal, response),
+          scheduler.signal,
+          context,
+        );
       },
       scheduler.signal,
       session.onRetry({ part: index, keptBytes: () => state.writtenBytes }),

@@ -1,9 +1,4 @@
-import {
-  artifactHeaders,
-  discardBody,
-  getFollowingRedirects,
-  type Response,
-} from '../http/request.ts';
+import { artifactHeaders, discardBody, type Response } from '../http/request.ts';
 import { acceptAnswer, notTheRangeReason } from '../range/accept.ts';
 import type { Validator } from '../range/validator.ts';
 import type { AttemptContext } from '../session.ts';
@@ -39,7 +34,7 @@ export async function openFirstPart(
   signal: AbortSignal,
 ): Promise<Opening> {
   const headers = { ...artifactHeaders(context.userAgent), ...firstPartRange(firstPart) };
-  const response = await getFollowingRedirects(context, context.url, headers, signal);
+  const response = await context.source.get(context, headers, signal);
   return openingOf(context, response, firstPart);
 }
 

@@ -1,7 +1,6 @@
 import { FetchError } from '../../errors.ts';
 import { redactUrl } from '../../urls/shown.ts';
 import type { Response } from '../http/request.ts';
-import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
 import type { AttemptContext } from '../session.ts';
 import { checkAnnouncedSize, checkRangeTotal } from './announced-size.ts';
 import { rangeProblem } from './resume.ts';
@@ -21,7 +20,7 @@ export interface Asked {
 }
 
 /** What an answer is judged against besides the request: the attempt's context has it. */
-export type AnswerContext = Pick<AttemptContext, 'expectedSizeBytes' | 'redactor' | 'urlValidity'>;
+export type AnswerContext = Pick<AttemptContext, 'expectedSizeBytes' | 'sizeName' | 'answerError'>;
 
 /** What an answer to a request for the artifact's bytes is, for the caller to act on. */
 export type Acceptance =
@@ -70,14 +69,14 @@ export async function acceptAnswer(
     const length = response.headers['content-length'];
     checkAnnouncedSize(
       length,
-      context.expectedSizeBytes,
+      { bytes: context.expectedSizeBytes, name: context.sizeName },
       redactUrl(response.url),
       'Content-Length',
     );
     return { kind: 'whole', validator: validatorOf(response.headers) };
   }
   if (range !== undefined && response.status === 206) {
-    checkRangeTotal(response, context.expectedSizeBytes);
+    checkRangeTotal(response, { bytes: context.expectedSizeBytes, name: context.sizeName });
     const version = asked.validator ?? provenVersion(response);
     if (typeof version === 'string') return { kind: 'not-the-range', status: 206, what: version };
     const problem = rangeProblem(response.headers, version, range.firstByte, range.lastByte);
@@ -94,12 +93,7 @@ export async function acceptAnswer(
   if (range !== undefined && response.status === 416) {
     return { kind: 'not-the-range', status: 416, what: '416 Range Not Satisfiable' };
   }
-  throw await unexpectedAnswerError(
-    response,
-    asked.wholeWelcome ? 200 : 206,
-    context.redactor,
-    context.urlValidity,
-  );
+  throw await context.answerError(response, asked.wholeWelcome ? 200 : 206);
 }
 
 /**

@@ -44,7 +44,8 @@ export async function keepOrRefetch(
       lastModified: record.lastModified,
     },
   );
-  const answer = await revalidate(session, recorded, firstPartOf(config), signal);
+  const firstPart = firstPartOf(config, session.target.expectedSizeBytes);
+  const answer = await revalidate(session, recorded, firstPart, signal);
   if (answer.kind === 'not-modified') {
     logger.info('not-modified', 'the server says the verified file in place is current (304)', {
       path: config.outputPath,

@@ -1,13 +1,7 @@
 import { DeadlineError, FetchError, type LoaderError, RejectedError } from '../../errors.ts';
 import type { Redactor } from '../../log/redact.ts';
 import { redactUrl } from '../../urls/shown.ts';
-import {
-  artifactHeaders,
-  discardBody,
-  getFollowingRedirects,
-  type Response,
-} from '../http/request.ts';
-import { unexpectedAnswerError } from '../http/unexpected-answer.ts';
+import { artifactHeaders, discardBody, type Response } from '../http/request.ts';
 import { firstPartRange } from '../parts/first-part.ts';
 import type { Part } from '../parts/part.ts';
 import type { DownloadSession } from '../session.ts';
@@ -74,7 +68,7 @@ export async function revalidate(
       async () => {
         const headers =
           asked === 'conditional' ? { ...unconditional, ...conditions } : unconditional;
-        const answer = await getFollowingRedirects(context, context.url, headers, signal);
+        const answer = await context.source.get(context, headers, signal);
         if (handedOver.includes(answer.status)) return answer;
         if (answer.status === 304 && asked === 'conditional') {
           const mismatch = notModifiedMismatch(recorded, answer.headers);
@@ -84,7 +78,7 @@ export async function revalidate(
           throw untrustedError(mismatch, redactUrl(answer.url), context.redactor);
         }
         try {
-          throw await unexpectedAnswerError(answer, 200, context.redactor, context.urlValidity);
+          throw await context.answerError(answer, 200);
         } finally {
           discardBody(answer.body);
         }
@@ -118,7 +112,8 @@ function untrustedError(mismatch: Mismatch, where: string, redactor: Redactor): 
   );
 }
 
-function isUnanswered(error: unknown): error is LoaderError {
+/** No answer about the object: a refusal of the credentials (401/403), or the server out of reach. */
+export function isUnanswered(error: unknown): error is LoaderError {
   if (error instanceof RejectedError) {
     const { status, serverReason } = error.details;
     // GCS answers an expired V4 signature with 400 ExpiredToken, not 403.

@@ -2,12 +2,7 @@ import type { TempArtifact } from '../../artifact/temp-artifact.ts';
 import { FetchError } from '../../errors.ts';
 import { redactUrl } from '../../urls/shown.ts';
 import { type BodyTarget, streamBody } from '../http/body.ts';
-import {
-  artifactHeaders,
-  discardBody,
-  getFollowingRedirects,
-  type Response,
-} from '../http/request.ts';
+import { artifactHeaders, discardBody, type Response } from '../http/request.ts';
 import { acceptAnswer, notTheRangeReason } from '../range/accept.ts';
 import { resumeHeaders } from '../range/resume.ts';
 import type { Validator } from '../range/validator.ts';
@@ -49,7 +44,7 @@ export async function attemptWhole(
     Object.assign(headers, resumeHeaders(keptBytes, state.validator));
   }
 
-  const response = opened ?? (await getFollowingRedirects(context, context.url, headers, signal));
+  const response = opened ?? (await context.source.get(context, headers, signal));
   try {
     await takeAnswer(context, response, temp, state, headers.range !== undefined);
     await streamBody(response, wholeFile(context, temp), context.onBytes, signal);
@@ -63,7 +58,7 @@ function wholeFile(context: AttemptContext, temp: TempArtifact): BodyTarget {
   return {
     firstByte: 0,
     sizeBytes: context.expectedSizeBytes,
-    sizeLabel: `the expected ${context.expectedSizeBytes} bytes (ARTIFACT_EXPECTED_SIZE)`,
+    sizeLabel: `the expected ${context.expectedSizeBytes} bytes (${context.sizeName})`,
     writtenBytes: () => temp.bytesWritten,
     write: (chunks) => temp.append(chunks),
   };

@@ -26,7 +26,10 @@ export async function downloadWhole(
         session.progress.restart(temp.bytesWritten);
         const response = opened;
         opened = undefined;
-        return attemptWhole(session.context, temp, state, signal, response);
+        return session.fromSources(
+          (context) => attemptWhole(context, temp, state, signal, response),
+          signal,
+        );
       },
       signal,
       session.onRetry({ keptBytes: () => temp.bytesWritten }),

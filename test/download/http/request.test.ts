@@ -11,6 +11,7 @@ import {
   getFollowingRedirects,
   type RequestContext,
   type Response,
+  requestFollowingRedirects,
 } from '../../../src/download/http/request.ts';
 import { FetchError } from '../../../src/errors.ts';
 import { Redactor } from '../../../src/log/redact.ts';
@@ -342,5 +343,76 @@ describe('getFollowingRedirects', () => {
     const pending = getFollowingRedirects(context, server.url(), {}, controller.signal);
     setTimeout(() => controller.abort(reason), 20);
     await assert.rejects(pending, (error: unknown) => error === reason);
+  });
+});
+
+describe('requestFollowingRedirects', () => {
+  it("sends a registry's Authorization to its own origin only: never to the storage it redirects to", async () => {
+    await using storage = await serve((_request, response) => response.end('blob'));
+    await using registry = await serve((_request, response) => {
+      response.writeHead(307, { location: `${storage.origin}/blob?X-Amz-Signature=s3cr3tsig` });
+      response.end();
+    });
+    await using context = requestContext();
+    const response = await requestFollowingRedirects(
+      context,
+      registry.url('/v2/team/app/blobs/sha256:0'),
+      artifactHeaders('ua/3'),
+      signal(),
+      { authorization: 'Bearer registry-token' },
+    );
+    assert.equal(await text(response), 'blob');
+    assert.equal(registry.headers[0]?.authorization, 'Bearer registry-token');
+    assert.equal(storage.headers[0]?.authorization, undefined);
+    assert.equal(storage.headers[0]?.['user-agent'], 'ua/3');
+    assert.equal(context.redactor.scrub('s3cr3tsig'), '[redacted]');
+  });
+
+  it('HEAD: follows redirects as HEAD and answers without a body', async () => {
+    const methods: string[] = [];
+    await using server = await serve((request, response) => {
+      methods.push(`${request.method} ${request.url}`);
+      if (request.url === '/first') {
+        response.writeHead(301, { location: '/second' });
+        response.end();
+        return;
+      }
+      response.writeHead(200, { 'docker-content-digest': 'sha256:abc', 'content-length': 10 });
+      response.end();
+    });
+    await using context = requestContext();
+    const response = await requestFollowingRedirects(context, server.url('/first'), {}, signal(), {
+      method: 'HEAD',
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers['docker-content-digest'], 'sha256:abc');
+    assert.equal(await text(response), '');
+    assert.deepEqual(methods, ['HEAD /first', 'HEAD /second']);
+  });
+
+  it('POST: sends the body, and hands a redirect back instead of following it', async () => {
+    const received: string[] = [];
+    await using server = await serve((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push(`${request.method} ${body}`);
+        response.writeHead(307, { location: '/elsewhere' });
+        response.end();
+      });
+    });
+    await using context = requestContext();
+    const response = await requestFollowingRedirects(
+      context,
+      server.url('/token'),
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      signal(),
+      { method: 'POST', body: 'grant_type=refresh_token' },
+    );
+    discardBody(response.body);
+    assert.equal(response.status, 307);
+    assert.deepEqual(received, ['POST grant_type=refresh_token']);
   });
 });

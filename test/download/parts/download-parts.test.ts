@@ -18,7 +18,7 @@ const partsCase = () => downloadCase('download-parts-');
 
 /** The four parts, part 0 opened as a run opens it. */
 async function openParts({ kit }: DownloadCase) {
-  const parts = planParts(kit.config.expectedSizeBytes, partCount);
+  const parts = planParts(kit.target.expectedSizeBytes, partCount);
   const [firstPart] = parts;
   assert.ok(firstPart !== undefined);
   const opening = await openFirstPart(kit.session.context, firstPart, signal());

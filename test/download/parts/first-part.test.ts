@@ -179,7 +179,7 @@ function answerTo(kit: DownloadKit, range: string) {
   const { context } = kit.session;
   return getFollowingRedirects(
     context,
-    context.url,
+    context.source.url,
     { ...artifactHeaders('test'), range },
     signal(),
   );

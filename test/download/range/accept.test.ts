@@ -10,6 +10,7 @@ import {
   acceptAnswer,
   notTheRangeReason,
 } from '../../../src/download/range/accept.ts';
+import { urlTarget } from '../../../src/download/target.ts';
 import { FetchError, RejectedError, SizeMismatchError } from '../../../src/errors.ts';
 import { Redactor } from '../../../src/log/redact.ts';
 
@@ -57,7 +58,7 @@ async function judge(answer: Answer, asked: Partial<Asked>): Promise<Acceptance>
     return await acceptAnswer(
       response,
       { range: undefined, validator: undefined, wholeWelcome: true, ...asked },
-      { expectedSizeBytes: sizeBytes, redactor, urlValidity: undefined },
+      urlTarget(url, sizeBytes, redactor),
     );
   } finally {
     discardBody(response.body);

@@ -25,7 +25,7 @@ function whole({ session, temp }: DownloadCase, handedOver?: Response): Promise<
 function firstAnswer({ session }: DownloadCase): Promise<Response> {
   return getFollowingRedirects(
     session.context,
-    session.context.url,
+    session.context.source.url,
     artifactHeaders('test'),
     signal(),
   );

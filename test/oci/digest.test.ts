@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { digestProblem, sha256DigestOf } from '../../src/resolve/digest.ts';
+import { digestProblem, sha256DigestOf } from '../../src/oci/digest.ts';
 
 const hello = Buffer.from('hello');
 const helloDigest = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';

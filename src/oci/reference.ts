@@ -137,3 +137,8 @@ function checkRepository(repository: string, registry: string): void {
     );
   }
 }
+
+/** `oci://registry/repository`: what names an artifact whatever its tag (its record's identity). */
+export function repositoryOf({ registry, repository }: OciReference): string {
+  return `${scheme}${registry}/${repository}`;
+}

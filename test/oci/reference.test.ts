@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseOciReference, parseRegistryHost } from '../../src/oci/reference.ts';
 import { InvalidValueError } from '../../src/options/expected.ts';
-import { parseOciReference, parseRegistryHost } from '../../src/resolve/reference.ts';
 
 const digest = `sha256:${'a1'.repeat(32)}`;
 

@@ -1,0 +1,326 @@
+/**
+ * The loader's side of the distribution API for one reference: manifests
+ * (GET, or HEAD to learn what a tag points at) and the blob request the
+ * download core then makes. Every request goes through http/request.ts, and
+ * each origin authenticates on its own (origin-auth.ts).
+ *
+ * Where each request goes: a tag names a version only at its registry, and
+ * a mirror could answer with another, so tags are resolved at the registry
+ * alone. What is addressed by digest (a manifest by digest, a blob) is asked
+ * of the mirrors first, in order, each with containerd's `?ns=<registry>` so
+ * one mirror can serve many registries, and of the registry last. A mirror
+ * gets one try per request: a connect error, a timeout, an error status or
+ * bytes that do not hash to the digest drop it for the rest of the run
+ * (`mirror-dropped`), and the next source is asked at once; the registry
+ * gets the whole retry budget. What a mirror sends is checked against the
+ * digest exactly as the registry's is, so a mirror needs no trust, and a
+ * reference pinned by digest is served by the mirrors alone when the
+ * registry is down.
+ */
+
+import { namesOf } from '../config/read-setting.ts';
+import { settings } from '../config/settings.ts';
+import type { RegistrySettings } from '../config/types.ts';
+import { errorForNetworkFailure } from '../download/http/classify.ts';
+import {
+  artifactHeaders,
+  discardBody,
+  isTransportError,
+  type Response,
+} from '../download/http/request.ts';
+import type { DownloadSession } from '../download/session.ts';
+import { type ByteSource, ByteSources, type DownloadTarget } from '../download/target.ts';
+import { InternalError, LoaderError, WriteError } from '../errors.ts';
+import { digestProblem } from '../oci/digest.ts';
+import type { OciReference } from '../oci/reference.ts';
+import { redactUrl } from '../urls/shown.ts';
+import { type AuthFile, credentialsFor } from './credentials.ts';
+import type { BlobRequest } from './fetch-plan.ts';
+import { type ManifestDocument, maxManifestBytes, parseManifest } from './manifest.ts';
+import { manifestAccept } from './media-types.ts';
+import { OriginAuth } from './origin-auth.ts';
+import { blobUrl, manifestUrl, registryOrigin } from './registry-endpoint.ts';
+import { registryAnswerError } from './registry-errors.ts';
+
+/** A manifest as fetched: the document, and who sent it (the registry or a mirror). */
+export interface FetchedManifest {
+  readonly document: ManifestDocument;
+  /** host[:port] of the registry or mirror that answered. */
+  readonly source: string;
+}
+
+/** What a tag points at, as the registry says: its digest, and the document when a GET told it. */
+export interface TagAnswer {
+  readonly digest: string;
+  readonly fetched: FetchedManifest | undefined;
+}
+
+interface Origin {
+  readonly origin: URL;
+  readonly auth: OriginAuth;
+}
+
+export class RegistryClient {
+  readonly reference: OciReference;
+  readonly #session: DownloadSession;
+  readonly #registry: Origin;
+  readonly #mirrors = new Map<string, Origin>();
+  /** The mirrors still in use, in order. */
+  readonly #live: string[];
+
+  constructor(
+    reference: OciReference,
+    registry: RegistrySettings,
+    authFile: AuthFile | undefined,
+    session: DownloadSession,
+  ) {
+    this.reference = reference;
+    this.#session = session;
+    const originOf = (host: string): Origin => ({
+      origin: registryOrigin(host, registry.plainHttp),
+      auth: new OriginAuth({
+        host,
+        credentials:
+          authFile === undefined
+            ? { found: false, note: undefined }
+            : credentialsFor(authFile, host),
+        authFileSource: authFile?.source,
+        repository: reference.repository,
+        plainHttp: registry.plainHttp.has(host),
+        plainHttpSetting: namesOf(settings.registryPlainHttp),
+        userAgent: session.userAgent,
+      }),
+    });
+    this.#registry = originOf(reference.registry);
+    // A mirror that names the registry itself would only ask it twice.
+    this.#live = registry.mirrors.filter((host) => host !== reference.registry);
+    for (const host of this.#live) this.#mirrors.set(host, originOf(host));
+  }
+
+  /** The mirrors still in use, in order. */
+  get liveMirrors(): readonly string[] {
+    return this.#live;
+  }
+
+  /**
+   * What the tag points at now, asked of the registry alone: HEAD with the
+   * manifest types, its Docker-Content-Digest. A registry that refuses HEAD
+   * (405), answers it without a digest, or refuses it (whose reason and code
+   * only a body gives: 401, 403, 404) is asked with GET, and the digest is
+   * the document's.
+   */
+  async tagDigest(tag: string, signal: AbortSignal): Promise<TagAnswer> {
+    const url = manifestUrl(this.#registry.origin, this.reference, tag);
+    const what = `the manifest ${this.reference.display}`;
+    const headed = await this.#withRetries(async () => {
+      const response = await this.#registry.auth.send(
+        this.#session.requestContext,
+        url,
+        this.#manifestHeaders(),
+        signal,
+        'HEAD',
+      );
+      discardBody(response.body);
+      if (isRetried(response.status)) throw await this.#answerError(response, this.#registry, what);
+      const digest = response.headers['docker-content-digest'];
+      if (response.status === 200 && typeof digest === 'string' && !digestProblem(digest)) {
+        return digest;
+      }
+      return undefined;
+    }, signal);
+    if (headed !== undefined) return { digest: headed, fetched: undefined };
+    const fetched = await this.manifest(tag, undefined, signal);
+    return { digest: fetched.document.digest, fetched };
+  }
+
+  /**
+   * The manifest (or index) `tagOrDigest` names. By digest: from the first
+   * mirror that serves it, else the registry, and it must hash to that
+   * digest (`expectedDigest`, the digest itself when not given). By tag:
+   * from the registry.
+   */
+  async manifest(
+    tagOrDigest: string,
+    expectedDigest: string | undefined,
+    signal: AbortSignal,
+  ): Promise<FetchedManifest> {
+    const byDigest = digestProblem(tagOrDigest) === undefined;
+    const digest = byDigest ? (expectedDigest ?? tagOrDigest) : expectedDigest;
+    const what = `the manifest ${this.#display(tagOrDigest)}`;
+    if (byDigest) {
+      for (const host of [...this.#live]) {
+        const mirror = this.#mirrors.get(host);
+        if (mirror === undefined) continue;
+        const url = this.#onMirror(manifestUrl(mirror.origin, this.reference, tagOrDigest));
+        try {
+          const document = await this.#getManifest(mirror, url, what, digest, signal);
+          return { document, source: host };
+        } catch (error) {
+          if (signal.aborted || !isSourceFailure(error)) throw error;
+          this.#dropMirror(host, error);
+        }
+      }
+    }
+    const url = manifestUrl(this.#registry.origin, this.reference, tagOrDigest);
+    const document = await this.#withRetries(
+      () => this.#getManifest(this.#registry, url, what, digest, signal),
+      signal,
+    );
+    return { document, source: this.reference.registry };
+  }
+
+  /**
+   * The download of one blob: from the mirrors still in use, then the
+   * registry, held to the descriptor's size. Its digest is checked after
+   * (see pull.ts); the mirrors that sent bytes which do not hash to it are
+   * dropped through `sources`.
+   */
+  blobTarget(blob: BlobRequest): DownloadTarget {
+    const source = (host: string, { origin, auth }: Origin, mirror: boolean): ByteSource => {
+      const base = blobUrl(origin, this.reference, blob.digest);
+      const url = mirror ? this.#onMirror(base) : base;
+      return {
+        url,
+        mirror: mirror ? host : undefined,
+        get: (context, headers, signal) => auth.send(context, url, headers, signal),
+      };
+    };
+    const mirrors = this.#live.flatMap((host) => {
+      const mirror = this.#mirrors.get(host);
+      return mirror === undefined ? [] : [source(host, mirror, true)];
+    });
+    const registry = source(this.reference.registry, this.#registry, false);
+    const sources = new ByteSources([...mirrors, registry], (dropped, error) =>
+      this.#dropMirror(dropped.mirror ?? '', error),
+    );
+    const what = `the blob ${blob.digest}`;
+    return {
+      sources,
+      expectedSizeBytes: blob.sizeBytes,
+      sizeName: "the layer's size in its manifest",
+      urlValidity: undefined,
+      answerError: (response, expectedStatus) =>
+        registryAnswerError(response, expectedStatus, this.#session.requestContext.redactor, {
+          what,
+          authAdvice: () => this.#adviceFor(response.url),
+        }),
+    };
+  }
+
+  /** Drops a mirror for the rest of the run, saying why and what is asked next. */
+  #dropMirror(host: string, error: LoaderError): void {
+    const index = this.#live.indexOf(host);
+    if (index < 0) return;
+    this.#live.splice(index, 1);
+    const next = this.#live[0];
+    const then =
+      next === undefined ? `the registry ${this.reference.registry}` : `the mirror ${next}`;
+    this.#session.logger.warn(
+      'mirror-dropped',
+      `not asking the mirror ${host} again in this run: ${error.message}; asking ${then}`,
+      {
+        mirror: host,
+        reason: error.message,
+        status: error.details.status,
+        errorCode: error.details.errorCode ?? error.code,
+        next: next ?? this.reference.registry,
+      },
+    );
+  }
+
+  async #getManifest(
+    { auth }: Origin,
+    url: URL,
+    what: string,
+    expectedDigest: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ManifestDocument> {
+    const response = await auth.send(
+      this.#session.requestContext,
+      url,
+      this.#manifestHeaders(),
+      signal,
+    );
+    try {
+      if (response.status !== 200) throw await this.#answerError(response, { auth }, what);
+      const body = await readBody(response, maxManifestBytes, signal);
+      const contentType = response.headers['content-type'];
+      return parseManifest(body, {
+        what: `${what} from ${url.host}`,
+        contentType: typeof contentType === 'string' ? contentType : undefined,
+        expectedDigest,
+      });
+    } finally {
+      discardBody(response.body);
+    }
+  }
+
+  #answerError(response: Response, { auth }: Pick<Origin, 'auth'>, what: string) {
+    return registryAnswerError(response, 200, this.#session.requestContext.redactor, {
+      what,
+      authAdvice: () => auth.advice(),
+    });
+  }
+
+  /** A 401 or 403 is about the origin that answered; storage behind a redirect has its own reasons. */
+  #adviceFor(answered: URL): string {
+    for (const { origin, auth } of [this.#registry, ...this.#mirrors.values()]) {
+      if (origin.host === answered.host) return auth.advice();
+    }
+    return `the storage the registry redirected the blob request to (${redactUrl(answered)}) refused it; the registry's signed URL for it may be wrong or expired`;
+  }
+
+  #manifestHeaders(): Record<string, string> {
+    return { ...artifactHeaders(this.#session.userAgent), accept: manifestAccept };
+  }
+
+  /** `?ns=<registry>`, as containerd asks a mirror, so it knows which registry is meant. */
+  #onMirror(url: URL): URL {
+    const onMirror = new URL(url);
+    onMirror.searchParams.set('ns', this.reference.registry);
+    return onMirror;
+  }
+
+  #display(tagOrDigest: string): string {
+    const { registry, repository } = this.reference;
+    const separator = digestProblem(tagOrDigest) === undefined ? '@' : ':';
+    return `oci://${registry}/${repository}${separator}${tagOrDigest}`;
+  }
+
+  /** A request to the registry in the run's retry policy, each retry logged and counted. */
+  #withRetries<T>(operation: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    return this.#session.newLoop().run(operation, signal, this.#session.onRetry());
+  }
+}
+
+/** Statuses a HEAD cannot be told apart on without a body: retried, or refused at once. */
+function isRetried(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/** A failure of the source (not of this machine, not a bug): a mirror is dropped for it. */
+function isSourceFailure(error: unknown): error is LoaderError {
+  return (
+    error instanceof LoaderError &&
+    !(error instanceof WriteError) &&
+    !(error instanceof InternalError)
+  );
+}
+
+/** At most `limit` + 1 bytes of a body (a too-large one is told by its size), its failures as fetch errors. */
+async function readBody(response: Response, limit: number, signal: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.byteLength;
+      if (length > limit) break;
+    }
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (!isTransportError(error)) throw error;
+    throw errorForNetworkFailure(error, redactUrl(response.url));
+  }
+  return Buffer.concat(chunks);
+}
