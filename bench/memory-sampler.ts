@@ -1,9 +1,9 @@
 // Loaded into a process under study with `node --import bench/memory-sampler.ts`:
 // every 20 ms one JSON line of where its memory is (V8's heap, memory outside
-// it, ArrayBuffers, and the kernel's RssAnon/RssFile) to the file named by
+// it, ArrayBuffers, the kernel's RssAnon/RssFile, open descriptors) to the file named by
 // MEMORY_SAMPLES, and a line per garbage collection. For profiles only; the
 // bench's own figures never run with it.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 
 const file = process.env.MEMORY_SAMPLES;
@@ -22,6 +22,8 @@ if (file !== undefined) {
       arrayBuffers: usage.arrayBuffers,
       rssAnon: kib(status, 'RssAnon') * 1024,
       rssFile: kib(status, 'RssFile') * 1024,
+      /** Open descriptors: connections (idle kept-alive ones too) and files being sent. */
+      fds: readdirSync('/proc/self/fd').length,
     };
     appendFileSync(file, `${JSON.stringify(line)}\n`);
   };
