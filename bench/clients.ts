@@ -17,6 +17,12 @@ export interface Client {
   readonly command: (download: Download) => Command;
 }
 
+/**
+ * Node's flags in the image's ENTRYPOINT, which `serve` runs with too (see
+ * Dockerfile): a young generation of 1 MiB semi-spaces.
+ */
+export const imageNodeArgs = ['--max-semi-space-size=1'];
+
 /** Node's compile cache for the bundle, as the image bakes one (the warm-up round fills it). */
 export const compileCacheDir = join(tmpdir(), `runtime-loader-bench-cache-${process.pid}`);
 
@@ -29,7 +35,7 @@ export function loader(connections: number, extraEnv: Record<string, string> = {
     name: connections === 1 ? 'loader' : `loader x${connections}`,
     command: (download) => ({
       file: process.execPath,
-      args: ['--max-semi-space-size=1', loaderPath],
+      args: [...imageNodeArgs, loaderPath],
       env: {
         NODE_COMPILE_CACHE: compileCacheDir,
         ARTIFACT_URL: download.url,

@@ -5,9 +5,12 @@
 //
 //   npm run bench -- [--size 1GiB] [--rounds 5] [--cap 40MiB] [--capped-size 256MiB]
 //                    [--memory-sizes 64MiB,1GiB,4GiB] [--scenarios a,b] [--json FILE]
-//                    [--herd 200] [--herd-size 16MiB] [--herd-max-transfers N]
+//                    [--herd 200] [--herd-size 16MiB] [--herd-max-transfers N] [--save NAME]
 //   npm run bench -- --herd 200 --scenarios herd      the herd alone
 //   npm run bench -- --herd 20 --oci                  oci:// from a registry and a mirror (oci-herd.ts)
+//   npm run bench -- --scenarios floor,herd --save memory-goals
+//                    every figure of the memory goals (goals.ts), kept in bench/results/
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,10 +27,12 @@ import {
   compileCacheDir,
   curl,
   curlVerified,
+  imageNodeArgs,
   loader,
   versionOf,
 } from './clients.ts';
 import { floor, formatFloor } from './floor.ts';
+import { formatGoals, type GoalRow, loaderGoalRows, serveGoalRows } from './goals.ts';
 import { formatHerd, type HerdResult, herd } from './herd.ts';
 import { gnuTime } from './measure.ts';
 import { nginxPath, startNginx } from './nginx.ts';
@@ -68,6 +73,7 @@ const { values: flags } = parseArgs({
     'herd-size': { type: 'string', default: '16MiB' },
     'herd-max-transfers': { type: 'string' },
     oci: { type: 'boolean', default: false },
+    save: { type: 'string' },
   },
 });
 /** A size flag in the loader's tools' own syntax (`40MiB`), its problem named as the flag. */
@@ -102,9 +108,22 @@ const startedAt = new Date();
 const startLoad = loadavg()
   .map((value) => value.toFixed(2))
   .join(' ');
+if (flags.save !== undefined && !/^[a-z0-9-]+$/.test(flags.save))
+  throw new Error('--save: a name of lowercase letters, digits and dashes, e.g. memory-goals');
+/** `--save NAME`: the run is kept in bench/results/, the printed tables beside the JSON. */
+const savedPath =
+  flags.save === undefined
+    ? undefined
+    : resolve(
+        import.meta.dirname,
+        'results',
+        `${startedAt.toISOString().slice(0, 10)}-${flags.save}`,
+      );
 const jsonPath = resolve(
   flags.json ??
-    join('.tmp', 'bench', `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
+    (savedPath === undefined
+      ? join('.tmp', 'bench', `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`)
+      : `${savedPath}.json`),
 );
 
 const tools = {
@@ -148,6 +167,7 @@ const context: BenchContext = {
 };
 const summaries: Record<string, Summary[] | unknown> = {};
 const tables: string[] = [];
+const goals: GoalRow[] = [];
 const withCurl = (clients: Client[]) =>
   clients.filter((client) => (client !== curl && client !== curlVerified) || tools.curl);
 const withAria = (clients: Client[]) =>
@@ -166,10 +186,18 @@ async function artifact(bytes: number): Promise<{ path: string; sha256: string }
 
 /** Every client here shares 127.0.0.1, standing for hosts or pods that each have an address of their own. */
 const ownAddresses = ['--max-transfers-per-client', '999999'];
-const server = await startServeProcess({ dir: served, secretFile, args: ownAddresses });
+/** `serve` as the image runs it: the ENTRYPOINT's Node flags. */
+const asInImage = { nodeArgs: imageNodeArgs };
+const server = await startServeProcess({
+  dir: served,
+  secretFile,
+  args: ownAddresses,
+  ...asInImage,
+});
 const cappedServer = await startServeProcess({
   dir: served,
   secretFile,
+  ...asInImage,
   args: ['--rate-per-connection', String(capBytesPerSecond), ...ownAddresses],
 });
 try {
@@ -279,7 +307,7 @@ try {
     const medium = sizeBytes === 64 * mib ? main : await artifact(64 * mib);
     const nginx = tools.nginx ? await startNginx(work, served) : undefined;
     try {
-      const rows = await floor(
+      const { rows, figures } = await floor(
         context,
         {
           small: downloadOf(server.origin, small, 4096),
@@ -289,8 +317,9 @@ try {
         },
         { startRounds: 15, withCurl: tools.curl !== undefined },
       );
-      summaries.floor = rows;
+      summaries.floor = { rows, figures };
       tables.push(formatFloor(rows, 15));
+      goals.push(...loaderGoalRows(figures));
     } finally {
       await nginx?.stop();
       if (medium !== main) await rm(join(served, medium.path), { force: true });
@@ -304,6 +333,7 @@ try {
     const herdServer = await startServeProcess({
       dir: served,
       secretFile,
+      ...asInImage,
       args: [
         ...(flags['herd-max-transfers'] ? ['--max-transfers', flags['herd-max-transfers']] : []),
         ...ownAddresses,
@@ -340,9 +370,15 @@ try {
       }
     }
     summaries.herd = { results, serve503: busy };
+    const bound = flags['herd-max-transfers']
+      ? `--max-transfers ${flags['herd-max-transfers']}`
+      : 'default bound';
     tables.push(
-      `${formatHerd(results, herdSizeBytes)}\nserve answered 503 (busy) ${busy} times${flags['herd-max-transfers'] ? ` with --max-transfers ${flags['herd-max-transfers']}` : ' with its default bound'}`,
+      `${formatHerd(results, herdSizeBytes)}\nserve answered 503 (busy) ${busy} times with ${bound === 'default bound' ? 'its default bound' : bound}`,
     );
+    const [serveHerd, nginxHerd] = results;
+    if (serveHerd !== undefined)
+      goals.unshift(...serveGoalRows(serveHerd, nginxHerd, herdSizeBytes / mib, bound));
   }
 
   if (scenarios.has('oci-herd')) {
@@ -366,23 +402,41 @@ const machine = {
   node: process.version,
   curl: tools.curl,
   aria2c: tools.aria2c,
+  nginx: tools.nginx ? nginxVersion() : undefined,
   loadAverage: loadavg()
     .map((value) => value.toFixed(2))
     .join(' '),
 };
-console.log(
+if (goals.length > 0) tables.push(formatGoals(goals));
+const printed = [
   `runtime-loader bench, ${startedAt.toISOString()}: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, node ${machine.node}`,
-);
-console.log(`clients: ${[machine.curl, machine.aria2c].filter(Boolean).join('; ')}`);
-console.log(`load average at the start: ${startLoad}; at the end: ${machine.loadAverage}`);
-for (const table of tables) console.log(table);
+  `clients: ${[machine.curl, machine.aria2c, machine.nginx].filter(Boolean).join('; ')}`,
+  `load average at the start: ${startLoad}; at the end: ${machine.loadAverage}`,
+  ...tables,
+].join('\n');
+console.log(printed);
 await mkdir(dirname(jsonPath), { recursive: true });
 await writeFile(
   jsonPath,
-  `${JSON.stringify({ startedAt, startLoad, machine, options: flags, summaries, runs: context.runs }, null, 2)}\n`,
+  `${JSON.stringify({ startedAt, startLoad, machine, options: flags, summaries, goals, runs: context.runs }, null, 2)}\n`,
 );
-console.log(`\nevery run: ${jsonPath}`);
+if (savedPath !== undefined) {
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  await writeFile(
+    `${savedPath}.md`,
+    `# \`${command}\`: the tables as printed\n\n\`\`\`\n${printed}\n\`\`\`\n\nEvery run: [${savedPath.split('/').at(-1)}.json](${savedPath.split('/').at(-1)}.json)\n`,
+  );
+}
+console.log(
+  `\nevery run: ${jsonPath}${savedPath === undefined ? '' : ` (tables: ${savedPath}.md)`}`,
+);
 for (const line of missing) console.log(`!! ${line}`);
+
+/** nginx prints its version on stderr. */
+function nginxVersion(): string | undefined {
+  const run = spawnSync(nginxPath, ['-v'], { encoding: 'utf8' });
+  return run.stderr?.trim() || undefined;
+}
 
 function format(bytes: number): string {
   if (bytes % (1024 * mib) === 0) return `${bytes / (1024 * mib)} GiB`;

@@ -24,6 +24,12 @@ export interface ServeOptions {
   dir: string;
   secretFile: string;
   args?: string[];
+  /** The bundle to run; the one `npm run build` writes by default (the bench compares builds). */
+  bundle?: string;
+  /** Node's own flags, before the bundle (the image's ENTRYPOINT gives `--max-semi-space-size=1`). */
+  nodeArgs?: string[];
+  /** More environment, beside PATH. */
+  env?: Record<string, string>;
   /** Called with each stdout line as it arrives. */
   onLine?: (line: string) => void;
 }
@@ -32,7 +38,8 @@ export async function startServeProcess(options: ServeOptions): Promise<ServePro
   const child = spawn(
     process.execPath,
     [
-      loaderPath,
+      ...(options.nodeArgs ?? []),
+      options.bundle ?? loaderPath,
       'serve',
       '--dir',
       options.dir,
@@ -44,7 +51,10 @@ export async function startServeProcess(options: ServeOptions): Promise<ServePro
       'json',
       ...(options.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    },
   );
   const lines: string[] = [];
   let stderr = '';

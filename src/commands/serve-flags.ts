@@ -63,7 +63,7 @@ export const serveFlags = {
   sendTimeoutSeconds: valueFlag('send-timeout', parseTimerSeconds, {
     valueName: 'DURATION',
     description:
-      'end a transfer whose client leaves its bytes unread this long (about 1 MiB must be taken per DURATION) and free its slot',
+      'end a transfer whose client leaves its bytes unread this long (about 256 KiB must be taken per DURATION) and free its slot',
     defaultAsWritten: '60s',
   }),
   retryAfterMaxSeconds: valueFlag('retry-after-max', parseDurationSeconds, {

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { openBody, sendBody } from './file-body.ts';
+import { sendBody } from './file-body.ts';
 import { fileHeaders, unsatisfiableHeaders, validatorHeaders } from './file-headers.ts';
 import { decideRange, spanOf } from './range.ts';
 import { type AccessRecord, contentTypeFor, reply } from './responses.ts';
@@ -26,11 +26,10 @@ export interface FileExchange {
  * Answers from the opened file, in the order of RFC 9110: 304 when a
  * condition says the client's copy is current (§13.2.2, before Range), 416
  * for a range the file cannot satisfy, else 200 or 206 with the body (none
- * for HEAD). The handle is closed here, or by the body stream once it has it.
+ * for HEAD). The handle is closed here once the answer is sent.
  */
 export async function respondWithFile(handle: FileHandle, exchange: FileExchange): Promise<void> {
   const { request, response, record, now } = exchange;
-  let streaming = false;
   try {
     const stats = await handle.stat({ bigint: true });
     const sizeBytes = Number(stats.size);
@@ -66,16 +65,11 @@ export async function respondWithFile(handle: FileHandle, exchange: FileExchange
       response.end();
       return;
     }
-    const { pacing } = exchange;
-    const body = openBody(handle, span, pacing?.bytesPerSecond);
-    streaming = true;
-    const throttle = pacing?.throttleFor(request.socket);
-    await sendBody(body, span.lengthBytes, response, record, {
-      throttle,
+    await sendBody(handle, span, response, record, {
+      throttle: exchange.pacing?.throttleFor(request.socket),
       sendTimeoutMs: exchange.sendTimeoutMs,
     });
   } finally {
-    // The read stream closes the handle itself once it was handed over.
-    if (!streaming) await handle.close();
+    await handle.close();
   }
 }

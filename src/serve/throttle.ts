@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -16,27 +15,16 @@ export class ConnectionThrottle {
     this.#bytesPerSecond = bytesPerSecond;
   }
 
+  get bytesPerSecond(): number {
+    return this.#bytesPerSecond;
+  }
+
   /** Waits until `bytes` more may be sent on this connection. */
   async take(bytes: number, signal: AbortSignal): Promise<void> {
     const nowMs = performance.now();
     const sendAtMs = Math.max(nowMs, this.#nextSendAtMs);
     this.#nextSendAtMs = sendAtMs + (bytes / this.#bytesPerSecond) * 1000;
     if (sendAtMs > nowMs) await sleep(sendAtMs - nowMs, undefined, { signal });
-  }
-
-  /** A pass-through stream that paces chunks by this schedule and counts what it let through. */
-  transform(counter: { bytes: number }): Transform {
-    const stopped = new AbortController();
-    const transform = new Transform({
-      transform: (chunk: Buffer, _encoding, done) => {
-        this.take(chunk.byteLength, stopped.signal).then(() => {
-          counter.bytes += chunk.byteLength;
-          done(null, chunk);
-        }, done);
-      },
-    });
-    transform.once('close', () => stopped.abort());
-    return transform;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, truncate, writeFile } from 'node:fs/promises';
+import { chmod, readFile, truncate, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -98,6 +98,57 @@ describe('runtime-loader serve', () => {
     assert.equal(event.complete, false);
     assert.equal(await from('127.0.0.1'), 200, 'its slot is free again');
     held.release();
+  });
+
+  it('reads a file at most one 256 KiB buffer ahead of what a client that stopped reading took', async () => {
+    await using tmp = await makeTempDir('serve-');
+    const secretFile = join(tmp.path, 'secret');
+    await writeFile(secretFile, newSecret, { mode: 0o600 });
+    // Larger than loopback's socket buffers, so a reader that stops holds its transfer. Sparse.
+    await writeFile(join(tmp.path, 'hold.bin'), '');
+    await truncate(join(tmp.path, 'hold.bin'), 128 * 1024 * 1024);
+    let heldEnded: (event: Record<string, unknown>) => void = () => {};
+    const ended = new Promise<Record<string, unknown>>((resolve) => {
+      heldEnded = resolve;
+    });
+    await using server = await startServeProcess({
+      dir: tmp.path,
+      secretFile,
+      args: ['--send-timeout', '1s'],
+      onLine: (line) => {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        if (event.path === '/hold.bin') heldEnded(event);
+      },
+    });
+    // The kernel's counts of what the server process read (the file, the request) and wrote
+    // (to sockets and its log): what it read and never wrote is what it holds.
+    const io = async () => {
+      const text = await readFile(`/proc/${server.pid}/io`, 'utf8');
+      const count = (name: string) =>
+        Number(new RegExp(`^${name}: ([0-9]+)$`, 'm').exec(text)?.[1]);
+      return { read: count('rchar'), written: count('wchar') };
+    };
+    const before = await io();
+    const url = signUrl({
+      baseUrl: server.origin,
+      path: '/hold.bin',
+      ttlSeconds: 60,
+      secret: newSecret,
+    });
+    const held = await holdTransfer(url);
+    // The cue that the server stopped sending: the send timeout ended the transfer.
+    const event = await ended;
+    const after = await io();
+    held.release();
+    assert.match(String(event.reason), /^send timeout: /);
+    const written = after.written - before.written;
+    assert.ok(written > 1024 * 1024, `the connection took ${written} bytes before it stopped`);
+    // Beside the body, a request, headers and a log line: a few hundred bytes each.
+    const ahead = after.read - before.read - written;
+    assert.ok(
+      ahead <= 256 * 1024 + 4096,
+      `read ${ahead} bytes of the file ahead of the connection`,
+    );
   });
 
   it('exits 2 with a clear message for a missing folder, a bad secret file or a busy port', async () => {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openBody, sendBody } from '../../src/serve/file-body.ts';
+import { readBufferStats, sendBody } from '../../src/serve/file-body.ts';
 import { spanOf } from '../../src/serve/range.ts';
 import type { AccessRecord } from '../../src/serve/responses.ts';
 import { ConnectionThrottle } from '../../src/serve/throttle.ts';
@@ -57,12 +57,11 @@ describe('sendBody', () => {
   const sendFile =
     (file: string, throttle?: ConnectionThrottle, beforeSending?: () => Promise<void>): Send =>
     async (_request, response, record) => {
-      const handle = await open(file);
+      await using handle = await open(file);
       const span = spanOf({ kind: 'full' }, (await handle.stat()).size);
       response.writeHead(200, { 'content-length': span.lengthBytes });
-      const body = openBody(handle, span, throttle === undefined ? undefined : 1024 * 1024);
       await beforeSending?.();
-      await sendBody(body, span.lengthBytes, response, record, { throttle, sendTimeoutMs: 60_000 });
+      await sendBody(handle, span, response, record, { throttle, sendTimeoutMs: 60_000 });
     };
 
   it('sends every byte, counts them and marks the record complete', async () => {
@@ -114,5 +113,12 @@ describe('sendBody', () => {
     assert.ok(error instanceof Error, `sendBody settled with ${String(error)}`);
     assert.equal(record.complete, false);
     assert.ok(record.bytes < artifact.length, `${record.bytes} bytes counted`);
+  });
+
+  it('has every read buffer back once the sends are over, however they ended', () => {
+    // After the sends above: whole, paced, cut short by a shrunk file, abandoned by the client.
+    const { made, free } = readBufferStats();
+    assert.ok(made >= 1, 'the sends used the pool');
+    assert.equal(free, made);
   });
 });

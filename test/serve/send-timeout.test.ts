@@ -50,7 +50,7 @@ describe('the send timeout', () => {
     await truncate(join(tmp.path, 'hold.bin'), 128 * 1024 * 1024);
     const { running, url, log } = await server(tmp.path, { sendTimeoutMs: 300, maxTransfers: 2 });
     try {
-      // Never idle (512 B every 20 ms), yet far too slow to take a 1 MiB chunk in 300 ms.
+      // Never idle (512 B every 20 ms), yet far too slow to take a 256 KiB chunk in 300 ms.
       const trickle = { bytes: 512, everyMs: 20 };
       const readers = [
         await holdTransfer(url('/hold.bin'), { trickle }),
