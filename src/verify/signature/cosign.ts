@@ -5,15 +5,21 @@ import {
   verify,
   X509Certificate,
 } from 'node:crypto';
+import {
+  describeKeys,
+  type KeySet,
+  keyLabel,
+  type PemKey,
+  spkiFingerprint,
+} from '../../config/public-keys.ts';
 import type { IntegrityError } from '../../errors.ts';
-import { decodeBase64 } from './base64.ts';
+import { decodeBase64 } from '../../options/base64.ts';
 import {
   type SignatureForm,
   type StreamingCheck,
   signatureFailure,
   type VerifiedSignature,
 } from './check.ts';
-import { describeKeys, type KeySet, keyLabel, type PemKey, spkiFingerprint } from './keys.ts';
 import { WholeMessage, wholeMessageTooLarge } from './whole-message.ts';
 
 type CosignForm = Extract<SignatureForm, 'cosign blob' | 'cosign bundle'>;

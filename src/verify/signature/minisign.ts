@@ -1,12 +1,17 @@
 import { createHash, verify } from 'node:crypto';
-import { decodeBase64 } from './base64.ts';
+import {
+  describeKeys,
+  type KeySet,
+  type MinisignKey,
+  minisignKeyId,
+} from '../../config/public-keys.ts';
+import { decodeBase64 } from '../../options/base64.ts';
 import {
   type SignatureForm,
   type StreamingCheck,
   signatureFailure,
   type VerifiedSignature,
 } from './check.ts';
-import { describeKeys, type KeySet, type MinisignKey, minisignKeyId } from './keys.ts';
 import { WholeMessage, wholeMessageTooLarge } from './whole-message.ts';
 
 /**

@@ -1,6 +1,6 @@
+import type { KeySet } from '../../config/public-keys.ts';
 import { type StreamingCheck, signatureFailure } from './check.ts';
 import { cosignCheck, parseCosign } from './cosign.ts';
-import type { KeySet } from './keys.ts';
 import { minisignCheck, parseMinisign } from './minisign.ts';
 import { defaultWholeMessageLimitBytes } from './whole-message.ts';
 

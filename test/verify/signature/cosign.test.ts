@@ -8,8 +8,8 @@ import {
 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { type KeySet, parsePublicKeys } from '../../../src/config/public-keys.ts';
 import { cosignCheck, parseCosign } from '../../../src/verify/signature/cosign.ts';
-import { type KeySet, parsePublicKeys } from '../../../src/verify/signature/keys.ts';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 import {
   cosignBundle,

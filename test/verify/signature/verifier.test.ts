@@ -8,8 +8,8 @@ import {
   sign,
 } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { parsePublicKeys } from '../../../src/config/public-keys.ts';
 import { releaseChunks } from '../../../src/download/http/release-chunks.ts';
-import { parsePublicKeys } from '../../../src/verify/signature/keys.ts';
 import { createSignatureCheck } from '../../../src/verify/signature/verifier.ts';
 import { defaultWholeMessageLimitBytes } from '../../../src/verify/signature/whole-message.ts';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
