@@ -1,10 +1,4 @@
-import {
-  createPublicKey,
-  createVerify,
-  type KeyObject,
-  verify,
-  X509Certificate,
-} from 'node:crypto';
+import { createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
 import {
   describeKeys,
   type KeySet,
@@ -20,7 +14,8 @@ import {
   signatureFailure,
   type VerifiedSignature,
 } from './check.ts';
-import { WholeMessage, wholeMessageTooLarge } from './whole-message.ts';
+import { type BytePass, workOf } from './passes.ts';
+import { wholeMessageTooLarge } from './whole-message.ts';
 
 type CosignForm = Extract<SignatureForm, 'cosign blob' | 'cosign bundle'>;
 
@@ -83,7 +78,7 @@ export function parseCosign(bytes: Buffer): CosignSignature {
  * the keys to try: the one the bundle names if it is ours; a bundle that names
  * another key, or carries only a certificate (keyless), fails at once.
  *
- * ECDSA: each key to try gets its own SHA-256 Verify fed the chunks. Node 24
+ * ECDSA: each key to try gets its own SHA-256 Verify pass over the chunks. Node 24
  * cannot verify ECDSA over a digest computed elsewhere (crypto.verify with a
  * null algorithm hashes with SHA-256 again; a prehash API is only proposed,
  * nodejs/node#62345), and a Verify object is spent by one verify() call. So
@@ -110,28 +105,27 @@ export function cosignCheck(
     ed25519 = [];
   }
   const tried = [...ecdsa, ...ed25519];
-  const verifiers = ecdsa.map((key) => ({ key, verifier: createVerify('sha256') }));
-  const whole = ed25519.length > 0 ? new WholeMessage(expectedSizeBytes) : undefined;
+  const passes: BytePass[] = [
+    ...ecdsa.map((key) => ({
+      kind: 'verify' as const,
+      algorithm: 'sha256' as const,
+      publicKey: key.publicKey,
+      signature,
+    })),
+    ...(ed25519.length > 0 ? [{ kind: 'hold' as const, sizeBytes: expectedSizeBytes }] : []),
+  ];
   return {
     form,
     candidateKeyIds: tried.map((key) => key.id),
-    work: {
-      hashPasses: verifiers.map(() => 'sha256' as const),
-      bufferedBytes: whole === undefined ? 0 : expectedSizeBytes,
-    },
-    update(chunk) {
-      for (const { verifier } of verifiers) verifier.update(chunk);
-      whole?.update(chunk);
-    },
-    finish(sha256Hex): VerifiedSignature {
-      const message = whole?.bytes();
+    passes,
+    work: workOf(passes),
+    verdict(results, sha256Hex): VerifiedSignature {
+      const message = results[ecdsa.length];
       const signer =
-        verifiers.find(({ key, verifier }) =>
-          verifies(() => verifier.verify(key.publicKey, signature)),
-        )?.key ??
+        ecdsa.find((_, index) => results[index] === true) ??
         ed25519.find(
           (key) =>
-            message !== undefined &&
+            message instanceof Uint8Array &&
             verifies(() => verify(null, message, key.publicKey, signature)),
         );
       if (signer === undefined) throw mismatch(cosig, tried, sha256Hex);

@@ -1,4 +1,4 @@
-import { createHash, verify } from 'node:crypto';
+import { verify } from 'node:crypto';
 import {
   describeKeys,
   type KeySet,
@@ -12,7 +12,8 @@ import {
   signatureFailure,
   type VerifiedSignature,
 } from './check.ts';
-import { WholeMessage, wholeMessageTooLarge } from './whole-message.ts';
+import { type BytePass, workOf } from './passes.ts';
+import { wholeMessageTooLarge } from './whole-message.ts';
 
 /**
  * A .minisig file, as minisign 0.11 writes it (src/minisign.c, sig_load):
@@ -84,7 +85,7 @@ export function parseMinisign(text: Buffer): MinisignSignature {
  * The streaming check of a minisign signature. Before any byte arrives it
  * picks our key with the signature's key number and checks the global
  * signature, so an unknown key or an altered trusted comment fails before the
- * download. Then `ED` hashes the bytes with BLAKE2b-512 (unkeyed, 64 bytes:
+ * download. Then `ED` needs the bytes' BLAKE2b-512 (unkeyed, 64 bytes:
  * libsodium's crypto_generichash as minisign calls it); `Ed` holds them.
  */
 export function minisignCheck(
@@ -120,25 +121,21 @@ export function minisignCheck(
   if (!prehashed && expectedSizeBytes > wholeMessageLimitBytes) {
     throw wholeMessageTooLarge(form, [keyId], expectedSizeBytes, wholeMessageLimitBytes);
   }
-  const digest = prehashed ? createHash('blake2b512') : undefined;
-  const whole = prehashed ? undefined : new WholeMessage(expectedSizeBytes);
+  const passes: BytePass[] = [
+    prehashed
+      ? { kind: 'digest', algorithm: 'blake2b512' }
+      : { kind: 'hold', sizeBytes: expectedSizeBytes },
+  ];
   return {
     form,
     candidateKeyIds: [keyId],
-    work: {
-      hashPasses: prehashed ? ['blake2b512'] : [],
-      bufferedBytes: prehashed ? 0 : expectedSizeBytes,
-    },
-    update(chunk) {
-      digest?.update(chunk);
-      whole?.update(chunk);
-    },
-    finish(): VerifiedSignature {
-      const message = digest?.digest() ?? whole?.bytes();
+    passes,
+    work: workOf(passes),
+    verdict([message]): VerifiedSignature {
       const signer =
-        message === undefined
-          ? undefined
-          : keys.find((key) => verify(null, message, key.publicKey, minisig.signature));
+        message instanceof Uint8Array
+          ? keys.find((key) => verify(null, message, key.publicKey, minisig.signature))
+          : undefined;
       if (signer === undefined) {
         throw signatureFailure(
           'signature-mismatch',

@@ -15,9 +15,9 @@ export interface SignatureCheckOptions {
  * Parses the publisher's signature and prepares its check, before the
  * download: a signature that is unreadable, by a key not given, keyless, or
  * with an altered minisign trusted comment throws an IntegrityError now. The
- * download then feeds `update` every chunk of the file in order, before it
- * frees them, and calls `finish` after the last: it returns the key and form
- * that verified, or throws an IntegrityError naming them.
+ * check's passes then take every chunk of the file in order, before the
+ * download frees them (signature-reader.ts), and its verdict after the last
+ * returns the key and form that verified, or throws an IntegrityError naming them.
  *
  * The form is told by the first bytes: minisign starts "untrusted comment:",
  * a cosign bundle is a JSON object, anything else is a cosign blob signature.
@@ -32,30 +32,7 @@ export function createSignatureCheck(
     throw signatureFailure('signature-empty', 'the signature is empty');
   }
   const { expectedSizeBytes, wholeMessageLimitBytes = defaultWholeMessageLimitBytes } = options;
-  const check = bytes.toString('latin1').startsWith('untrusted comment:')
+  return bytes.toString('latin1').startsWith('untrusted comment:')
     ? minisignCheck(keySet, parseMinisign(bytes), expectedSizeBytes, wholeMessageLimitBytes)
     : cosignCheck(keySet, parseCosign(bytes), expectedSizeBytes, wholeMessageLimitBytes);
-  return oneUse(check);
-}
-
-/** The check refuses bytes after its verdict and a second verdict: either is a bug in the caller. */
-function oneUse(check: StreamingCheck): StreamingCheck {
-  let finished = false;
-  const stillOpen = () => {
-    if (finished) throw new Error(`the ${check.form} signature check has already finished`);
-  };
-  return {
-    form: check.form,
-    candidateKeyIds: check.candidateKeyIds,
-    work: check.work,
-    update(chunk) {
-      stillOpen();
-      check.update(chunk);
-    },
-    finish(sha256Hex) {
-      stillOpen();
-      finished = true;
-      return check.finish(sha256Hex);
-    },
-  };
 }

@@ -30,29 +30,3 @@ export function wholeMessageTooLarge(
     { form, keyIds },
   );
 }
-
-/** The file's bytes, copied as they stream past, up to the expected size. */
-export class WholeMessage {
-  readonly #bytes: Buffer;
-  #length = 0;
-  #overflowed = false;
-
-  constructor(expectedSizeBytes: number) {
-    this.#bytes = Buffer.alloc(expectedSizeBytes);
-  }
-
-  /** Copies the chunk now: the download frees its chunks once they are written. */
-  update(chunk: Uint8Array): void {
-    if (this.#length + chunk.length > this.#bytes.length) {
-      this.#overflowed = true;
-      return;
-    }
-    this.#bytes.set(chunk, this.#length);
-    this.#length += chunk.length;
-  }
-
-  /** The bytes received, or undefined when more arrived than expected (a size the download refuses anyway). */
-  bytes(): Buffer | undefined {
-    return this.#overflowed ? undefined : this.#bytes.subarray(0, this.#length);
-  }
-}

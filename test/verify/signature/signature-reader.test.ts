@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { parsePublicKeys } from '../../../src/config/public-keys.ts';
+import { IntegrityError } from '../../../src/errors.ts';
+import { SignatureReader } from '../../../src/verify/signature/signature-reader.ts';
+import { createSignatureCheck } from '../../../src/verify/signature/verifier.ts';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
+import {
+  type MinisignKeyPair,
+  minisignKeyPair,
+  minisignSign,
+  type OpensslKeyPair,
+  opensslP256KeyPair,
+  opensslSign,
+  writeBytes,
+} from './signers.ts';
+
+// Over 1 MiB and not a multiple of the 64 KiB chunks: batches are handed over full and in part.
+const data = randomBytes(3 * 1024 * 1024 + 12_345);
+const sha256 = createHash('sha256').update(data).digest('hex');
+let tmp: TempDir;
+let minisign: MinisignKeyPair;
+let ecdsa: OpensslKeyPair;
+let file: string;
+before(async () => {
+  tmp = await makeTempDir('signature-reader-');
+  [minisign, ecdsa] = await Promise.all([
+    minisignKeyPair(tmp.path, 'minisign'),
+    opensslP256KeyPair(tmp.path, 'cosign'),
+  ]);
+  file = await writeBytes(tmp.path, 'app.jar', data);
+});
+after(() => tmp.cleanup());
+
+function keys() {
+  return parsePublicKeys(`${minisign.publicKeyText}\n${ecdsa.publicKeyPem}`, 'ARTIFACT_PUBLIC_KEY');
+}
+
+/** A reader for `signature`, closed after the test. */
+function readerFor(signature: Buffer | string, t: { after: (fn: () => unknown) => void }) {
+  const reader = new SignatureReader(
+    createSignatureCheck(keys(), signature, { expectedSizeBytes: data.length }),
+  );
+  t.after(() => reader.close());
+  return reader;
+}
+
+/** Every byte in 64 KiB chunks as the download brings them, each freshly allocated and then overwritten. */
+async function stream(reader: SignatureReader, bytes: Buffer): Promise<void> {
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let at = 0; at < bytes.length; at += chunk.length) {
+    const length = bytes.copy(chunk, 0, at);
+    await reader.update(chunk.subarray(0, length));
+    // The download reuses or frees a chunk once it is written: the reader must have copied it.
+    chunk.fill(0);
+  }
+}
+
+describe('SignatureReader', () => {
+  it('checks a minisign ED, a legacy Ed and a cosign signature on its worker thread', async (t) => {
+    for (const [signature, form, keyId] of [
+      [await minisignSign(minisign, file), 'minisign ED', minisign.id],
+      [await minisignSign(minisign, file, { legacy: true }), 'minisign Ed', minisign.id],
+      [(await opensslSign(ecdsa, file)).toString('base64'), 'cosign blob', ecdsa.fingerprint],
+    ] as const) {
+      const reader = readerFor(signature, t);
+      await stream(reader, data);
+      const verified = await reader.verdict(sha256);
+      assert.equal(verified.form, form);
+      assert.equal(verified.keyId, keyId);
+    }
+  });
+
+  it('refuses the file with one byte changed, naming the key and the form', async (t) => {
+    const changed = Buffer.from(data);
+    changed[changed.length - 1] = (changed.at(-1) ?? 0) ^ 1;
+    for (const signature of [
+      await minisignSign(minisign, file),
+      await minisignSign(minisign, file, { legacy: true }),
+      (await opensslSign(ecdsa, file)).toString('base64'),
+    ]) {
+      const reader = readerFor(signature, t);
+      await stream(reader, changed);
+      await assert.rejects(reader.verdict(), (error: unknown) => {
+        assert.ok(error instanceof IntegrityError);
+        assert.equal(error.details.reason, 'signature-mismatch');
+        assert.match(error.message, /does not match the downloaded file/);
+        return true;
+      });
+    }
+  });
+
+  it('forgets what it read when the file starts over', async (t) => {
+    const reader = readerFor(await minisignSign(minisign, file), t);
+    // Bytes of another version, part of a batch and more, then a restart.
+    await stream(reader, randomBytes(1024 * 1024 + 4096));
+    reader.restart();
+    await stream(reader, data);
+    assert.equal((await reader.verdict(sha256)).keyId, minisign.id);
+  });
+
+  it('holds the download back once 4 MiB are out to the worker', async (t) => {
+    const reader = readerFor(await minisignSign(minisign, file), t);
+    // The worker answers only after this turn of the event loop: nothing comes back meanwhile.
+    const mib = Buffer.alloc(1024 * 1024);
+    const returned = [1, 2, 3, 4, 5].map(() => reader.update(mib));
+    assert.deepEqual(
+      returned.map((value) => value instanceof Promise),
+      [false, false, false, true, true],
+    );
+    await Promise.all(returned);
+  });
+
+  it('takes no bytes after its verdict, and none once closed', async (t) => {
+    const reader = readerFor(await minisignSign(minisign, file), t);
+    await stream(reader, data);
+    await reader.verdict();
+    assert.throws(
+      () => reader.update(data),
+      /the minisign ED signature check has already finished/,
+    );
+    await assert.rejects(reader.verdict(), /already finished/);
+    await reader.close();
+    assert.throws(() => reader.update(data), /closed/);
+  });
+});
