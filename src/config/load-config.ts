@@ -7,6 +7,7 @@ import { parseArtifactUrl } from './parse-values.ts';
 import { readProxySettings } from './proxy-settings.ts';
 import { namesOf, readSetting, variableOf } from './read-setting.ts';
 import { type Setting, type SettingKey, type SettingValue, settings } from './settings.ts';
+import { readSignatureSettings } from './signature-settings.ts';
 import type { Environment, LoaderConfig } from './types.ts';
 import { findUnknownVariables } from './unknown-variables.ts';
 import { readUrlFile } from './url-file.ts';
@@ -81,6 +82,7 @@ export function loadConfig(
     backoffMaxMs: read('backoffMaxMs'),
     terminationLogPath: read('terminationLogPath'),
   };
+  const signature = readSignatureSettings(flags, env, read, problems);
   const proxy = readProxySettings(env, problems);
   if (!invalid.has('outputPath') && outputPath.endsWith('/')) {
     problems.push(
@@ -100,6 +102,7 @@ export function loadConfig(
     expectedSizeBytes,
     outputPath,
     ...rest,
+    ...signature,
     logFormat,
     maxRedirects: defaults.maxRedirects,
     progressIntervalMs,

@@ -59,3 +59,10 @@ export function parsePath(raw: string): string {
     throw new InvalidValueError('expected a file path, got a value with a NUL byte');
   return raw;
 }
+
+/** Keys' text as given; readSignatureSettings reads the keys and names the line that is wrong. */
+export function parseKeyText(raw: string): string {
+  if (raw.includes('\0'))
+    throw new InvalidValueError('expected public keys, got a value with a NUL byte');
+  return raw;
+}

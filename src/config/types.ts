@@ -1,4 +1,5 @@
 import type { LogFormat } from '../log/logger.ts';
+import type { KeySet } from './public-keys.ts';
 import type { SettingKey, SettingValue } from './settings.ts';
 
 /** The environment as the edge reads it: names to values, any of them missing. */
@@ -20,7 +21,16 @@ export interface ProxySettings {
 type SettingValues = { readonly [K in SettingKey]: SettingValue<K> };
 
 /** The settings the config holds as read, their types derived from the table (see settings.ts). */
-type ReadAsIs = Exclude<SettingKey, 'url' | 'urlFile' | 'expectedSizeBytes' | 'logFormat'>;
+type ReadAsIs = Exclude<
+  SettingKey,
+  | 'url'
+  | 'urlFile'
+  | 'expectedSizeBytes'
+  | 'logFormat'
+  | 'publicKey'
+  | 'publicKeyFile'
+  | 'signatureUrl'
+>;
 
 /**
  * The whole configuration, validated and normalised once at the edge, then
@@ -39,4 +49,8 @@ export interface LoaderConfig extends Pick<SettingValues, ReadAsIs> {
   /** Progress is a bar redrawn in place on a terminal: redrawn on time even when no byte came. */
   readonly progressBar: boolean;
   readonly proxy: ProxySettings;
+  /** The publisher's keys (ARTIFACT_PUBLIC_KEY or the file ARTIFACT_PUBLIC_KEY_FILE names): given, the artifact must be signed by one. */
+  readonly publicKeys: KeySet | undefined;
+  /** Where the publisher's signature is (ARTIFACT_SIGNATURE_URL); set exactly when publicKeys is. Never log it whole. */
+  readonly signatureUrl: URL | undefined;
 }
