@@ -8,11 +8,12 @@ import { keepOrRefetch } from './download/revalidate/keep-verified.ts';
 import { type DownloadDependencies, DownloadSession } from './download/session.ts';
 import { LoaderError } from './errors.ts';
 import type { Logger } from './log/logger.ts';
-import { plan } from './plan/plan.ts';
+import { plan, signedBy } from './plan/plan.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import type { RunResult } from './report/run-facts.ts';
 import { expiryWarningAtStart, type UrlValidity } from './urls/expiry.ts';
+import { prepareSignatureCheck } from './verify/signature/publisher-signature.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
 
 /**
@@ -45,6 +46,7 @@ export async function run(
       sha256: planned.sha256,
       attempts: 0,
       resumedBytes: 0,
+      ...(planned.signedBy === undefined ? {} : { signedBy: planned.signedBy }),
     };
   }
   // Every request from here on is one of this session's: it counts the run's attempts.
@@ -68,17 +70,28 @@ export async function run(
         sha256: record.sha256,
         attempts: session.attempts,
         resumedBytes: 0,
+        // Kept only when its signer is still given (plan's signerProblem): the record is the proof.
+        ...(config.publicKeys === undefined ? {} : signedBy(record)),
       };
   }
 
-  const temp = await TempArtifact.create(config.outputPath).catch((error: unknown) => {
+  // Before the first byte: a bad signature fails now, and nothing is downloaded.
+  const signature = await prepareSignatureCheck(config, session, signal).catch((error: unknown) => {
     if (handedOver !== undefined) discardBody(handedOver.body);
+    throw withAttempts(error, session);
+  });
+  const temp = await TempArtifact.create(config.outputPath).catch(async (error: unknown) => {
+    if (handedOver !== undefined) discardBody(handedOver.body);
+    await signature?.close();
     throw error;
   });
+  if (signature !== undefined) temp.follow(signature);
   let published = false;
   try {
     const { version, resumedBytes } = await download(config, session, temp, signal, handedOver);
-    const { sha256, jarCheck } = await verifyArtifact(config, temp, signal);
+    const verified = await verifyArtifact(config, temp, signal, signature);
+    const { sha256, jarCheck } = verified;
+    const signedBy = verified.signedBy?.keyId;
     if (jarCheck === 'not-a-zip') {
       logger.warn(
         'not-a-jar',
@@ -89,7 +102,7 @@ export async function run(
     signal.throwIfAborted();
     const { folderSynced } = await publishAtomically(temp, config.outputPath, {
       modifiedAt: stableModifiedTime(version, sha256),
-      record: newRecord(config.url, temp.bytesWritten, sha256, jarCheck, version),
+      record: newRecord(config.url, temp.bytesWritten, sha256, jarCheck, version, signedBy),
     });
     published = true;
     if (!folderSynced) {
@@ -102,7 +115,9 @@ export async function run(
       );
     }
     const bytes = temp.bytesWritten;
-    return { outcome: 'downloaded', bytes, sha256, attempts: session.attempts, resumedBytes };
+    const attempts = session.attempts;
+    const signer = signedBy === undefined ? {} : { signedBy };
+    return { outcome: 'downloaded', bytes, sha256, attempts, resumedBytes, ...signer };
   } catch (error) {
     if (error instanceof LoaderError) {
       withAttempts(error, session);
@@ -114,6 +129,7 @@ export async function run(
     throw error;
   } finally {
     if (!published) await temp.discard();
+    await signature?.close();
   }
 }
 

@@ -42,6 +42,12 @@ export interface VerificationRecord {
   readonly sha256: string;
   /** What the JAR check did before it was published; a later, stricter LOADER_VERIFY_JAR must not keep less. */
   readonly jarCheck: JarCheckOutcome;
+  /**
+   * The publisher's key that signed it (a minisign key id or a PEM key's
+   * `sha256:` fingerprint), when ARTIFACT_PUBLIC_KEY asked for a signature: a
+   * later run keeps the file only while that key is still among the keys given.
+   */
+  readonly signedBy?: string;
   /** The response's ETag and Last-Modified, when it had them. */
   readonly etag?: string;
   readonly lastModified?: string;
@@ -53,13 +59,14 @@ export interface VerificationRecord {
 /** A record is a few hundred bytes; anything much larger is not one. */
 const maxRecordBytes = 16 * 1024;
 
-/** The record of bytes just verified, fetched from `url` in the given version. */
+/** The record of bytes just verified, fetched from `url` in the given version, signed by `signedBy` (a key id). */
 export function newRecord(
   url: URL,
   sizeBytes: number,
   sha256: string,
   jarCheck: JarCheckOutcome,
   version: RecordedVersion,
+  signedBy?: string,
 ): VerificationRecord {
   const selectors = versionSelectorsOf(url);
   return {
@@ -69,6 +76,7 @@ export function newRecord(
     sizeBytes,
     sha256,
     jarCheck,
+    ...(signedBy === undefined ? {} : { signedBy }),
     ...(version.etag === undefined ? {} : { etag: version.etag }),
     ...(version.lastModified === undefined ? {} : { lastModified: version.lastModified }),
     verifiedAt: new Date().toISOString(),
@@ -148,6 +156,7 @@ function asRecord(value: unknown): VerificationRecord | undefined {
     (record.jarCheck === 'checked' ||
       record.jarCheck === 'not-a-zip' ||
       record.jarCheck === 'off') &&
+    (record.signedBy === undefined || typeof record.signedBy === 'string') &&
     optionalHeaderValue(record.etag) &&
     optionalHeaderValue(record.lastModified) &&
     typeof record.verifiedAt === 'string' &&

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { readRecord, type VerificationRecord } from '../artifact/verification-record.ts';
+import { describeKeys, type KeySet } from '../config/public-keys.ts';
 import type { LoaderConfig, VerifyJar } from '../config/types.ts';
 import {
   redactUrl,
@@ -18,9 +19,10 @@ export type VerifiedFile =
  * Whether the file in place is, provably, the artifact an earlier run
  * verified for this same request (asked when there is no ARTIFACT_SHA256):
  * its record names the same URL identity (scheme://host/path and the query's
- * version selectors, see urls/shown.ts) and expected size, and the file still
- * has that size and, read again in full, that SHA-256. Anything else (no
- * record, another path, version or size, a byte changed in place) is never
+ * version selectors, see urls/shown.ts) and expected size, a key still given
+ * signed it when keys are given (signerProblem), and the file still has that
+ * size and, read again in full, that SHA-256. Anything else (no record,
+ * another path, version, size or signer, a byte changed in place) is never
  * vouched for.
  */
 export async function findVerifiedFile(
@@ -54,6 +56,8 @@ export async function findVerifiedFile(
       `the file in place was published with the JAR check ${record.jarCheck}, and LOADER_VERIFY_JAR=${config.verifyJar} asks for more`,
     );
   }
+  const signer = signerProblem(record, config.publicKeys);
+  if (signer !== undefined) return unverified(signer);
   if (existing.size !== record.sizeBytes) {
     return unverified('the file in place changed since it was verified (another size)');
   }
@@ -61,6 +65,26 @@ export async function findVerifiedFile(
     return unverified('the file in place changed since it was verified (another SHA-256)');
   }
   return { kind: 'verified', record };
+}
+
+/**
+ * Why the record cannot stand in for the signature check the keys ask for,
+ * or undefined when it can (or no key is given): it must name the key that
+ * signed the file, and that key must still be among the keys given, so a
+ * key taken out of the set (rotated, revoked) vouches for nothing any more.
+ */
+export function signerProblem(
+  record: VerificationRecord,
+  keys: KeySet | undefined,
+): string | undefined {
+  if (keys === undefined) return undefined;
+  if (record.signedBy === undefined) {
+    return `the file in place was verified without a publisher signature, and ${keys.source} asks for one`;
+  }
+  if (!keys.keys.some((key) => key.id === record.signedBy)) {
+    return `the file in place was signed by key ${record.signedBy}, which is no longer among the keys given (${describeKeys(keys)})`;
+  }
+  return undefined;
 }
 
 /** true demands a sound zip; auto accepts what auto accepts (a sound zip, or bytes with no zip signature); false, anything. */

@@ -13,6 +13,8 @@ export interface RunResult {
   readonly resumedBytes: number;
   /** For kept-verified: why the server could not confirm the file. */
   readonly reason?: string;
+  /** The publisher's key that signed the file (checked now, or by the run its record is from), when keys are given. */
+  readonly signedBy?: string;
 }
 
 type Recorded = { -readonly [K in keyof FailureFacts]: FailureFacts[K] };

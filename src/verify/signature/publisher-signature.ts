@@ -1,0 +1,32 @@
+import type { LoaderConfig } from '../../config/types.ts';
+import type { DownloadSession } from '../../download/session.ts';
+import { fetchSignature } from './fetch-signature.ts';
+import { SignatureReader } from './signature-reader.ts';
+import { createSignatureCheck } from './verifier.ts';
+
+/**
+ * The publisher's signature of this run, when keys are given: fetched,
+ * parsed and checked against the keys before the artifact's first byte, so a
+ * missing, unreadable or foreign signature fails now (exit 3, 4 or 6) and
+ * nothing is downloaded; then a reader that checks the file as it streams
+ * (event `signature`). Undefined without keys.
+ */
+export async function prepareSignatureCheck(
+  config: LoaderConfig,
+  session: DownloadSession,
+  signal: AbortSignal,
+): Promise<SignatureReader | undefined> {
+  const { publicKeys, signatureUrl } = config;
+  if (publicKeys === undefined || signatureUrl === undefined) return undefined;
+  const signature = await fetchSignature(session, signatureUrl, signal);
+  const check = createSignatureCheck(publicKeys, signature, {
+    expectedSizeBytes: config.expectedSizeBytes,
+  });
+  const keys = check.candidateKeyIds.join(' or ');
+  session.logger.info(
+    'signature',
+    `checking the artifact against the ${check.form} signature by key ${keys} as it downloads`,
+    { signatureForm: check.form, signatureKeyIds: check.candidateKeyIds },
+  );
+  return new SignatureReader(check);
+}
