@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { parsePublicKeys } from '../../src/config/public-keys.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { makeTempDir, type TempDir } from '../helpers/tmp.ts';
 import {
   type MinisignKeyPair,
   minisignKeyPair,
@@ -12,7 +11,8 @@ import {
   opensslCertificate,
   opensslP256KeyPair,
   spkiSha256,
-} from '../verify/signature/signers.ts';
+} from '../helpers/signers.ts';
+import { makeTempDir, type TempDir } from '../helpers/tmp.ts';
 
 let tmp: TempDir;
 let minisign: MinisignKeyPair;

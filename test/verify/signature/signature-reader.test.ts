@@ -5,7 +5,6 @@ import { parsePublicKeys } from '../../../src/config/public-keys.ts';
 import { IntegrityError } from '../../../src/errors.ts';
 import { SignatureReader } from '../../../src/verify/signature/signature-reader.ts';
 import { createSignatureCheck } from '../../../src/verify/signature/verifier.ts';
-import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 import {
   type MinisignKeyPair,
   minisignKeyPair,
@@ -14,7 +13,8 @@ import {
   opensslP256KeyPair,
   opensslSign,
   writeBytes,
-} from './signers.ts';
+} from '../../helpers/signers.ts';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 
 // Over 1 MiB and not a multiple of the 64 KiB chunks: batches are handed over full and in part.
 const data = randomBytes(3 * 1024 * 1024 + 12_345);

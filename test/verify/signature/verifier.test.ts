@@ -14,7 +14,6 @@ import { releaseChunks } from '../../../src/download/http/release-chunks.ts';
 import { runPasses } from '../../../src/verify/signature/passes.ts';
 import { createSignatureCheck } from '../../../src/verify/signature/verifier.ts';
 import { defaultWholeMessageLimitBytes } from '../../../src/verify/signature/whole-message.ts';
-import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 import {
   feed,
   type MinisignKeyPair,
@@ -25,7 +24,8 @@ import {
   opensslSign,
   refusal,
   writeBytes,
-} from './signers.ts';
+} from '../../helpers/signers.ts';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 
 const data = randomBytes(100_000);
 let tmp: TempDir;

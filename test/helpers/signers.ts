@@ -7,9 +7,9 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { IntegrityError } from '../../../src/errors.ts';
-import type { StreamingCheck } from '../../../src/verify/signature/check.ts';
-import { runPasses } from '../../../src/verify/signature/passes.ts';
+import { IntegrityError } from '../../src/errors.ts';
+import type { StreamingCheck } from '../../src/verify/signature/check.ts';
+import { runPasses } from '../../src/verify/signature/passes.ts';
 
 const run = promisify(execFile);
 let signatureCount = 0;
