@@ -7,6 +7,7 @@
 //                    [--memory-sizes 64MiB,1GiB,4GiB] [--scenarios a,b] [--json FILE]
 //                    [--herd 200] [--herd-size 16MiB] [--herd-max-transfers N]
 //   npm run bench -- --herd 200 --scenarios herd      the herd alone
+//   npm run bench -- --scenarios signature              a publisher signature's cost, paired
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +41,7 @@ import {
   signedUrl,
   startupMsOf,
 } from './scenarios.ts';
+import { formatPairedRatios, minisignPrehashed, pairedRatios } from './signature.ts';
 
 const allScenarios = [
   'throughput',
@@ -50,6 +52,7 @@ const allScenarios = [
   'replicas',
   'floor',
   'herd',
+  'signature',
 ] as const;
 const mib = 1024 * 1024;
 
@@ -287,6 +290,36 @@ try {
       await nginx?.stop();
       if (medium !== main) await rm(join(served, medium.path), { force: true });
     }
+  }
+
+  if (scenarios.has('signature')) {
+    // ARTIFACT_SHA256 is on in both, as in every loader run of the bench: the signature's cost is the rest.
+    const publicKey = await minisignPrehashed(join(served, main.path));
+    const signatureEnv = {
+      ARTIFACT_PUBLIC_KEY: publicKey,
+      ARTIFACT_SIGNATURE_URL: signedUrl(context, server.origin, `${main.path}.minisig`),
+    };
+    const signed = ' + minisign';
+    const clients = [
+      loader(1),
+      loader(1, signatureEnv, signed),
+      loader(4),
+      loader(4, signatureEnv, signed),
+    ];
+    const rows = await alternate(context, 'signature', clients, download);
+    const ratios = pairedRatios(rows, [
+      ['loader', `loader${signed}`],
+      ['loader x4', `loader x4${signed}`],
+    ]);
+    summaries.signature = { clients: summarise(rows), pairedRatios: ratios };
+    tables.push(
+      `${formatTable(
+        `Publisher signature: ${format(sizeBytes)} with and without ARTIFACT_PUBLIC_KEY and a prehashed minisign (ED) signature, ${rounds} alternating rounds after a warm-up`,
+        summarise(rows),
+      )}
+wall time with the signature over without, paired by round:
+${formatPairedRatios(ratios)}`,
+    );
   }
 
   if (scenarios.has('herd')) {
