@@ -18,15 +18,23 @@ export async function prepareSignatureCheck(
 ): Promise<SignatureReader | undefined> {
   const { publicKeys, signatureUrl } = config;
   if (publicKeys === undefined || signatureUrl === undefined) return undefined;
-  const signature = await fetchSignature(session, signatureUrl, signal);
-  const check = createSignatureCheck(publicKeys, signature, {
-    expectedSizeBytes: config.expectedSizeBytes,
-  });
-  const keys = check.candidateKeyIds.join(' or ');
-  session.logger.info(
-    'signature',
-    `checking the artifact against the ${check.form} signature by key ${keys} as it downloads`,
-    { signatureForm: check.form, signatureKeyIds: check.candidateKeyIds },
-  );
-  return new SignatureReader(check);
+  // Its worker thread boots while the signature is fetched.
+  const reader = SignatureReader.start();
+  try {
+    const signature = await fetchSignature(session, signatureUrl, signal);
+    const check = createSignatureCheck(publicKeys, signature, {
+      expectedSizeBytes: config.expectedSizeBytes,
+    });
+    reader.begin(check);
+    const keys = check.candidateKeyIds.join(' or ');
+    session.logger.info(
+      'signature',
+      `checking the artifact against the ${check.form} signature by key ${keys} as it downloads`,
+      { signatureForm: check.form, signatureKeyIds: check.candidateKeyIds },
+    );
+    return reader;
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
 }

@@ -12,6 +12,7 @@ const batchBytes = 1024 * 1024;
 const maxBatchesInFlight = 4;
 
 type ToWorker =
+  | { readonly kind: 'passes'; readonly passes: readonly BytePass[] }
   | { readonly kind: 'bytes'; readonly batch: ArrayBuffer; readonly length: number }
   | { readonly kind: 'restart' }
   | { readonly kind: 'finish' };
@@ -32,11 +33,12 @@ type FromWorker =
  * promise that holds the download back until one comes back: memory stays
  * at 5 MiB whatever the file's size or the worker's speed.
  *
- * The worker starts with the reader, before the first byte. Anything that
- * goes wrong with it is a bug (exit 1), never a verdict on the file.
+ * The worker starts with the reader (start), so it boots while the signature
+ * is fetched; the check comes once the signature is read (begin). Anything
+ * that goes wrong with the worker is a bug (exit 1), never a verdict on the file.
  */
 export class SignatureReader implements InOrderReader {
-  readonly check: StreamingCheck;
+  #check: StreamingCheck | undefined;
   readonly #worker: Worker;
   readonly #spare: ArrayBuffer[] = [];
   #batch: Uint8Array | undefined;
@@ -48,17 +50,30 @@ export class SignatureReader implements InOrderReader {
   #failure: Error | undefined;
   #state: 'reading' | 'finishing' | 'closed' = 'reading';
 
-  constructor(check: StreamingCheck) {
-    this.check = check;
-    this.#worker = new Worker(workerSource, {
-      eval: true,
-      workerData: { passes: check.passes },
-    });
+  private constructor() {
+    this.#worker = new Worker(workerSource, { eval: true });
     this.#worker.on('message', (message: FromWorker) => this.#received(message));
     this.#worker.on('error', (error) => this.#fail(error));
     this.#worker.on('exit', (code) => {
       if (this.#state !== 'closed') this.#fail(new Error(`it exited with code ${code}`));
     });
+  }
+
+  /** A reader whose worker starts now; it reads once it has its check (begin). */
+  static start(): SignatureReader {
+    return new SignatureReader();
+  }
+
+  /** The check whose passes the worker runs, before the first byte. */
+  begin(check: StreamingCheck): void {
+    if (this.#check !== undefined) throw new Error('the signature reader has its check already');
+    this.#check = check;
+    this.#post({ kind: 'passes', passes: check.passes });
+  }
+
+  get check(): StreamingCheck {
+    if (this.#check === undefined) throw new Error('the signature reader has no check yet');
+    return this.#check;
   }
 
   update(chunk: Buffer): Promise<void> | undefined {
@@ -163,6 +178,7 @@ export class SignatureReader implements InOrderReader {
 
   #throwIfUnusable(): void {
     this.#throwIfFailed();
+    if (this.#check === undefined) throw new Error('the signature reader has no check yet');
     if (this.#state === 'closed') throw new Error('the signature reader is closed');
     if (this.#state === 'finishing')
       throw new Error(`the ${this.check.form} signature check has already finished`);
@@ -184,10 +200,13 @@ function workerMain(
   threads: typeof NodeThreads,
 ): void {
   const port = threads.parentPort;
-  const { passes } = threads.workerData as { passes: readonly BytePass[] };
+  let passes: readonly BytePass[] = [];
   let runner: PassRunner = run(crypto, passes);
   port?.on('message', (message: ToWorker) => {
-    if (message.kind === 'bytes') {
+    if (message.kind === 'passes') {
+      passes = message.passes;
+      runner = run(crypto, passes);
+    } else if (message.kind === 'bytes') {
       runner.update(new Uint8Array(message.batch, 0, message.length));
       port.postMessage({ kind: 'taken', batch: message.batch }, [message.batch]);
     } else if (message.kind === 'restart') {

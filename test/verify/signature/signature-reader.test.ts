@@ -39,10 +39,9 @@ function keys() {
 
 /** A reader for `signature`, closed after the test. */
 function readerFor(signature: Buffer | string, t: { after: (fn: () => unknown) => void }) {
-  const reader = new SignatureReader(
-    createSignatureCheck(keys(), signature, { expectedSizeBytes: data.length }),
-  );
+  const reader = SignatureReader.start();
   t.after(() => reader.close());
+  reader.begin(createSignatureCheck(keys(), signature, { expectedSizeBytes: data.length }));
   return reader;
 }
 
@@ -110,6 +109,12 @@ describe('SignatureReader', () => {
       [false, false, false, true, true],
     );
     await Promise.all(returned);
+  });
+
+  it('takes no bytes before its check', (t) => {
+    const reader = SignatureReader.start();
+    t.after(() => reader.close());
+    assert.throws(() => reader.update(data), /has no check yet/);
   });
 
   it('takes no bytes after its verdict, and none once closed', async (t) => {
