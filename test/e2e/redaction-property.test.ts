@@ -156,39 +156,41 @@ after(async () => {
   await keys.cleanup();
 });
 
-test('the built loader: no secret in any output, every stdout line JSON', {
-  timeout: 300_000,
-}, async (t) => {
-  const outcomes = new Map<string, number>();
-  await fc.assert(
-    fc.asyncProperty(caseArbitrary, async (input) => {
-      const exitCode = await checkCase(input);
-      outcomes.set(`exit ${exitCode}`, (outcomes.get(`exit ${exitCode}`) ?? 0) + 1);
-    }),
-    { numRuns, ...replay },
-  );
-  t.diagnostic(`outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
-});
+test(
+  'the built loader: no secret in any output, every stdout line JSON',
+  {
+    timeout: 300_000,
+  },
+  (t) => checkCases(t, 'artifact', numRuns),
+);
 
-test('the built loader: no secret of the signature URL in any output, every stdout line JSON', {
-  timeout: 300_000,
-}, async (t) => {
+test(
+  'the built loader: no secret of the signature URL in any output, every stdout line JSON',
+  {
+    timeout: 300_000,
+  },
+  (t) => checkCases(t, 'signature', Math.ceil(numRuns / 2)),
+);
+
+/** `runs` random cases, the exit codes they ended with told as a diagnostic. */
+async function checkCases(
+  t: { diagnostic: (text: string) => void },
+  of: 'artifact' | 'signature',
+  runs: number,
+): Promise<void> {
   const outcomes = new Map<string, number>();
   await fc.assert(
     fc.asyncProperty(caseArbitrary, async (input) => {
-      const exitCode = await checkCase(input, 'signature');
+      const exitCode = await checkCase(input, of);
       outcomes.set(`exit ${exitCode}`, (outcomes.get(`exit ${exitCode}`) ?? 0) + 1);
     }),
-    { numRuns: Math.ceil(numRuns / 2), ...replay },
+    { numRuns: runs, ...replay },
   );
   t.diagnostic(`outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
-});
+}
 
 /** Runs the loader with the case's URL as the artifact's, or as the signature's (the artifact's then plain). */
-async function checkCase(
-  input: Case,
-  of: 'artifact' | 'signature' = 'artifact',
-): Promise<number | null> {
+async function checkCase(input: Case, of: 'artifact' | 'signature'): Promise<number | null> {
   const port = new URL(server.origin).port;
   const userinfo =
     input.password === undefined ? '' : `deploy:${encodeURIComponent(input.password)}@`;
