@@ -8,7 +8,7 @@ import { keepOrRefetch } from './download/revalidate/keep-verified.ts';
 import { type DownloadDependencies, DownloadSession } from './download/session.ts';
 import { LoaderError } from './errors.ts';
 import type { Logger } from './log/logger.ts';
-import { plan, signedBy } from './plan/plan.ts';
+import { plan } from './plan/plan.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import type { RunResult } from './report/run-facts.ts';
@@ -71,7 +71,9 @@ export async function run(
         attempts: session.attempts,
         resumedBytes: 0,
         // Kept only when its signer is still given (plan's signerProblem): the record is the proof.
-        ...(config.publicKeys === undefined ? {} : signedBy(record)),
+        ...(config.publicKeys === undefined || record.signedBy === undefined
+          ? {}
+          : { signedBy: record.signedBy }),
       };
   }
 
@@ -91,7 +93,7 @@ export async function run(
     const { version, resumedBytes } = await download(config, session, temp, signal, handedOver);
     const verified = await verifyArtifact(config, temp, signal, signature);
     const { sha256, jarCheck } = verified;
-    const signedBy = verified.signedBy?.keyId;
+    const signerId = verified.signedBy?.keyId;
     if (jarCheck === 'not-a-zip') {
       logger.warn(
         'not-a-jar',
@@ -102,7 +104,7 @@ export async function run(
     signal.throwIfAborted();
     const { folderSynced } = await publishAtomically(temp, config.outputPath, {
       modifiedAt: stableModifiedTime(version, sha256),
-      record: newRecord(config.url, temp.bytesWritten, sha256, jarCheck, version, signedBy),
+      record: newRecord(config.url, temp.bytesWritten, sha256, jarCheck, version, signerId),
     });
     published = true;
     if (!folderSynced) {
@@ -116,7 +118,7 @@ export async function run(
     }
     const bytes = temp.bytesWritten;
     const attempts = session.attempts;
-    const signer = signedBy === undefined ? {} : { signedBy };
+    const signer = signerId === undefined ? {} : { signedBy: signerId };
     return { outcome: 'downloaded', bytes, sha256, attempts, resumedBytes, ...signer };
   } catch (error) {
     if (error instanceof LoaderError) {

@@ -84,10 +84,6 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
   }
   const signer = signerProblem(record, config.publicKeys);
   if (signer !== undefined) return { action: 'download', tempFiles, reason: signer };
-  return { action: 'skip', tempFiles, sha256: digest, ...signedBy(record) };
-}
-
-/** The record's signer, as a field to spread: none when it names none. */
-export function signedBy(record: VerificationRecord): { signedBy?: string } {
-  return record.signedBy === undefined ? {} : { signedBy: record.signedBy };
+  const signedBy = record.signedBy === undefined ? {} : { signedBy: record.signedBy };
+  return { action: 'skip', tempFiles, sha256: digest, ...signedBy };
 }
