@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { recordPathFor } from '../../src/artifact/verification-record.ts';
+import { batchBytes } from '../../src/verify/signature/signature-reader.ts';
 import { eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import {
   type ArtifactServer,
@@ -35,7 +36,7 @@ const signatureSecret = 'SIGURLSECRET0042';
 const redirectSecret = 'REDIRECTSECRET77';
 const signaturePath = '/artifacts/app.jar.minisig';
 
-// Over 1 MiB and not a multiple of it: the reader hands over full batches and a part of one.
+// Over one of the reader's batches, not a multiple of it: it hands over full batches and a part.
 const data = randomBytes(3 * 1024 * 1024 + 4321);
 let keys: TempDir;
 let publisher: MinisignKeyPair;
@@ -172,9 +173,10 @@ describe('publisher signatures (issue 22), end to end', () => {
     });
 
     it('when the download starts over: the check forgets the bytes it had read', async () => {
-      // No validator, so the bytes kept after the reset cannot be resumed: the file starts over.
+      // No validator, so the bytes kept after the reset cannot be resumed: the file starts
+      // over, after a batch of the old bytes went to the worker.
       server.setArtifact(data, { etag: null, lastModified: null });
-      server.schedule({ kind: 'reset', afterBytes: 1024 * 1024 + 100 });
+      server.schedule({ kind: 'reset', afterBytes: batchBytes + 100 });
       serveSignature(signed);
       const run = await load();
       assertExit(run, 0);

@@ -3,7 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { parsePublicKeys } from '../../../src/config/public-keys.ts';
 import { IntegrityError } from '../../../src/errors.ts';
-import { SignatureReader } from '../../../src/verify/signature/signature-reader.ts';
+import {
+  batchBytes,
+  maxBatchesInFlight,
+  SignatureReader,
+} from '../../../src/verify/signature/signature-reader.ts';
 import { createSignatureCheck } from '../../../src/verify/signature/verifier.ts';
 import {
   type MinisignKeyPair,
@@ -16,7 +20,7 @@ import {
 } from '../../helpers/signers.ts';
 import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 
-// Over 1 MiB and not a multiple of the 64 KiB chunks: batches are handed over full and in part.
+// Over one batch and not a multiple of the 64 KiB chunks: batches are handed over full and in part.
 const data = randomBytes(3 * 1024 * 1024 + 12_345);
 const sha256 = createHash('sha256').update(data).digest('hex');
 let tmp: TempDir;
@@ -92,21 +96,21 @@ describe('SignatureReader', () => {
 
   it('forgets what it read when the file starts over', async (t) => {
     const reader = readerFor(await minisignSign(minisign, file), t);
-    // Bytes of another version, part of a batch and more, then a restart.
-    await stream(reader, randomBytes(1024 * 1024 + 4096));
+    // Bytes of another version, a batch handed over and part of the next, then a restart.
+    await stream(reader, randomBytes(batchBytes + 4096));
     reader.restart();
     await stream(reader, data);
     assert.equal((await reader.verdict(sha256)).keyId, minisign.id);
   });
 
-  it('holds the download back once 4 MiB are out to the worker', async (t) => {
+  it('holds the download back once its batches are all out to the worker', async (t) => {
     const reader = readerFor(await minisignSign(minisign, file), t);
     // The worker answers only after this turn of the event loop: nothing comes back meanwhile.
-    const mib = Buffer.alloc(1024 * 1024);
-    const returned = [1, 2, 3, 4, 5].map(() => reader.update(mib));
+    const batch = Buffer.alloc(batchBytes);
+    const returned = Array.from({ length: maxBatchesInFlight + 1 }, () => reader.update(batch));
     assert.deepEqual(
       returned.map((value) => value instanceof Promise),
-      [false, false, false, true, true],
+      [...Array(maxBatchesInFlight - 1).fill(false), true, true],
     );
     await Promise.all(returned);
   });
