@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { recordPathFor } from '../../src/artifact/verification-record.ts';
-import { batchBytes } from '../../src/verify/signature/signature-reader.ts';
+import { batchBytes } from '../../src/verify/signature/worker-reader.ts';
 import { eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import {
   type ArtifactServer,
@@ -130,6 +131,7 @@ describe('publisher signatures (issue 22), end to end', () => {
       const announced = firstEventNamed(run, 'signature');
       assert.equal(announced.signatureForm, 'minisign ED');
       assert.deepEqual(announced.signatureKeyIds, [publisher.id]);
+      assert.equal(announced.checkedOn, availableParallelism() >= 2 ? 'worker' : 'main');
       const done = finalEvent(run);
       assert.equal(done.signedBy, publisher.id);
       assert.match(String(done.msg), new RegExp(`signed by key ${publisher.id}`));

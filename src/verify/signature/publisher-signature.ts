@@ -1,7 +1,7 @@
 import type { LoaderConfig } from '../../config/types.ts';
 import type { DownloadSession } from '../../download/session.ts';
 import { fetchSignature } from './fetch-signature.ts';
-import { SignatureReader } from './signature-reader.ts';
+import { passThreadHere, type SignatureReader, startSignatureReader } from './signature-reader.ts';
 import { createSignatureCheck } from './verifier.ts';
 
 /**
@@ -9,7 +9,8 @@ import { createSignatureCheck } from './verifier.ts';
  * parsed and checked against the keys before the artifact's first byte, so a
  * missing, unreadable or foreign signature fails now (exit 3, 4 or 6) and
  * nothing is downloaded; then a reader that checks the file as it streams
- * (event `signature`). Undefined without keys.
+ * (event `signature`), on a worker thread where a second CPU is there for it.
+ * Undefined without keys.
  */
 export async function prepareSignatureCheck(
   config: LoaderConfig,
@@ -18,8 +19,9 @@ export async function prepareSignatureCheck(
 ): Promise<SignatureReader | undefined> {
   const { publicKeys, signatureUrl } = config;
   if (publicKeys === undefined || signatureUrl === undefined) return undefined;
-  // Its worker thread boots while the signature is fetched.
-  const reader = SignatureReader.start();
+  // A worker thread boots while the signature is fetched.
+  const thread = passThreadHere();
+  const reader = startSignatureReader(thread);
   try {
     const signature = await fetchSignature(session, signatureUrl, signal);
     const check = createSignatureCheck(publicKeys, signature, {
@@ -30,7 +32,7 @@ export async function prepareSignatureCheck(
     session.logger.info(
       'signature',
       `checking the artifact against the ${check.form} signature by key ${keys} as it downloads`,
-      { signatureForm: check.form, signatureKeyIds: check.candidateKeyIds },
+      { signatureForm: check.form, signatureKeyIds: check.candidateKeyIds, checkedOn: thread },
     );
     return reader;
   } catch (error) {

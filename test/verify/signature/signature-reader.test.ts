@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { parsePublicKeys } from '../../../src/config/public-keys.ts';
 import { IntegrityError } from '../../../src/errors.ts';
 import {
-  batchBytes,
-  maxBatchesInFlight,
-  SignatureReader,
+  type PassThread,
+  type SignatureReader,
+  startSignatureReader,
 } from '../../../src/verify/signature/signature-reader.ts';
 import { createSignatureCheck } from '../../../src/verify/signature/verifier.ts';
+import { batchBytes, maxBatchesInFlight } from '../../../src/verify/signature/worker-reader.ts';
 import {
   type MinisignKeyPair,
   minisignKeyPair,
@@ -41,9 +44,13 @@ function keys() {
   return parsePublicKeys(`${minisign.publicKeyText}\n${ecdsa.publicKeyPem}`, 'ARTIFACT_PUBLIC_KEY');
 }
 
-/** A reader for `signature`, closed after the test. */
-function readerFor(signature: Buffer | string, t: { after: (fn: () => unknown) => void }) {
-  const reader = SignatureReader.start();
+/** A reader for `signature` on `thread`, closed after the test. */
+function readerFor(
+  signature: Buffer | string,
+  t: { after: (fn: () => unknown) => void },
+  thread: PassThread = 'worker',
+) {
+  const reader = startSignatureReader(thread);
   t.after(() => reader.close());
   reader.begin(createSignatureCheck(keys(), signature, { expectedSizeBytes: data.length }));
   return reader;
@@ -60,49 +67,72 @@ async function stream(reader: SignatureReader, bytes: Buffer): Promise<void> {
   }
 }
 
-describe('SignatureReader', () => {
-  it('checks a minisign ED, a legacy Ed and a cosign signature on its worker thread', async (t) => {
-    for (const [signature, form, keyId] of [
-      [await minisignSign(minisign, file), 'minisign ED', minisign.id],
-      [await minisignSign(minisign, file, { legacy: true }), 'minisign Ed', minisign.id],
-      [(await opensslSign(ecdsa, file)).toString('base64'), 'cosign blob', ecdsa.fingerprint],
-    ] as const) {
-      const reader = readerFor(signature, t);
+for (const thread of ['worker', 'main'] as const) {
+  describe(`a SignatureReader on the ${thread} thread`, () => {
+    it('checks a minisign ED, a legacy Ed and a cosign signature', async (t) => {
+      for (const [signature, form, keyId] of [
+        [await minisignSign(minisign, file), 'minisign ED', minisign.id],
+        [await minisignSign(minisign, file, { legacy: true }), 'minisign Ed', minisign.id],
+        [(await opensslSign(ecdsa, file)).toString('base64'), 'cosign blob', ecdsa.fingerprint],
+      ] as const) {
+        const reader = readerFor(signature, t, thread);
+        await stream(reader, data);
+        const verified = await reader.verdict(sha256);
+        assert.equal(verified.form, form);
+        assert.equal(verified.keyId, keyId);
+      }
+    });
+
+    it('refuses the file with one byte changed, naming the key and the form', async (t) => {
+      const changed = Buffer.from(data);
+      changed[changed.length - 1] = (changed.at(-1) ?? 0) ^ 1;
+      for (const signature of [
+        await minisignSign(minisign, file),
+        await minisignSign(minisign, file, { legacy: true }),
+        (await opensslSign(ecdsa, file)).toString('base64'),
+      ]) {
+        const reader = readerFor(signature, t, thread);
+        await stream(reader, changed);
+        await assert.rejects(reader.verdict(), (error: unknown) => {
+          assert.ok(error instanceof IntegrityError);
+          assert.equal(error.details.reason, 'signature-mismatch');
+          assert.match(error.message, /does not match the downloaded file/);
+          return true;
+        });
+      }
+    });
+
+    it('forgets what it read when the file starts over', async (t) => {
+      const reader = readerFor(await minisignSign(minisign, file), t, thread);
+      // Bytes of another version, a batch handed over and part of the next, then a restart.
+      await stream(reader, randomBytes(batchBytes + 4096));
+      reader.restart();
       await stream(reader, data);
-      const verified = await reader.verdict(sha256);
-      assert.equal(verified.form, form);
-      assert.equal(verified.keyId, keyId);
-    }
-  });
+      assert.equal((await reader.verdict(sha256)).keyId, minisign.id);
+    });
 
-  it('refuses the file with one byte changed, naming the key and the form', async (t) => {
-    const changed = Buffer.from(data);
-    changed[changed.length - 1] = (changed.at(-1) ?? 0) ^ 1;
-    for (const signature of [
-      await minisignSign(minisign, file),
-      await minisignSign(minisign, file, { legacy: true }),
-      (await opensslSign(ecdsa, file)).toString('base64'),
-    ]) {
-      const reader = readerFor(signature, t);
-      await stream(reader, changed);
-      await assert.rejects(reader.verdict(), (error: unknown) => {
-        assert.ok(error instanceof IntegrityError);
-        assert.equal(error.details.reason, 'signature-mismatch');
-        assert.match(error.message, /does not match the downloaded file/);
-        return true;
-      });
-    }
-  });
+    it('takes no bytes before its check', (t) => {
+      const reader = startSignatureReader(thread);
+      t.after(() => reader.close());
+      assert.throws(() => reader.update(data), /has no check yet/);
+    });
 
-  it('forgets what it read when the file starts over', async (t) => {
-    const reader = readerFor(await minisignSign(minisign, file), t);
-    // Bytes of another version, a batch handed over and part of the next, then a restart.
-    await stream(reader, randomBytes(batchBytes + 4096));
-    reader.restart();
-    await stream(reader, data);
-    assert.equal((await reader.verdict(sha256)).keyId, minisign.id);
+    it('takes no bytes after its verdict, and none once closed', async (t) => {
+      const reader = readerFor(await minisignSign(minisign, file), t, thread);
+      await stream(reader, data);
+      await reader.verdict();
+      assert.throws(
+        () => reader.update(data),
+        /the minisign ED signature check has already finished/,
+      );
+      await assert.rejects(reader.verdict(), /already finished/);
+      await reader.close();
+      assert.throws(() => reader.update(data), /closed/);
+    });
   });
+}
 
+describe('a SignatureReader on a worker thread', () => {
   it('holds the download back once its batches are all out to the worker', async (t) => {
     const reader = readerFor(await minisignSign(minisign, file), t);
     // The worker answers only after this turn of the event loop: nothing comes back meanwhile.
@@ -114,23 +144,19 @@ describe('SignatureReader', () => {
     );
     await Promise.all(returned);
   });
+});
 
-  it('takes no bytes before its check', (t) => {
-    const reader = SignatureReader.start();
-    t.after(() => reader.close());
-    assert.throws(() => reader.update(data), /has no check yet/);
-  });
+describe('passThreadHere', () => {
+  const script = `import { passThreadHere } from ${JSON.stringify(new URL('../../../src/verify/signature/signature-reader.ts', import.meta.url).href)}; console.log(passThreadHere());`;
+  const threadIn = (command: string, args: string[]) =>
+    execFileSync(command, [...args, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    }).trim();
 
-  it('takes no bytes after its verdict, and none once closed', async (t) => {
-    const reader = readerFor(await minisignSign(minisign, file), t);
-    await stream(reader, data);
-    await reader.verdict();
-    assert.throws(
-      () => reader.update(data),
-      /the minisign ED signature check has already finished/,
-    );
-    await assert.rejects(reader.verdict(), /already finished/);
-    await reader.close();
-    assert.throws(() => reader.update(data), /closed/);
+  it('takes the main thread with one CPU (pinned to one by taskset), a worker with two or more', () => {
+    assert.equal(threadIn('taskset', ['-c', '0', process.execPath]), 'main');
+    const cpus = availableParallelism();
+    const all = threadIn('taskset', ['-c', `0-${cpus - 1}`, process.execPath]);
+    assert.equal(all, cpus >= 2 ? 'worker' : 'main');
   });
 });
