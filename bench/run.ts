@@ -41,7 +41,7 @@ import {
   signedUrl,
   startupMsOf,
 } from './scenarios.ts';
-import { formatPairedRatios, minisignPrehashed, pairedRatios } from './signature.ts';
+import { signatureCost } from './signature.ts';
 
 const allScenarios = [
   'throughput',
@@ -293,33 +293,24 @@ try {
   }
 
   if (scenarios.has('signature')) {
-    // ARTIFACT_SHA256 is on in both, as in every loader run of the bench: the signature's cost is the rest.
-    const publicKey = await minisignPrehashed(join(served, main.path));
-    const signatureEnv = {
-      ARTIFACT_PUBLIC_KEY: publicKey,
-      ARTIFACT_SIGNATURE_URL: signedUrl(context, server.origin, `${main.path}.minisig`),
-    };
-    const signed = ' + minisign';
-    const clients = [
-      loader(1),
-      loader(1, signatureEnv, signed),
-      loader(4),
-      loader(4, signatureEnv, signed),
-    ];
-    const rows = await alternate(context, 'signature', clients, download);
-    const ratios = pairedRatios(rows, [
-      ['loader', `loader${signed}`],
-      ['loader x4', `loader x4${signed}`],
-    ]);
-    summaries.signature = { clients: summarise(rows), pairedRatios: ratios };
-    tables.push(
-      `${formatTable(
-        `Publisher signature: ${format(sizeBytes)} with and without ARTIFACT_PUBLIC_KEY and a prehashed minisign (ED) signature, ${rounds} alternating rounds after a warm-up`,
-        summarise(rows),
-      )}
-wall time with the signature over without, paired by round:
-${formatPairedRatios(ratios)}`,
-    );
+    const nginx = tools.nginx ? await startNginx(work, served) : undefined;
+    try {
+      const sources = [
+        { name: 'serve', origin: server.origin },
+        ...(nginx === undefined ? [] : [{ name: 'nginx', origin: nginx.origin }]),
+      ];
+      const { summary, table } = await signatureCost(
+        context,
+        sources,
+        { path: main.path, localPath: join(served, main.path) },
+        download,
+        `Publisher signature: ${format(sizeBytes)} with and without ARTIFACT_PUBLIC_KEY and a prehashed minisign (ED) signature, from ${sources.map((source) => source.name).join(' and ')}, ${rounds} alternating rounds after a warm-up`,
+      );
+      summaries.signature = summary;
+      tables.push(table);
+    } finally {
+      await nginx?.stop();
+    }
   }
 
   if (scenarios.has('herd')) {

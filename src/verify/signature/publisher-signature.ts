@@ -1,7 +1,7 @@
 import type { LoaderConfig } from '../../config/types.ts';
 import type { DownloadSession } from '../../download/session.ts';
 import { fetchSignature } from './fetch-signature.ts';
-import { passThreadHere, type SignatureReader, startSignatureReader } from './signature-reader.ts';
+import { passThreadFor, type SignatureReader, startSignatureReader } from './signature-reader.ts';
 import { createSignatureCheck } from './verifier.ts';
 
 /**
@@ -9,7 +9,7 @@ import { createSignatureCheck } from './verifier.ts';
  * parsed and checked against the keys before the artifact's first byte, so a
  * missing, unreadable or foreign signature fails now (exit 3, 4 or 6) and
  * nothing is downloaded; then a reader that checks the file as it streams
- * (event `signature`), on a worker thread where a second CPU is there for it.
+ * (event `signature`), on a worker thread for a large file where a second CPU is there for it.
  * Undefined without keys.
  */
 export async function prepareSignatureCheck(
@@ -20,7 +20,7 @@ export async function prepareSignatureCheck(
   const { publicKeys, signatureUrl } = config;
   if (publicKeys === undefined || signatureUrl === undefined) return undefined;
   // A worker thread boots while the signature is fetched.
-  const thread = passThreadHere();
+  const thread = passThreadFor(config.expectedSizeBytes);
   const reader = startSignatureReader(thread);
   try {
     const signature = await fetchSignature(session, signatureUrl, signal);

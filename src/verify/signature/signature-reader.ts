@@ -27,13 +27,20 @@ export interface SignatureReader extends InOrderReader {
 export type PassThread = 'worker' | 'main';
 
 /**
- * A worker thread pays only where a second CPU is there to run it: with
- * one (a container limited to one CPU, which availableParallelism reads from
- * its cgroup quota) it would take the main thread's time all the same, plus
- * the copying and about 20 MiB for its own Node environment.
+ * Below this, the passes cost the main thread less than a worker takes to
+ * start (its own Node environment: about 30 ms of CPU and 20 MiB); BLAKE2b
+ * takes about 35 ms for 32 MiB here.
  */
-export function passThreadHere(): PassThread {
-  return availableParallelism() >= 2 ? 'worker' : 'main';
+export const workerFromBytes = 32 * 1024 * 1024;
+
+/**
+ * Where the passes over `sizeBytes` run: on a worker thread when the file is
+ * large enough to pay for one and a second CPU is there to run it. With one
+ * CPU (a container limited to one, which availableParallelism reads from its
+ * cgroup quota) a worker would take the main thread's time all the same.
+ */
+export function passThreadFor(sizeBytes: number): PassThread {
+  return sizeBytes >= workerFromBytes && availableParallelism() >= 2 ? 'worker' : 'main';
 }
 
 /** A reader whose passes run on `thread`; a worker starts now, so it boots while the signature is fetched. */

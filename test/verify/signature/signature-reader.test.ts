@@ -9,6 +9,7 @@ import {
   type PassThread,
   type SignatureReader,
   startSignatureReader,
+  workerFromBytes,
 } from '../../../src/verify/signature/signature-reader.ts';
 import { createSignatureCheck } from '../../../src/verify/signature/verifier.ts';
 import { batchBytes, maxBatchesInFlight } from '../../../src/verify/signature/worker-reader.ts';
@@ -146,17 +147,21 @@ describe('a SignatureReader on a worker thread', () => {
   });
 });
 
-describe('passThreadHere', () => {
-  const script = `import { passThreadHere } from ${JSON.stringify(new URL('../../../src/verify/signature/signature-reader.ts', import.meta.url).href)}; console.log(passThreadHere());`;
-  const threadIn = (command: string, args: string[]) =>
-    execFileSync(command, [...args, '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-    }).trim();
+describe('passThreadFor', () => {
+  const script = (sizeBytes: number) =>
+    `import { passThreadFor } from ${JSON.stringify(new URL('../../../src/verify/signature/signature-reader.ts', import.meta.url).href)}; console.log(passThreadFor(${sizeBytes}));`;
+  const threadOn = (cpus: string, sizeBytes: number) =>
+    execFileSync(
+      'taskset',
+      ['-c', cpus, process.execPath, '--input-type=module', '-e', script(sizeBytes)],
+      { encoding: 'utf8' },
+    ).trim();
 
-  it('takes the main thread with one CPU (pinned to one by taskset), a worker with two or more', () => {
-    assert.equal(threadIn('taskset', ['-c', '0', process.execPath]), 'main');
-    const cpus = availableParallelism();
-    const all = threadIn('taskset', ['-c', `0-${cpus - 1}`, process.execPath]);
-    assert.equal(all, cpus >= 2 ? 'worker' : 'main');
+  it('takes a worker for a large file with two CPUs or more, else the main thread', () => {
+    const all = `0-${availableParallelism() - 1}`;
+    const twoOrMore = availableParallelism() >= 2 ? 'worker' : 'main';
+    assert.equal(threadOn(all, workerFromBytes), twoOrMore);
+    assert.equal(threadOn(all, workerFromBytes - 1), 'main', 'too small to pay for a worker');
+    assert.equal(threadOn('0', workerFromBytes), 'main', 'one CPU (pinned by taskset)');
   });
 });
