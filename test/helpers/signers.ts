@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { IntegrityError } from '../../src/errors.ts';
 import type { StreamingCheck } from '../../src/verify/signature/check.ts';
 import { runPasses } from '../../src/verify/signature/passes.ts';
+import { makeTempDir, type TempDir } from './tmp.ts';
 
 const run = promisify(execFile);
 let signatureCount = 0;
@@ -167,6 +168,24 @@ export function refusal(run: () => unknown): { message: string; details: Record<
   });
   assert.ok(caught);
   return caught;
+}
+
+export interface SigningFixture {
+  readonly tmp: TempDir;
+  readonly minisign: MinisignKeyPair;
+  readonly ecdsa: OpensslKeyPair;
+  /** `data` as `app.jar` in `tmp`, to be signed. */
+  readonly file: string;
+}
+
+/** A minisign key pair and an ECDSA P-256 one, and `data` as a file to sign, in a fresh temp folder. */
+export async function signingFixture(prefix: string, data: Buffer): Promise<SigningFixture> {
+  const tmp = await makeTempDir(prefix);
+  const [minisign, ecdsa] = await Promise.all([
+    minisignKeyPair(tmp.path, 'minisign'),
+    opensslP256KeyPair(tmp.path, 'cosign'),
+  ]);
+  return { tmp, minisign, ecdsa, file: await writeBytes(tmp.path, 'app.jar', data) };
 }
 
 export async function writeBytes(dir: string, name: string, data: Buffer): Promise<string> {

@@ -15,14 +15,12 @@ import { createSignatureCheck } from '../../../src/verify/signature/verifier.ts'
 import { batchBytes, maxBatchesInFlight } from '../../../src/verify/signature/worker-reader.ts';
 import {
   type MinisignKeyPair,
-  minisignKeyPair,
   minisignSign,
   type OpensslKeyPair,
-  opensslP256KeyPair,
   opensslSign,
-  writeBytes,
+  signingFixture,
 } from '../../helpers/signers.ts';
-import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
+import type { TempDir } from '../../helpers/tmp.ts';
 
 // Over one batch and not a multiple of the 64 KiB chunks: batches are handed over full and in part.
 const data = randomBytes(3 * 1024 * 1024 + 12_345);
@@ -32,12 +30,7 @@ let minisign: MinisignKeyPair;
 let ecdsa: OpensslKeyPair;
 let file: string;
 before(async () => {
-  tmp = await makeTempDir('signature-reader-');
-  [minisign, ecdsa] = await Promise.all([
-    minisignKeyPair(tmp.path, 'minisign'),
-    opensslP256KeyPair(tmp.path, 'cosign'),
-  ]);
-  file = await writeBytes(tmp.path, 'app.jar', data);
+  ({ tmp, minisign, ecdsa, file } = await signingFixture('signature-reader-', data));
 });
 after(() => tmp.cleanup());
 

@@ -17,15 +17,13 @@ import { defaultWholeMessageLimitBytes } from '../../../src/verify/signature/who
 import {
   feed,
   type MinisignKeyPair,
-  minisignKeyPair,
   minisignSign,
   type OpensslKeyPair,
-  opensslP256KeyPair,
   opensslSign,
   refusal,
-  writeBytes,
+  signingFixture,
 } from '../../helpers/signers.ts';
-import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
+import type { TempDir } from '../../helpers/tmp.ts';
 
 const data = randomBytes(100_000);
 let tmp: TempDir;
@@ -33,12 +31,7 @@ let minisign: MinisignKeyPair;
 let ecdsa: OpensslKeyPair;
 let file: string;
 before(async () => {
-  tmp = await makeTempDir('signature-verifier-');
-  [minisign, ecdsa] = await Promise.all([
-    minisignKeyPair(tmp.path, 'minisign'),
-    opensslP256KeyPair(tmp.path, 'cosign'),
-  ]);
-  file = await writeBytes(tmp.path, 'app.jar', data);
+  ({ tmp, minisign, ecdsa, file } = await signingFixture('signature-verifier-', data));
 });
 after(() => tmp.cleanup());
 
