@@ -30,12 +30,12 @@ type FromWorker =
  * A SignatureReader whose passes (BLAKE2b-512 for minisign `ED`, a SHA-256
  * Verify per ECDSA key for cosign) run on a worker thread, so they use a core
  * the download leaves idle instead of adding to the main thread's SHA-256
- * (about 1 s of CPU per GiB each). Each chunk is copied into
- * a 2 MiB batch (the download frees or reuses its chunks once it has them
- * written); a full batch is moved to the worker, which hands it back once
- * its passes took it in, for reuse. With 3 batches out, `update` returns a
- * promise that holds the download back until one comes back: memory stays
- * at 8 MiB whatever the file's size or the worker's speed.
+ * (about 1 s of CPU per GiB each). Each chunk is copied into a 2 MiB batch
+ * (the download frees or reuses its chunks once it has them written); a full
+ * batch is moved to the worker, which hands it back once its passes took it
+ * in, for reuse. With 3 batches out, `update` returns a promise that holds
+ * the download back until one comes back: memory stays at 8 MiB whatever the
+ * file's size or the worker's speed.
  *
  * The worker starts with the reader, so it boots while the signature is
  * fetched; the check comes once the signature is read (begin). Anything that
