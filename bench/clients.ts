@@ -30,9 +30,13 @@ export const compileCacheDir = join(tmpdir(), `runtime-loader-bench-cache-${proc
  * The built loader as the image runs it (the ENTRYPOINT's V8 flag and a
  * compile cache), SHA-256 on (ARTIFACT_SHA256), with `connections` connections.
  */
-export function loader(connections: number, extraEnv: Record<string, string> = {}): Client {
+export function loader(
+  connections: number,
+  extraEnv: Record<string, string> = {},
+  suffix = '',
+): Client {
   return {
-    name: connections === 1 ? 'loader' : `loader x${connections}`,
+    name: `${connections === 1 ? 'loader' : `loader x${connections}`}${suffix}`,
     command: (download) => ({
       file: process.execPath,
       args: [...imageNodeArgs, loaderPath],

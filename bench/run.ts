@@ -10,6 +10,7 @@
 //   npm run bench -- --herd 20 --oci                  oci:// from a registry and a mirror (oci-herd.ts)
 //   npm run bench -- --scenarios floor,herd --save memory-goals
 //                    every figure of the memory goals (goals.ts), kept in bench/results/
+//   npm run bench -- --scenarios signature              a publisher signature's cost, paired
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -47,6 +48,7 @@ import {
   signedUrl,
   startupMsOf,
 } from './scenarios.ts';
+import { signatureCost } from './signature.ts';
 
 const allScenarios = [
   'throughput',
@@ -57,6 +59,7 @@ const allScenarios = [
   'replicas',
   'floor',
   'herd',
+  'signature',
 ] as const;
 const mib = 1024 * 1024;
 
@@ -323,6 +326,36 @@ try {
     } finally {
       await nginx?.stop();
       if (medium !== main) await rm(join(served, medium.path), { force: true });
+    }
+  }
+
+  if (scenarios.has('signature')) {
+    const nginx = tools.nginx ? await startNginx(work, served) : undefined;
+    // Paced as an object store paces a stream: the loader then has CPU to spare.
+    const pacedBytesPerSecond = 200 * mib;
+    const paced = await startServeProcess({
+      dir: served,
+      secretFile,
+      args: ['--rate-per-connection', String(pacedBytesPerSecond), ...ownAddresses],
+    });
+    try {
+      const sources = [
+        { name: 'serve', origin: server.origin },
+        ...(nginx === undefined ? [] : [{ name: 'nginx', origin: nginx.origin }]),
+        { name: `serve at ${format(pacedBytesPerSecond)}/s`, origin: paced.origin },
+      ];
+      const { summary, table } = await signatureCost(
+        context,
+        sources,
+        { path: main.path, localPath: join(served, main.path) },
+        download,
+        `Publisher signature: ${format(sizeBytes)} with and without ARTIFACT_PUBLIC_KEY and a prehashed minisign (ED) signature, from ${sources.map((source) => source.name).join(' and ')}, ${rounds} alternating rounds after a warm-up`,
+      );
+      summaries.signature = summary;
+      tables.push(table);
+    } finally {
+      await nginx?.stop();
+      await paced.stop();
     }
   }
 

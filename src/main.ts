@@ -88,6 +88,7 @@ export async function main(
   const { config } = invocation;
   const logger = new Logger({ format: config.logFormat, redactor, write, interactive });
   if (config.artifact.kind === 'url') redactor.addUrl(config.artifact.url);
+  if (config.signatureUrl !== undefined) redactor.addUrl(config.signatureUrl);
   warnUnknownVariables(logger, env);
   logger.info('start', startMessage(config), startFields(config));
   return fetchArtifact(config, logger, { startedAt, startupMs, exit, writeStderr });

@@ -1,6 +1,10 @@
 import { abandonedAfterMs, type TempFileSweep } from './artifact/abandoned-temp-files.ts';
 import { TempArtifact } from './artifact/temp-artifact.ts';
-import { newRecord, type OciOrigin } from './artifact/verification-record.ts';
+import {
+  newRecord,
+  type OciOrigin,
+  type VerificationRecord,
+} from './artifact/verification-record.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { type DownloadReport, download } from './download/download.ts';
 import { discardBody, type Response } from './download/http/request.ts';
@@ -16,6 +20,7 @@ import type { RunResult } from './report/run-facts.ts';
 import { pullArtifact } from './resolve/pull.ts';
 import { type Resolved, resolveArtifact } from './resolve/resolve.ts';
 import { expiryWarningAtStart, type UrlValidity } from './urls/expiry.ts';
+import { prepareSignatureCheck } from './verify/signature/publisher-signature.ts';
 import { verifyArtifact } from './verify/verify-artifact.ts';
 
 /** What the download stage did, and what the file it made must be. */
@@ -52,6 +57,7 @@ export async function run(
       sha256: planned.sha256,
       attempts: 0,
       resumedBytes: 0,
+      ...(planned.signedBy === undefined ? {} : { signedBy: planned.signedBy }),
     };
   }
   // Every request from here on is one of this session's: it counts the run's attempts.
@@ -73,6 +79,7 @@ export async function run(
       attempts: session.attempts,
       resumedBytes: 0,
       ...(record.manifestDigest === undefined ? {} : { manifestDigest: record.manifestDigest }),
+      ...signerOf(config, record),
     };
   }
   let handedOver: Response | undefined;
@@ -94,13 +101,26 @@ export async function run(
         sha256: record.sha256,
         attempts: session.attempts,
         resumedBytes: 0,
+        ...signerOf(config, record),
       };
   }
 
-  const temp = await TempArtifact.create(config.outputPath).catch((error: unknown) => {
+  // Before the first byte: a bad signature fails now, and nothing is downloaded.
+  const signature = await prepareSignatureCheck(
+    config,
+    session,
+    sizeBeforeDownload(resolved),
+    signal,
+  ).catch((error: unknown) => {
     if (handedOver !== undefined) discardBody(handedOver.body);
+    throw withAttempts(error, session);
+  });
+  const temp = await TempArtifact.create(config.outputPath).catch(async (error: unknown) => {
+    if (handedOver !== undefined) discardBody(handedOver.body);
+    await signature?.close();
     throw error;
   });
+  if (signature !== undefined) temp.follow(signature);
   let published = false;
   // The size a complete file has: known before the download, except an image's JAR without ARTIFACT_EXPECTED_SIZE.
   let expectedBytes =
@@ -109,7 +129,9 @@ export async function run(
     const fetched = await fetchInto(config, session, resolved, temp, signal, handedOver);
     const { version, resumedBytes, expected } = fetched;
     expectedBytes = expected.bytes;
-    const { sha256, jarCheck } = await verifyArtifact(config, temp, signal, expected);
+    const verified = await verifyArtifact(config, temp, signal, expected, signature);
+    const { sha256, jarCheck } = verified;
+    const signerId = verified.signedBy?.keyId;
     if (jarCheck === 'not-a-zip') {
       logger.warn(
         'not-a-jar',
@@ -120,7 +142,14 @@ export async function run(
     signal.throwIfAborted();
     const { folderSynced } = await publishAtomically(temp, config.outputPath, {
       modifiedAt: stableModifiedTime(version, sha256),
-      record: newRecord(fetched.oci ?? urlOf(config), temp.bytesWritten, sha256, jarCheck, version),
+      record: newRecord(
+        fetched.oci ?? urlOf(config),
+        temp.bytesWritten,
+        sha256,
+        jarCheck,
+        version,
+        signerId,
+      ),
     });
     published = true;
     if (!folderSynced) {
@@ -135,7 +164,8 @@ export async function run(
     const bytes = temp.bytesWritten;
     const attempts = session.attempts;
     const oci = fetched.oci && { manifestDigest: fetched.oci.manifestDigest };
-    return { outcome: 'downloaded', bytes, sha256, attempts, resumedBytes, ...oci };
+    const signer = signerId === undefined ? {} : { signedBy: signerId };
+    return { outcome: 'downloaded', bytes, sha256, attempts, resumedBytes, ...oci, ...signer };
   } catch (error) {
     if (error instanceof LoaderError) {
       withAttempts(error, session);
@@ -146,6 +176,7 @@ export async function run(
     throw error;
   } finally {
     if (!published) await temp.discard();
+    await signature?.close();
   }
 }
 
@@ -184,6 +215,26 @@ async function fetchInto(
       file: `/${pull.path}`,
     },
   };
+}
+
+/** The JAR's size known before the download: a URL's, or ARTIFACT_EXPECTED_SIZE or a raw layer's for oci://. */
+function sizeBeforeDownload(resolved: Exclude<Resolved, { kind: 'kept' }>): number | undefined {
+  if (resolved.kind === 'url') return resolved.target.expectedSizeBytes;
+  const { pull } = resolved;
+  return (
+    pull.expectedSizeBytes ??
+    (pull.plan.extract.kind === 'raw' ? pull.plan.blob.sizeBytes : undefined)
+  );
+}
+
+/** A kept file's signer: kept only when it is still among the keys given (plan's signerProblem), so the record is the proof. */
+function signerOf(
+  config: LoaderConfig,
+  record: VerificationRecord,
+): { readonly signedBy?: string } {
+  return config.publicKeys === undefined || record.signedBy === undefined
+    ? {}
+    : { signedBy: record.signedBy };
 }
 
 /** The signed URL of a run that fetches one. */

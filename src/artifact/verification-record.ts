@@ -56,6 +56,12 @@ export interface VerificationRecord {
   readonly sha256: string;
   /** What the JAR check did before it was published; a later, stricter LOADER_VERIFY_JAR must not keep less. */
   readonly jarCheck: JarCheckOutcome;
+  /**
+   * The publisher's key that signed it (a minisign key id or a PEM key's
+   * `sha256:` fingerprint), when ARTIFACT_PUBLIC_KEY asked for a signature: a
+   * later run keeps the file only while that key is still among the keys given.
+   */
+  readonly signedBy?: string;
   /** The response's ETag and Last-Modified, when it had them. */
   readonly etag?: string;
   readonly lastModified?: string;
@@ -75,7 +81,8 @@ const maxRecordBytes = 16 * 1024;
 /**
  * The record of bytes just verified, fetched from `url` in the given
  * version, or pulled from a registry (`OciOrigin`; a blob's validators are
- * its digest, so none is kept).
+ * its digest, so none is kept), signed by `signedBy` (a key id) when keys
+ * are given.
  */
 export function newRecord(
   from: URL | OciOrigin,
@@ -83,6 +90,7 @@ export function newRecord(
   sha256: string,
   jarCheck: JarCheckOutcome,
   version: RecordedVersion,
+  signedBy?: string,
 ): VerificationRecord {
   if (!(from instanceof URL)) {
     const { repository, ...oci } = from;
@@ -92,6 +100,7 @@ export function newRecord(
       sizeBytes,
       sha256,
       jarCheck,
+      ...(signedBy === undefined ? {} : { signedBy }),
       verifiedAt: new Date().toISOString(),
       loaderVersion,
       ...oci,
@@ -106,6 +115,7 @@ export function newRecord(
     sizeBytes,
     sha256,
     jarCheck,
+    ...(signedBy === undefined ? {} : { signedBy }),
     ...(version.etag === undefined ? {} : { etag: version.etag }),
     ...(version.lastModified === undefined ? {} : { lastModified: version.lastModified }),
     verifiedAt: new Date().toISOString(),
@@ -185,6 +195,7 @@ function asRecord(value: unknown): VerificationRecord | undefined {
     (record.jarCheck === 'checked' ||
       record.jarCheck === 'not-a-zip' ||
       record.jarCheck === 'off') &&
+    (record.signedBy === undefined || typeof record.signedBy === 'string') &&
     optionalHeaderValue(record.etag) &&
     optionalHeaderValue(record.lastModified) &&
     typeof record.verifiedAt === 'string' &&

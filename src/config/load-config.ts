@@ -8,6 +8,7 @@ import { readProxySettings } from './proxy-settings.ts';
 import { namesOf, readSetting, variableOf } from './read-setting.ts';
 import { readRegistrySettings } from './registry-settings.ts';
 import { type Setting, type SettingKey, type SettingValue, settings } from './settings.ts';
+import { readSignatureSettings } from './signature-settings.ts';
 import type {
   ArtifactAddress,
   ArtifactLocation,
@@ -91,6 +92,7 @@ export function loadConfig(
     backoffMaxMs: read('backoffMaxMs'),
     terminationLogPath: read('terminationLogPath'),
   };
+  const signature = readSignatureSettings(flags, env, read, problems);
   const proxy = readProxySettings(env, problems);
   if (!invalid.has('outputPath') && outputPath.endsWith('/')) {
     problems.push(
@@ -110,6 +112,7 @@ export function loadConfig(
     artifact,
     outputPath,
     ...rest,
+    ...signature,
     logFormat,
     maxRedirects: defaults.maxRedirects,
     progressIntervalMs,

@@ -79,3 +79,10 @@ export function parsePath(raw: string): string {
 export function parseImageFile(raw: string): string {
   return `/${parseImageFilePath(raw)}`;
 }
+
+/** Keys' text as given; readSignatureSettings reads the keys and names the line that is wrong. */
+export function parseKeyText(raw: string): string {
+  if (raw.includes('\0'))
+    throw new InvalidValueError('expected public keys, got a value with a NUL byte');
+  return raw;
+}

@@ -4,7 +4,14 @@ import { parsePositiveInt, parsePositiveIntUpTo } from '../options/counts.ts';
 import { parseSecondsToMs } from '../options/durations.ts';
 import { parseByteCount } from '../options/sizes.ts';
 import { defaults } from './defaults.ts';
-import { parseArtifactAddress, parseImageFile, parsePath, parseSha256 } from './parse-values.ts';
+import {
+  parseArtifactAddress,
+  parseArtifactUrl,
+  parseImageFile,
+  parseKeyText,
+  parsePath,
+  parseSha256,
+} from './parse-values.ts';
 
 /**
  * Every setting, once: its environment variable, the flag that mirrors it, how
@@ -77,6 +84,33 @@ const table = {
     defaultValue: undefined,
     description:
       'Expected SHA-256 (64 hex characters, or sha256:<hex>). Enables skipping a re-download.',
+  }),
+  publicKey: setting({
+    env: 'ARTIFACT_PUBLIC_KEY',
+    flag: 'public-key',
+    valueName: 'KEYS',
+    parse: parseKeyText,
+    defaultValue: undefined,
+    description:
+      "The publisher's public keys (minisign, or PEM ECDSA P-256 / Ed25519; one a line or block): the artifact must carry a signature by one of them (ARTIFACT_SIGNATURE_URL).",
+  }),
+  publicKeyFile: setting({
+    env: 'ARTIFACT_PUBLIC_KEY_FILE',
+    flag: 'public-key-file',
+    valueName: 'PATH',
+    parse: parsePath,
+    defaultValue: undefined,
+    description:
+      'Instead of ARTIFACT_PUBLIC_KEY: a file holding the keys (a ConfigMap or Secret volume).',
+  }),
+  signatureUrl: setting({
+    env: 'ARTIFACT_SIGNATURE_URL',
+    flag: 'signature-url',
+    valueName: 'URL',
+    parse: parseArtifactUrl,
+    defaultValue: undefined,
+    description:
+      "Signed http(s) URL of the publisher's detached signature (minisign, cosign); fetched before the artifact. Only scheme://host/path is ever logged.",
   }),
   verifyJar: setting({
     env: 'LOADER_VERIFY_JAR',

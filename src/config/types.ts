@@ -1,6 +1,7 @@
 import type { LogFormat } from '../log/logger.ts';
 import type { OciReference } from '../oci/reference.ts';
 import type { ArtifactAddress } from './parse-values.ts';
+import type { KeySet } from './public-keys.ts';
 import type { SettingKey, SettingValue } from './settings.ts';
 
 export type { ArtifactAddress };
@@ -64,6 +65,9 @@ type ReadAsIs = Exclude<
   | 'registryAuthFile'
   | 'registryMirrors'
   | 'ociFile'
+  | 'publicKey'
+  | 'publicKeyFile'
+  | 'signatureUrl'
 >;
 
 /**
@@ -81,4 +85,8 @@ export interface LoaderConfig extends Pick<SettingValues, ReadAsIs> {
   /** Progress is a bar redrawn in place on a terminal: redrawn on time even when no byte came. */
   readonly progressBar: boolean;
   readonly proxy: ProxySettings;
+  /** The publisher's keys (ARTIFACT_PUBLIC_KEY or the file ARTIFACT_PUBLIC_KEY_FILE names): given, the artifact must be signed by one. */
+  readonly publicKeys: KeySet | undefined;
+  /** Where the publisher's signature is (ARTIFACT_SIGNATURE_URL); set exactly when publicKeys is. Never log it whole. */
+  readonly signatureUrl: URL | undefined;
 }

@@ -1,4 +1,4 @@
-import { readSmallFile } from '../process/small-file.ts';
+import { readSmallText } from '../process/small-file.ts';
 
 /** A signed URL is a few kilobytes at most; a larger file is not one. */
 const maxUrlFileBytes = 64 * 1024;
@@ -12,14 +12,13 @@ const maxUrlFileBytes = 64 * 1024;
  * file and never its contents; `parseArtifactUrl` checks the rest.
  */
 export function readUrlFile(path: string): string {
-  const bytes = readSmallFile({
+  const url = readSmallText({
     path,
     name: path,
     holding: 'the signed URL',
     tooLargeFor: 'a signed URL',
     maxBytes: maxUrlFileBytes,
-  });
-  const url = decode(bytes).replace(/\s+$/, '');
+  }).replace(/\s+$/, '');
   if (url === '') throw new Error(`${path} is empty; expected one line holding the signed URL`);
   if (/\s/.test(url)) {
     // The URL parser would silently drop a newline inside it: refuse two lines rather than join them.
@@ -28,10 +27,4 @@ export function readUrlFile(path: string): string {
     );
   }
   return url;
-}
-
-/** UTF-8 text without a leading byte order mark, which some editors write. */
-function decode(bytes: Buffer): string {
-  const text = bytes.toString('utf8');
-  return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }

@@ -47,6 +47,8 @@ export interface RetriesOf {
   readonly part?: number;
   /** Bytes the next attempt keeps of what this loop fetches; none when absent. */
   readonly keptBytes?: () => number;
+  /** What the loop fetches when it is not the artifact: named in the `retry` event. */
+  readonly fetching?: 'signature';
 }
 
 /**
@@ -193,10 +195,15 @@ export class DownloadSession {
    * and counts it, notes that a request was made, and records in the run's
    * facts why retries stopped early and the last failure before a cut.
    */
-  onRetry({ part, keptBytes = () => 0 }: RetriesOf = {}): RetryListener {
+  onRetry({ part, keptBytes = () => 0, fetching }: RetriesOf = {}): RetryListener {
     const decided: RetryListener['decided'] = ({ attempt, error, delayMs, paced }) => {
       this.#retries += 1;
-      const of = part === undefined ? '' : ` of part ${part}`;
+      const of =
+        part !== undefined
+          ? ` of part ${part}`
+          : fetching !== undefined
+            ? ` of the ${fetching}`
+            : '';
       const what = paced
         ? 'was paced by the server (not counted against LOADER_MAX_ATTEMPTS)'
         : 'failed';
@@ -206,6 +213,7 @@ export class DownloadSession {
         {
           attempt,
           ...(part === undefined ? {} : { part }),
+          ...(fetching === undefined ? {} : { fetching }),
           ...(paced ? { paced } : {}),
           reason: error.message,
           errorCode: error.details.errorCode ?? error.code,

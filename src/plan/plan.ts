@@ -1,10 +1,10 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { removeAbandonedTempFiles, type TempFileSweep } from '../artifact/abandoned-temp-files.ts';
-import type { VerificationRecord } from '../artifact/verification-record.ts';
+import { readRecord, type VerificationRecord } from '../artifact/verification-record.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { LoaderConfig } from '../config/types.ts';
-import { findVerifiedFile, sha256OfFile } from './verified-file.ts';
+import { findVerifiedFile, sha256OfFile, signerProblem } from './verified-file.ts';
 
 export type Plan =
   | {
@@ -19,6 +19,8 @@ export type Plan =
       readonly bytes: number;
       /** Why no request is needed, for the `already-present` event. */
       readonly reason: string;
+      /** The key that signed the file in place, as its record says, when keys are given. */
+      readonly signedBy?: string;
     }
   | {
       /** A file verified by an earlier run for this request: ask the server whether it changed. */
@@ -34,7 +36,8 @@ export type Plan =
  *
  * Only a matching SHA-256 proves the file in place is the artifact: a file of
  * the right size may be a stale version or a proxy's error page. With
- * ARTIFACT_SHA256 a match is kept without a request; without it, a file whose
+ * ARTIFACT_SHA256 a match is kept without a request (with keys given, only
+ * when its record names a key still given as its signer); without it, a file whose
  * verification record still holds (see findVerifiedFile) is revalidated with
  * the server, and anything else is downloaded. An `oci://` reference pinned
  * by digest names one version for good: a file whose record holds that
@@ -78,6 +81,7 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
       sha256: record.sha256,
       bytes: record.sizeBytes,
       reason: `the artifact in place was verified for the pinned digest ${pinned}; not asking the registry`,
+      ...signedByOf(record),
     };
   }
   if (existing === undefined) return { action: 'download', tempFiles, reason: 'no file in place' };
@@ -95,11 +99,26 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
       reason: 'the file in place has another SHA-256',
     };
   }
-  return {
+  const skip = {
     action: 'skip',
     tempFiles,
     sha256: digest,
     bytes: existing.size,
     reason: 'the artifact in place matches ARTIFACT_SHA256; not downloading',
-  };
+  } as const;
+  if (config.publicKeys === undefined) return skip;
+  // The digest pins the bytes; the keys still ask who signed them, which only a record says.
+  const record = await readRecord(config.outputPath);
+  if (record?.sha256 !== digest) {
+    const reason = `no verification record says who signed the file in place, and ${config.publicKeys.source} asks for a signature`;
+    return { action: 'download', tempFiles, reason };
+  }
+  const signer = signerProblem(record, config.publicKeys);
+  if (signer !== undefined) return { action: 'download', tempFiles, reason: signer };
+  return { ...skip, ...signedByOf(record) };
+}
+
+/** The signer a record names, as the skip reports it. */
+function signedByOf(record: VerificationRecord): { readonly signedBy?: string } {
+  return record.signedBy === undefined ? {} : { signedBy: record.signedBy };
 }

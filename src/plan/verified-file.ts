@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { readRecord, type VerificationRecord } from '../artifact/verification-record.ts';
+import { describeKeys, type KeySet } from '../config/public-keys.ts';
 import type { ArtifactLocation, LoaderConfig, VerifyJar } from '../config/types.ts';
 import { repositoryOf } from '../oci/reference.ts';
 import {
@@ -20,9 +21,10 @@ export type VerifiedFile =
  * verified for this same request (asked when there is no ARTIFACT_SHA256):
  * its record names the same URL identity (scheme://host/path and the query's
  * version selectors, see urls/shown.ts), or for `oci://` the same repository
- * and file in the image, and expected size, and the file still has that size
- * and, read again in full, that SHA-256. Anything else (no record, another
- * path, version or size, a byte changed in place) is never vouched for.
+ * and file in the image, and expected size, a key still given signed it when
+ * keys are given (signerProblem), and the file still has that size and, read
+ * again in full, that SHA-256. Anything else (no record, another path,
+ * version, size or signer, a byte changed in place) is never vouched for.
  * Which version of an `oci://` artifact the record vouches for is its
  * manifest digest: the plan weighs it against the reference.
  */
@@ -51,6 +53,8 @@ export async function findVerifiedFile(
       `the file in place was published with the JAR check ${record.jarCheck}, and LOADER_VERIFY_JAR=${config.verifyJar} asks for more`,
     );
   }
+  const signer = signerProblem(record, config.publicKeys);
+  if (signer !== undefined) return unverified(signer);
   if (existing.size !== record.sizeBytes) {
     return unverified('the file in place changed since it was verified (another size)');
   }
@@ -80,6 +84,26 @@ function sourceMismatch(
   const selectors = versionSelectorsOf(artifact.url);
   if (!sameVersionSelectors(record.selectors ?? {}, selectors)) {
     return `the file in place was verified for another version of the object: the URL's version selectors are ${shown(selectors)}, the record's ${shown(record.selectors ?? {})}`;
+  }
+  return undefined;
+}
+
+/**
+ * Why the record cannot stand in for the signature check the keys ask for,
+ * or undefined when it can (or no key is given): it must name the key that
+ * signed the file, and that key must still be among the keys given, so a
+ * key taken out of the set (rotated, revoked) vouches for nothing any more.
+ */
+export function signerProblem(
+  record: VerificationRecord,
+  keys: KeySet | undefined,
+): string | undefined {
+  if (keys === undefined) return undefined;
+  if (record.signedBy === undefined) {
+    return `the file in place was verified without a publisher signature, and ${keys.source} asks for one`;
+  }
+  if (!keys.keys.some((key) => key.id === record.signedBy)) {
+    return `the file in place was signed by key ${record.signedBy}, which is no longer among the keys given (${describeKeys(keys)})`;
   }
   return undefined;
 }

@@ -11,11 +11,14 @@ export interface SmallFile {
   /** `a signed URL`: in "too large to hold …". */
   readonly tooLargeFor: string;
   readonly maxBytes: number;
+  /** The kind of volume it usually comes from, for "is the … volume mounted?" (default `Secret`). */
+  readonly volume?: string;
 }
 
 /**
- * The bytes of a small file read once at the edge (ARTIFACT_URL_FILE, the
- * registry auth file), such as a Secret volume. Only a regular file of at
+ * The bytes of a small file read once at the edge (ARTIFACT_URL_FILE,
+ * ARTIFACT_PUBLIC_KEY_FILE, the registry auth file), such as a Secret or
+ * ConfigMap volume. Only a regular file of at
  * most `maxBytes` is read, so the read is bounded: the open does not wait (a
  * FIFO would block it until a writer came), and what was opened is checked,
  * not the path, before a byte is read (a FIFO would never end, /dev/zero
@@ -27,7 +30,7 @@ export function readSmallFile(file: SmallFile): Buffer {
   try {
     fd = openSync(file.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
-    throw new Error(unreadable(file.name, error));
+    throw new Error(unreadable(file, error));
   }
   try {
     const stats = fstatSync(fd);
@@ -38,7 +41,7 @@ export function readSmallFile(file: SmallFile): Buffer {
     }
     if (stats.size > file.maxBytes) throw new Error(tooLarge(file, `${stats.size} bytes`));
     // One byte more than allowed, so a file that grew since fstat is caught too.
-    const bytes = readUpTo(file.name, fd, file.maxBytes + 1);
+    const bytes = readUpTo(file, fd, file.maxBytes + 1);
     if (bytes.length > file.maxBytes)
       throw new Error(tooLarge(file, `over ${file.maxBytes} bytes`));
     return bytes;
@@ -47,7 +50,13 @@ export function readSmallFile(file: SmallFile): Buffer {
   }
 }
 
-function readUpTo(name: string, fd: number, limit: number): Buffer {
+/** The file's text, UTF-8, without the leading byte order mark some editors write. */
+export function readSmallText(file: SmallFile): string {
+  const text = readSmallFile(file).toString('utf8');
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+function readUpTo(file: SmallFile, fd: number, limit: number): Buffer {
   const buffer = Buffer.alloc(limit);
   let length = 0;
   try {
@@ -55,7 +64,7 @@ function readUpTo(name: string, fd: number, limit: number): Buffer {
       read = readSync(fd, buffer, length, limit - length, null);
     }
   } catch (error) {
-    throw new Error(unreadable(name, error));
+    throw new Error(unreadable(file, error));
   }
   return buffer.subarray(0, length);
 }
@@ -64,11 +73,12 @@ function tooLarge(file: SmallFile, size: string): string {
   return `${file.name} is ${size}, too large to hold ${file.tooLargeFor}; expected at most ${file.maxBytes} bytes`;
 }
 
-function unreadable(name: string, error: unknown): string {
+function unreadable({ name, volume = 'Secret' }: SmallFile, error: unknown): string {
   const code = (error as { code?: unknown }).code;
-  if (code === 'ENOENT') return `cannot read ${name}: no such file (is the Secret volume mounted?)`;
+  if (code === 'ENOENT')
+    return `cannot read ${name}: no such file (is the ${volume} volume mounted?)`;
   if (code === 'EACCES') {
-    return `cannot read ${name}: permission denied (the loader runs as UID 1000: mount the Secret with defaultMode 0440 and fsGroup 1000, or 0444)`;
+    return `cannot read ${name}: permission denied (the loader runs as UID 1000: mount the ${volume} with defaultMode 0440 and fsGroup 1000, or 0444)`;
   }
   if (typeof code === 'string') return `cannot read ${name} (${code})`;
   return error instanceof Error ? error.message : String(error);

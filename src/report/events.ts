@@ -28,6 +28,10 @@ export function startFields(config: LoaderConfig): Record<string, unknown> {
     path: config.outputPath,
     expectedBytes: artifact.expectedSizeBytes,
     sha256Expected: config.sha256,
+    ...(config.publicKeys === undefined
+      ? {}
+      : { publicKeyIds: config.publicKeys.keys.map((key) => key.id) }),
+    ...(config.signatureUrl === undefined ? {} : { signatureUrl: redactUrl(config.signatureUrl) }),
     verifyJar: config.verifyJar,
     keepVerified: config.keepVerified,
     deadlineSeconds: config.deadlineMs / 1000,
@@ -48,7 +52,8 @@ export function doneMessage(result: RunResult, outputPath: string): string {
   if (result.outcome === 'kept-verified')
     return `${outputPath} kept as verified earlier; the server could not confirm it (see the kept-verified warning)`;
   const resumed = result.resumedBytes > 0 ? `, ${result.resumedBytes} bytes resumed` : '';
-  return `${outputPath} in place and verified (${result.attempts} attempt(s)${resumed})`;
+  const signed = result.signedBy === undefined ? '' : `, signed by key ${result.signedBy}`;
+  return `${outputPath} in place and verified${signed} (${result.attempts} attempt(s)${resumed})`;
 }
 
 export function doneFields(
@@ -67,6 +72,7 @@ export function doneFields(
     path: config.outputPath,
     bytes: result.bytes,
     sha256: result.sha256,
+    signedBy: result.signedBy,
     attempts: result.attempts,
     resumedBytes: result.resumedBytes,
     durationMs: Math.round(performance.now() - startedAt),
@@ -138,7 +144,8 @@ export function successTerminationLine(
   redactor: Redactor,
 ): string {
   const why = result.reason === undefined ? '' : ` (${result.reason})`;
-  return `ok: ${result.outcome} ${redactor.scrub(outputPath)} sha256=${result.sha256} bytes=${result.bytes}${redactor.scrub(why)}`;
+  const signed = result.signedBy === undefined ? '' : ` signedBy=${result.signedBy}`;
+  return `ok: ${result.outcome} ${redactor.scrub(outputPath)} sha256=${result.sha256} bytes=${result.bytes}${signed}${redactor.scrub(why)}`;
 }
 
 /** One warning per `ARTIFACT_*`/`LOADER_*` variable that is no setting: a typo is otherwise silent. */

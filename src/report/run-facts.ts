@@ -15,6 +15,8 @@ export interface RunResult {
   readonly reason?: string;
   /** For an `oci://` artifact: the manifest digest the JAR in place came from, when known. */
   readonly manifestDigest?: string;
+  /** The publisher's key that signed the file (checked now, or by the run its record is from), when keys are given. */
+  readonly signedBy?: string;
 }
 
 type Recorded = { -readonly [K in keyof FailureFacts]: FailureFacts[K] };

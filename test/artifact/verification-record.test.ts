@@ -55,6 +55,9 @@ describe('verification record', () => {
       version,
     );
     assert.equal('selectors' in plain, false, 'none: no field');
+    assert.equal('signedBy' in plain, false, 'no signer without keys: no field');
+    const signed = newRecord(url, 11, record.sha256, 'checked', version, 'sha256:ab12');
+    assert.equal(signed.signedBy, 'sha256:ab12');
   });
 
   it('of an oci:// pull: its repository as the url, the reference, both digests and the file; no validators', async () => {
@@ -122,6 +125,8 @@ describe('verification record', () => {
       { ...record, selectors: { versionId: 1 } },
       { ...record, selectors: { sig: 'v1' } },
       { ...record, selectors: null },
+      { ...record, signedBy: 7 },
+      { ...record, signedBy: ['65DD7E4A6C25C8B0'] },
       [],
       null,
     ];
@@ -133,6 +138,7 @@ describe('verification record', () => {
       { ...record, etag: 'W/"v 1\tx"' },
       { ...record, etag: undefined, lastModified: undefined },
       { ...record, selectors: { versionId: 'v1', snapshot: ['a', 'b'] } },
+      { ...record, signedBy: '65DD7E4A6C25C8B0' },
     ]) {
       await writeFile(path, JSON.stringify(valid));
       assert.deepEqual(await readRecord(target), JSON.parse(JSON.stringify(valid)));

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { settingList, settings } from '../../src/config/settings.ts';
 import type { LoaderConfig } from '../../src/config/types.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { makeTempDir } from '../helpers/tmp.ts';
 
 const signedUrl = 'https://bucket.example/app.jar?X-Amz-Signature=TOPSECRETSIG';
 const base = { ARTIFACT_URL: signedUrl, ARTIFACT_EXPECTED_SIZE: '1024' };
@@ -406,5 +411,128 @@ describe('an oci:// reference', () => {
       configError({ ARTIFACT_URL: 'ftp://x.example/a.jar', ARTIFACT_EXPECTED_SIZE: '1' }).message,
       /expected an http:\/\/ or https:\/\/ URL, or an oci:\/\/ reference, got the scheme "ftp"/,
     );
+  });
+});
+
+describe("the publisher's signature settings", () => {
+  const minisignKey = (() => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
+    const keyNumber = Buffer.from('0123456789abcdef', 'hex');
+    const line = Buffer.concat([Buffer.from('Ed'), keyNumber, raw]).toString('base64');
+    return {
+      text: `untrusted comment: minisign public key EFCDAB8967452301\n${line}\n`,
+      id: 'EFCDAB8967452301',
+    };
+  })();
+  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString();
+  const signatureUrl = 'https://bucket.example/app.jar.minisig?X-Amz-Signature=SIGNATURESECRET';
+
+  it('reads the keys from ARTIFACT_PUBLIC_KEY, a minisign key and a PEM block, and the signature URL', () => {
+    const config = configOf({
+      ...base,
+      ARTIFACT_PUBLIC_KEY: `${minisignKey.text}${pem}`,
+      ARTIFACT_SIGNATURE_URL: signatureUrl,
+    });
+    assert.equal(config.publicKeys?.source, 'ARTIFACT_PUBLIC_KEY');
+    assert.deepEqual(
+      config.publicKeys?.keys.map((key) => key.kind),
+      ['minisign', 'ecdsa-p256'],
+    );
+    assert.equal(config.publicKeys?.keys[0]?.id, minisignKey.id);
+    assert.equal(config.signatureUrl?.href, signatureUrl);
+  });
+
+  it('reads ARTIFACT_PUBLIC_KEY_FILE once, a leading BOM dropped, and names it in the key set', async () => {
+    await using dir = await makeTempDir('public-key-file-');
+    const path = join(dir.path, 'keys.pub');
+    await writeFile(path, `\uFEFF${minisignKey.text}`);
+    const config = configOf({
+      ...base,
+      ARTIFACT_PUBLIC_KEY_FILE: path,
+      ARTIFACT_SIGNATURE_URL: signatureUrl,
+    });
+    assert.equal(config.publicKeys?.source, `ARTIFACT_PUBLIC_KEY_FILE (${path})`);
+    assert.equal(config.publicKeys?.keys[0]?.id, minisignKey.id);
+  });
+
+  it('refuses a key file that is missing, a FIFO or over 64 KiB, as ARTIFACT_URL_FILE would', async () => {
+    await using dir = await makeTempDir('public-key-file-');
+    const fifo = join(dir.path, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const large = join(dir.path, 'large.pub');
+    await writeFile(large, `${minisignKey.text}${' '.repeat(64 * 1024)}`);
+    for (const [path, problem] of [
+      [join(dir.path, 'missing.pub'), 'no such file (is the ConfigMap or Secret volume mounted?)'],
+      [fifo, "is a FIFO; expected a regular file holding the publisher's public keys"],
+      [large, 'too large to hold public keys; expected at most 65536 bytes'],
+    ] as const) {
+      const { message } = configError({
+        ...base,
+        ARTIFACT_PUBLIC_KEY_FILE: path,
+        ARTIFACT_SIGNATURE_URL: signatureUrl,
+      });
+      assert.ok(
+        message.includes(`ARTIFACT_PUBLIC_KEY_FILE (or --public-key-file): `) &&
+          message.includes(problem),
+        message,
+      );
+    }
+  });
+
+  it('names the line that is not a key, with every other problem at once', () => {
+    const { message } = configError({
+      ...base,
+      ARTIFACT_PUBLIC_KEY: `${minisignKey.text}not-a-key\n`,
+      ARTIFACT_SIGNATURE_URL: signatureUrl,
+      LOADER_MAX_ATTEMPTS: 'many',
+    });
+    assert.match(message, /ARTIFACT_PUBLIC_KEY line 3 is not a minisign public key/);
+    assert.match(message, /LOADER_MAX_ATTEMPTS/);
+  });
+
+  it('refuses both key settings, a key without a signature URL, and a signature URL without a key', () => {
+    const both = configError({
+      ...base,
+      ARTIFACT_PUBLIC_KEY: minisignKey.text,
+      ARTIFACT_PUBLIC_KEY_FILE: '/keys/minisign.pub',
+      ARTIFACT_SIGNATURE_URL: signatureUrl,
+    }).message;
+    assert.equal(
+      both,
+      'invalid configuration: ARTIFACT_PUBLIC_KEY (or --public-key) and ARTIFACT_PUBLIC_KEY_FILE (or --public-key-file) are both set; set only one of them',
+    );
+    const unsigned = configError({ ...base, ARTIFACT_PUBLIC_KEY: minisignKey.text }).message;
+    assert.equal(
+      unsigned,
+      "invalid configuration: ARTIFACT_PUBLIC_KEY (or --public-key) is set, so the artifact must carry its publisher's signature, but ARTIFACT_SIGNATURE_URL (or --signature-url) is not: set it to the URL of the signature",
+    );
+    const unchecked = configError({ ...base }, ['--signature-url', signatureUrl]).message;
+    assert.equal(
+      unchecked,
+      'invalid configuration: ARTIFACT_SIGNATURE_URL (or --signature-url) is set but no key to check the signature with: set ARTIFACT_PUBLIC_KEY or ARTIFACT_PUBLIC_KEY_FILE (a signature nobody checks proves nothing)',
+    );
+    assert.doesNotMatch(unchecked, /SIGNATURESECRET/);
+  });
+
+  it('refuses a signature URL that is not an http(s) URL, without showing it', () => {
+    const { message } = configError({
+      ...base,
+      ARTIFACT_PUBLIC_KEY: minisignKey.text,
+      ARTIFACT_SIGNATURE_URL: 'not a url SIGNATURESECRET',
+    });
+    assert.match(
+      message,
+      /ARTIFACT_SIGNATURE_URL \(or --signature-url\): expected an absolute http/,
+    );
+    assert.doesNotMatch(message, /SIGNATURESECRET/);
+  });
+
+  it('leaves both unset without a key', () => {
+    const config = configOf(base);
+    assert.equal(config.publicKeys, undefined);
+    assert.equal(config.signatureUrl, undefined);
   });
 });

@@ -28,4 +28,19 @@ describe('registerRawSecrets', () => {
       assert.doesNotMatch(scrubbed, new RegExp(secret));
     assert.match(scrubbed, /kept$/);
   });
+
+  it('knows the signature URL from ARTIFACT_SIGNATURE_URL or either form of --signature-url, even unparsable', () => {
+    const redactor = new Redactor();
+    registerRawSecrets(
+      redactor,
+      [
+        '--signature-url',
+        'https://h/a.jar.minisig?sig=SIGFLAGSECRET01',
+        '--signature-url=https://h/b.jar.sig?X-Amz-Signature=SIGFLAGSECRET02',
+      ],
+      { ARTIFACT_SIGNATURE_URL: 'SIGENVSECRET0003' },
+    );
+    const scrubbed = redactor.scrub('SIGFLAGSECRET01 SIGFLAGSECRET02 SIGENVSECRET0003 kept');
+    assert.equal(scrubbed, '[redacted] [redacted] [redacted] kept');
+  });
 });

@@ -171,7 +171,7 @@ describe('the loader with unknown variables', () => {
         {
           LOADER_VERIFY_JAR: 'false',
           LOADER_DEADLINE_SECOND: secretValue,
-          ARTIFACT_SIGNED_URL: secretValue,
+          ARTIFACT_BUILD_ID: secretValue,
         },
       ),
     });
@@ -187,7 +187,7 @@ describe('the loader with unknown variables', () => {
       [
         {
           level: 'warn',
-          variable: 'ARTIFACT_SIGNED_URL',
+          variable: 'ARTIFACT_BUILD_ID',
           nearest: warnings[0]?.nearest,
           likely: false,
         },

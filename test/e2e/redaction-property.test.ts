@@ -4,7 +4,9 @@
 // its error answers (403 final, 503 retried; text/plain, XML, JSON; the reason phrase),
 // then maybe serves the artifact. Several echoes per run. Every stdout line must be JSON
 // with the loader's own fields intact, and no form of a secret may be in stdout, stderr or
-// the termination log. test/log/redact-property.test.ts runs the in-process part in bulk.
+// the termination log. The same for the publisher's signature URL (ARTIFACT_SIGNATURE_URL),
+// fetched before the artifact with the same redirects, retries and redaction (issue 22).
+// test/log/redact-property.test.ts runs the in-process part in bulk.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -26,7 +28,13 @@ import {
   stringsIn,
   tokenArbitrary,
 } from '../helpers/secret-urls.ts';
-import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
+import {
+  type MinisignKeyPair,
+  minisignKeyPair,
+  minisignSign,
+  writeBytes,
+} from '../helpers/signers.ts';
+import { makeTempDir, randomBytesBuffer, type TempDir } from '../helpers/tmp.ts';
 
 // REDACTION_E2E_RUNS=300 for a longer soak; PROPERTY_SEED (and PROPERTY_PATH) replay a failure.
 const numRuns = Number(process.env.REDACTION_E2E_RUNS ?? 40);
@@ -36,6 +44,7 @@ const replay = {
 };
 const maxAttempts = 4;
 const artifactPath = '/echo/app.jar';
+const signaturePath = '/echo/app.jar.minisig';
 
 type Answer =
   | {
@@ -91,59 +100,111 @@ let queue: Answer[] = [];
 /** The queries of the redirects sent in this run: secrets the loader was given. */
 let redirected: QueryPair[] = [];
 
-function answer(req: IncomingMessage, res: ServerResponse): void {
-  const next = queue.shift() ?? { kind: 'ok' };
-  const target = req.url ?? '';
-  if (next.kind === 'ok') {
-    res.writeHead(200, { 'content-length': String(server.artifact.length) });
-    res.end(server.artifact);
-  } else if (next.kind === 'redirect') {
-    const kept = next.keepQuery ? `${target.slice(target.indexOf('?') + 1)}&` : '';
-    redirected.push(...next.pairs);
-    res.writeHead(302, { location: `${artifactPath}?${kept}${queryString(next.pairs)}` });
-    res.end();
-  } else {
-    const text = next.echo(target, req.headers.authorization);
-    const body =
-      next.type === 'application/xml'
-        ? `<Error><Code>AccessDenied</Code><Message>${text.replaceAll('&', '&amp;')}</Message></Error>`
-        : next.type === 'application/json'
-          ? JSON.stringify({ message: text })
-          : `${text}\n`;
-    res.writeHead(next.status, next.inReasonPhrase ? text : 'Denied', {
-      'content-type': next.type,
-    });
-    res.end(body);
-  }
-}
+/** The answers of `path`, in the order queued, then `ok()`: the artifact, or its signature. */
+const answerer =
+  (path: string, ok: () => Buffer) => (req: IncomingMessage, res: ServerResponse) => {
+    const next = queue.shift() ?? { kind: 'ok' };
+    const target = req.url ?? '';
+    if (next.kind === 'ok') {
+      const body = ok();
+      res.writeHead(200, { 'content-length': String(body.length) });
+      res.end(body);
+    } else if (next.kind === 'redirect') {
+      const kept = next.keepQuery ? `${target.slice(target.indexOf('?') + 1)}&` : '';
+      redirected.push(...next.pairs);
+      res.writeHead(302, { location: `${path}?${kept}${queryString(next.pairs)}` });
+      res.end();
+    } else {
+      const text = next.echo(target, req.headers.authorization);
+      const body =
+        next.type === 'application/xml'
+          ? `<Error><Code>AccessDenied</Code><Message>${text.replaceAll('&', '&amp;')}</Message></Error>`
+          : next.type === 'application/json'
+            ? JSON.stringify({ message: text })
+            : `${text}\n`;
+      res.writeHead(next.status, next.inReasonPhrase ? text : 'Denied', {
+        'content-type': next.type,
+      });
+      res.end(body);
+    }
+  };
+
+let keys: TempDir;
+let publisher: MinisignKeyPair;
+let signature: Buffer;
 
 before(async () => {
   server = await startArtifactServer();
   server.setArtifact(randomBytesBuffer(3333));
-  server.route(artifactPath, answer);
+  server.route(
+    artifactPath,
+    answerer(artifactPath, () => server.artifact),
+  );
+  keys = await makeTempDir('runtime-loader-redaction-keys-');
+  publisher = await minisignKeyPair(keys.path, 'publisher');
+  signature = await minisignSign(
+    publisher,
+    await writeBytes(keys.path, 'app.jar', server.artifact),
+  );
+  server.route(
+    signaturePath,
+    answerer(signaturePath, () => signature),
+  );
 });
-after(() => server.close());
+after(async () => {
+  await server.close();
+  await keys.cleanup();
+});
 
-test('the built loader: no secret in any output, every stdout line JSON', {
-  timeout: 300_000,
-}, async (t) => {
+test(
+  'the built loader: no secret in any output, every stdout line JSON',
+  {
+    timeout: 300_000,
+  },
+  (t) => checkCases(t, 'artifact', numRuns),
+);
+
+test(
+  'the built loader: no secret of the signature URL in any output, every stdout line JSON',
+  {
+    timeout: 300_000,
+  },
+  (t) => checkCases(t, 'signature', Math.ceil(numRuns / 2)),
+);
+
+/** `runs` random cases, the exit codes they ended with told as a diagnostic. */
+async function checkCases(
+  t: { diagnostic: (text: string) => void },
+  of: 'artifact' | 'signature',
+  runs: number,
+): Promise<void> {
   const outcomes = new Map<string, number>();
   await fc.assert(
     fc.asyncProperty(caseArbitrary, async (input) => {
-      const exitCode = await checkCase(input);
+      const exitCode = await checkCase(input, of);
       outcomes.set(`exit ${exitCode}`, (outcomes.get(`exit ${exitCode}`) ?? 0) + 1);
     }),
-    { numRuns, ...replay },
+    { numRuns: runs, ...replay },
   );
   t.diagnostic(`outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
-});
+}
 
-async function checkCase(input: Case): Promise<number | null> {
+/** Runs the loader with the case's URL as the artifact's, or as the signature's (the artifact's then plain). */
+async function checkCase(input: Case, of: 'artifact' | 'signature'): Promise<number | null> {
   const port = new URL(server.origin).port;
   const userinfo =
     input.password === undefined ? '' : `deploy:${encodeURIComponent(input.password)}@`;
-  const url = `http://${userinfo}127.0.0.1:${port}${artifactPath}?${queryString(input.pairs)}`;
-  const shown = `http://127.0.0.1:${port}${artifactPath}`;
+  const path = of === 'artifact' ? artifactPath : signaturePath;
+  const url = `http://${userinfo}127.0.0.1:${port}${path}?${queryString(input.pairs)}`;
+  const shown = `http://127.0.0.1:${port}${path}`;
+  const urls =
+    of === 'artifact'
+      ? { ARTIFACT_URL: url }
+      : {
+          ARTIFACT_URL: `${server.origin}/plain/app.jar`,
+          ARTIFACT_SIGNATURE_URL: url,
+          ARTIFACT_PUBLIC_KEY: publisher.publicKeyText,
+        };
   queue = [...input.answers];
   redirected = [];
   const dir = await makeTempDir('runtime-loader-redaction-');
@@ -154,7 +215,7 @@ async function checkCase(input: Case): Promise<number | null> {
       env: fastLoaderEnv(
         { server, target: join(dir.path, 'out', 'app.jar'), terminationLog: terminationLogPath },
         {
-          ARTIFACT_URL: url,
+          ...urls,
           LOADER_MAX_ATTEMPTS: String(maxAttempts),
           LOADER_BACKOFF_MAX_SECONDS: '0.05',
         },
@@ -166,10 +227,12 @@ async function checkCase(input: Case): Promise<number | null> {
     const lines = run.stdout.split('\n').filter((line) => line !== '');
     assert.equal(run.events.length, lines.length, `every stdout line is JSON${context}`);
     const start = firstEventNamed(run, 'start');
-    assert.equal(start.url, shown, context);
+    assert.equal(of === 'artifact' ? start.url : start.signatureUrl, shown, context);
     assert.equal(start.expectedBytes, 3333, context);
     assert.equal(start.verifyJar, false, context);
     assert.equal(finalEvent(run).exitCode, run.code, context);
+    if (of === 'signature' && run.code === 0)
+      assert.equal(finalEvent(run).signedBy, publisher.id, context);
 
     const secrets = secretsOf([...input.pairs, ...redirected]);
     if (input.password !== undefined) {

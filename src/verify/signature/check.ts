@@ -1,4 +1,5 @@
 import { IntegrityError } from '../../errors.ts';
+import type { BytePass, PassResult, SignatureWork } from './passes.ts';
 
 /**
  * What was signed and how: minisign's prehashed `ED` (Ed25519 over the
@@ -17,23 +18,21 @@ export interface VerifiedSignature {
   readonly trustedComment?: string;
 }
 
-/** What the check costs while the bytes stream past. */
-export interface SignatureWork {
-  /** One entry per extra pass over the bytes, beside the loader's own SHA-256. */
-  readonly hashPasses: readonly ('blake2b512' | 'sha256')[];
-  /** Bytes held in memory until the end: the whole file, for the forms that sign it in one piece. */
-  readonly bufferedBytes: number;
-}
-
-/** A parsed signature, fed the file's bytes in order, that says at the end whether they are signed. */
+/** A parsed signature, and what it needs of the file's bytes to say whether they are signed. */
 export interface StreamingCheck {
   readonly form: SignatureForm;
   /** The keys the signature may be by: those it names, or every key that fits its form. */
   readonly candidateKeyIds: readonly string[];
+  /** The passes over the file's bytes, in order, beside the loader's own SHA-256 (see passes.ts). */
+  readonly passes: readonly BytePass[];
+  /** What the passes cost while the bytes stream past. */
   readonly work: SignatureWork;
-  update(chunk: Uint8Array): void;
-  /** `sha256Hex`: the file's SHA-256 as the loader computed it, used only to explain a failure. */
-  finish(sha256Hex?: string): VerifiedSignature;
+  /**
+   * The verdict once every byte went through the passes: `results` are theirs,
+   * in the same order. `sha256Hex`: the file's SHA-256 as the loader computed
+   * it, used only to explain a failure.
+   */
+  verdict(results: readonly PassResult[], sha256Hex?: string): VerifiedSignature;
 }
 
 /** Why a signature was refused: a stable value for the log's `reason` field. */

@@ -1,20 +1,21 @@
+import { createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
 import {
-  createPublicKey,
-  createVerify,
-  type KeyObject,
-  verify,
-  X509Certificate,
-} from 'node:crypto';
+  describeKeys,
+  type KeySet,
+  keyLabel,
+  type PemKey,
+  spkiFingerprint,
+} from '../../config/public-keys.ts';
 import type { IntegrityError } from '../../errors.ts';
-import { decodeBase64 } from './base64.ts';
+import { decodeBase64 } from '../../options/base64.ts';
 import {
   type SignatureForm,
   type StreamingCheck,
   signatureFailure,
   type VerifiedSignature,
 } from './check.ts';
-import { describeKeys, type KeySet, keyLabel, type PemKey, spkiFingerprint } from './keys.ts';
-import { WholeMessage, wholeMessageTooLarge } from './whole-message.ts';
+import { type BytePass, workOf } from './passes.ts';
+import { fitsToHold, wholeMessageTooLarge } from './whole-message.ts';
 
 type CosignForm = Extract<SignatureForm, 'cosign blob' | 'cosign bundle'>;
 
@@ -77,7 +78,7 @@ export function parseCosign(bytes: Buffer): CosignSignature {
  * the keys to try: the one the bundle names if it is ours; a bundle that names
  * another key, or carries only a certificate (keyless), fails at once.
  *
- * ECDSA: each key to try gets its own SHA-256 Verify fed the chunks. Node 24
+ * ECDSA: each key to try gets its own SHA-256 Verify pass over the chunks. Node 24
  * cannot verify ECDSA over a digest computed elsewhere (crypto.verify with a
  * null algorithm hashes with SHA-256 again; a prehash API is only proposed,
  * nodejs/node#62345), and a Verify object is spent by one verify() call. So
@@ -88,7 +89,7 @@ export function parseCosign(bytes: Buffer): CosignSignature {
 export function cosignCheck(
   keySet: KeySet,
   cosig: CosignSignature,
-  expectedSizeBytes: number,
+  expectedSizeBytes: number | undefined,
   wholeMessageLimitBytes: number,
 ): StreamingCheck {
   const { form, signature } = cosig;
@@ -96,7 +97,8 @@ export function cosignCheck(
   const ecdsa = isEcdsaDer(signature) ? keys.filter((key) => key.kind === 'ecdsa-p256') : [];
   let ed25519 = signature.length === 64 ? keys.filter((key) => key.kind === 'ed25519') : [];
   if (ecdsa.length + ed25519.length === 0) throw noFittingKey(keySet, cosig);
-  if (ed25519.length > 0 && expectedSizeBytes > wholeMessageLimitBytes) {
+  const holdable = fitsToHold(expectedSizeBytes, wholeMessageLimitBytes);
+  if (ed25519.length > 0 && !holdable) {
     if (ecdsa.length === 0) {
       const ids = ed25519.map((key) => key.id);
       throw wholeMessageTooLarge(form, ids, expectedSizeBytes, wholeMessageLimitBytes);
@@ -104,28 +106,29 @@ export function cosignCheck(
     ed25519 = [];
   }
   const tried = [...ecdsa, ...ed25519];
-  const verifiers = ecdsa.map((key) => ({ key, verifier: createVerify('sha256') }));
-  const whole = ed25519.length > 0 ? new WholeMessage(expectedSizeBytes) : undefined;
+  const passes: BytePass[] = [
+    ...ecdsa.map((key) => ({
+      kind: 'verify' as const,
+      algorithm: 'sha256' as const,
+      publicKey: key.publicKey,
+      signature,
+    })),
+    ...(ed25519.length > 0 && holdable
+      ? [{ kind: 'hold' as const, sizeBytes: expectedSizeBytes }]
+      : []),
+  ];
   return {
     form,
     candidateKeyIds: tried.map((key) => key.id),
-    work: {
-      hashPasses: verifiers.map(() => 'sha256' as const),
-      bufferedBytes: whole === undefined ? 0 : expectedSizeBytes,
-    },
-    update(chunk) {
-      for (const { verifier } of verifiers) verifier.update(chunk);
-      whole?.update(chunk);
-    },
-    finish(sha256Hex): VerifiedSignature {
-      const message = whole?.bytes();
+    passes,
+    work: workOf(passes),
+    verdict(results, sha256Hex): VerifiedSignature {
+      const message = results[ecdsa.length];
       const signer =
-        verifiers.find(({ key, verifier }) =>
-          verifies(() => verifier.verify(key.publicKey, signature)),
-        )?.key ??
+        ecdsa.find((_, index) => results[index] === true) ??
         ed25519.find(
           (key) =>
-            message !== undefined &&
+            message instanceof Uint8Array &&
             verifies(() => verify(null, message, key.publicKey, signature)),
         );
       if (signer === undefined) throw mismatch(cosig, tried, sha256Hex);

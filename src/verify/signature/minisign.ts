@@ -1,13 +1,19 @@
-import { createHash, verify } from 'node:crypto';
-import { decodeBase64 } from './base64.ts';
+import { verify } from 'node:crypto';
+import {
+  describeKeys,
+  type KeySet,
+  type MinisignKey,
+  minisignKeyId,
+} from '../../config/public-keys.ts';
+import { decodeBase64 } from '../../options/base64.ts';
 import {
   type SignatureForm,
   type StreamingCheck,
   signatureFailure,
   type VerifiedSignature,
 } from './check.ts';
-import { describeKeys, type KeySet, type MinisignKey, minisignKeyId } from './keys.ts';
-import { WholeMessage, wholeMessageTooLarge } from './whole-message.ts';
+import { type BytePass, workOf } from './passes.ts';
+import { fitsToHold, wholeMessageTooLarge } from './whole-message.ts';
 
 /**
  * A .minisig file, as minisign 0.11 writes it (src/minisign.c, sig_load):
@@ -79,13 +85,13 @@ export function parseMinisign(text: Buffer): MinisignSignature {
  * The streaming check of a minisign signature. Before any byte arrives it
  * picks our key with the signature's key number and checks the global
  * signature, so an unknown key or an altered trusted comment fails before the
- * download. Then `ED` hashes the bytes with BLAKE2b-512 (unkeyed, 64 bytes:
+ * download. Then `ED` needs the bytes' BLAKE2b-512 (unkeyed, 64 bytes:
  * libsodium's crypto_generichash as minisign calls it); `Ed` holds them.
  */
 export function minisignCheck(
   keySet: KeySet,
   minisig: MinisignSignature,
-  expectedSizeBytes: number,
+  expectedSizeBytes: number | undefined,
   wholeMessageLimitBytes: number,
 ): StreamingCheck {
   const { form, keyId } = minisig;
@@ -112,28 +118,23 @@ export function minisignCheck(
     );
   }
   const prehashed = form === 'minisign ED';
-  if (!prehashed && expectedSizeBytes > wholeMessageLimitBytes) {
-    throw wholeMessageTooLarge(form, [keyId], expectedSizeBytes, wholeMessageLimitBytes);
+  let pass: BytePass = { kind: 'digest', algorithm: 'blake2b512' };
+  if (!prehashed) {
+    if (!fitsToHold(expectedSizeBytes, wholeMessageLimitBytes))
+      throw wholeMessageTooLarge(form, [keyId], expectedSizeBytes, wholeMessageLimitBytes);
+    pass = { kind: 'hold', sizeBytes: expectedSizeBytes };
   }
-  const digest = prehashed ? createHash('blake2b512') : undefined;
-  const whole = prehashed ? undefined : new WholeMessage(expectedSizeBytes);
+  const passes: BytePass[] = [pass];
   return {
     form,
     candidateKeyIds: [keyId],
-    work: {
-      hashPasses: prehashed ? ['blake2b512'] : [],
-      bufferedBytes: prehashed ? 0 : expectedSizeBytes,
-    },
-    update(chunk) {
-      digest?.update(chunk);
-      whole?.update(chunk);
-    },
-    finish(): VerifiedSignature {
-      const message = digest?.digest() ?? whole?.bytes();
+    passes,
+    work: workOf(passes),
+    verdict([message]): VerifiedSignature {
       const signer =
-        message === undefined
-          ? undefined
-          : keys.find((key) => verify(null, message, key.publicKey, minisig.signature));
+        message instanceof Uint8Array
+          ? keys.find((key) => verify(null, message, key.publicKey, minisig.signature))
+          : undefined;
       if (signer === undefined) {
         throw signatureFailure(
           'signature-mismatch',

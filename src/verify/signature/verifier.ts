@@ -1,12 +1,16 @@
+import type { KeySet } from '../../config/public-keys.ts';
 import { type StreamingCheck, signatureFailure } from './check.ts';
 import { cosignCheck, parseCosign } from './cosign.ts';
-import type { KeySet } from './keys.ts';
 import { minisignCheck, parseMinisign } from './minisign.ts';
 import { defaultWholeMessageLimitBytes } from './whole-message.ts';
 
 export interface SignatureCheckOptions {
-  /** ARTIFACT_EXPECTED_SIZE: known before the download, so a file too large to hold fails first. */
-  readonly expectedSizeBytes: number;
+  /**
+   * The file's size known before the download (ARTIFACT_EXPECTED_SIZE, or a
+   * raw layer's descriptor), so a file too large to hold fails first;
+   * undefined when it is not known (a file in an image layer).
+   */
+  readonly expectedSizeBytes: number | undefined;
   /** The largest file a whole-message form (minisign `Ed`, cosign Ed25519) may be; see whole-message.ts. */
   readonly wholeMessageLimitBytes?: number;
 }
@@ -15,9 +19,9 @@ export interface SignatureCheckOptions {
  * Parses the publisher's signature and prepares its check, before the
  * download: a signature that is unreadable, by a key not given, keyless, or
  * with an altered minisign trusted comment throws an IntegrityError now. The
- * download then feeds `update` every chunk of the file in order, before it
- * frees them, and calls `finish` after the last: it returns the key and form
- * that verified, or throws an IntegrityError naming them.
+ * check's passes then take every chunk of the file in order, before the
+ * download frees them (signature-reader.ts), and its verdict after the last
+ * returns the key and form that verified, or throws an IntegrityError naming them.
  *
  * The form is told by the first bytes: minisign starts "untrusted comment:",
  * a cosign bundle is a JSON object, anything else is a cosign blob signature.
@@ -32,30 +36,7 @@ export function createSignatureCheck(
     throw signatureFailure('signature-empty', 'the signature is empty');
   }
   const { expectedSizeBytes, wholeMessageLimitBytes = defaultWholeMessageLimitBytes } = options;
-  const check = bytes.toString('latin1').startsWith('untrusted comment:')
+  return bytes.toString('latin1').startsWith('untrusted comment:')
     ? minisignCheck(keySet, parseMinisign(bytes), expectedSizeBytes, wholeMessageLimitBytes)
     : cosignCheck(keySet, parseCosign(bytes), expectedSizeBytes, wholeMessageLimitBytes);
-  return oneUse(check);
-}
-
-/** The check refuses bytes after its verdict and a second verdict: either is a bug in the caller. */
-function oneUse(check: StreamingCheck): StreamingCheck {
-  let finished = false;
-  const stillOpen = () => {
-    if (finished) throw new Error(`the ${check.form} signature check has already finished`);
-  };
-  return {
-    form: check.form,
-    candidateKeyIds: check.candidateKeyIds,
-    work: check.work,
-    update(chunk) {
-      stillOpen();
-      check.update(chunk);
-    },
-    finish(sha256Hex) {
-      stillOpen();
-      finished = true;
-      return check.finish(sha256Hex);
-    },
-  };
 }

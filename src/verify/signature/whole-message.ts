@@ -10,6 +10,14 @@ import { type SignatureForm, signatureFailure } from './check.ts';
  */
 export const defaultWholeMessageLimitBytes = 16 * 1024 * 1024;
 
+/** Whether a file of this size can be held; not when its size is not known before the download. */
+export function fitsToHold(
+  expectedSizeBytes: number | undefined,
+  limitBytes: number,
+): expectedSizeBytes is number {
+  return expectedSizeBytes !== undefined && expectedSizeBytes <= limitBytes;
+}
+
 /**
  * The refusal, before the download, of a file too large to hold for a
  * whole-message signature, with what to do instead.
@@ -17,7 +25,7 @@ export const defaultWholeMessageLimitBytes = 16 * 1024 * 1024;
 export function wholeMessageTooLarge(
   form: SignatureForm,
   keyIds: readonly string[],
-  expectedSizeBytes: number,
+  expectedSizeBytes: number | undefined,
   limitBytes: number,
 ): IntegrityError {
   const instead =
@@ -26,33 +34,9 @@ export function wholeMessageTooLarge(
       : 'sign with an ECDSA P-256 key';
   return signatureFailure(
     'signature-too-large-to-buffer',
-    `the ${form} signature covers the whole file in one piece, so checking it holds the file in memory, and ${expectedSizeBytes} bytes (ARTIFACT_EXPECTED_SIZE) is more than the ${limitBytes} allowed: ${instead}`,
+    expectedSizeBytes === undefined
+      ? `the ${form} signature covers the whole file in one piece, so checking it holds the file in memory, and the file's size is not known before the download (a file in an image layer, without ARTIFACT_EXPECTED_SIZE): set ARTIFACT_EXPECTED_SIZE, or ${instead}`
+      : `the ${form} signature covers the whole file in one piece, so checking it holds the file in memory, and ${expectedSizeBytes} bytes (ARTIFACT_EXPECTED_SIZE) is more than the ${limitBytes} allowed: ${instead}`,
     { form, keyIds },
   );
-}
-
-/** The file's bytes, copied as they stream past, up to the expected size. */
-export class WholeMessage {
-  readonly #bytes: Buffer;
-  #length = 0;
-  #overflowed = false;
-
-  constructor(expectedSizeBytes: number) {
-    this.#bytes = Buffer.alloc(expectedSizeBytes);
-  }
-
-  /** Copies the chunk now: the download frees its chunks once they are written. */
-  update(chunk: Uint8Array): void {
-    if (this.#length + chunk.length > this.#bytes.length) {
-      this.#overflowed = true;
-      return;
-    }
-    this.#bytes.set(chunk, this.#length);
-    this.#length += chunk.length;
-  }
-
-  /** The bytes received, or undefined when more arrived than expected (a size the download refuses anyway). */
-  bytes(): Buffer | undefined {
-    return this.#overflowed ? undefined : this.#bytes.subarray(0, this.#length);
-  }
 }

@@ -8,9 +8,8 @@ import {
 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { type KeySet, parsePublicKeys } from '../../../src/config/public-keys.ts';
 import { cosignCheck, parseCosign } from '../../../src/verify/signature/cosign.ts';
-import { type KeySet, parsePublicKeys } from '../../../src/verify/signature/keys.ts';
-import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 import {
   cosignBundle,
   feed,
@@ -23,7 +22,8 @@ import {
   sigstoreBundle,
   spkiSha256,
   writeBytes,
-} from './signers.ts';
+} from '../../helpers/signers.ts';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 
 const fixtures = new URL('../../fixtures/signature/', import.meta.url);
 const limitBytes = 1024 * 1024;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { parsePublicKeys } from '../../../src/verify/signature/keys.ts';
+import { parsePublicKeys } from '../../../src/config/public-keys.ts';
 import { minisignCheck, parseMinisign } from '../../../src/verify/signature/minisign.ts';
-import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 import {
   feed,
   type MinisignKeyPair,
@@ -11,7 +10,8 @@ import {
   minisignSign,
   refusal,
   writeBytes,
-} from './signers.ts';
+} from '../../helpers/signers.ts';
+import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
 
 let tmp: TempDir;
 let publisher: MinisignKeyPair;

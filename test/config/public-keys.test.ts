@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError } from '../../../src/errors.ts';
-import { parsePublicKeys } from '../../../src/verify/signature/keys.ts';
-import { makeTempDir, type TempDir } from '../../helpers/tmp.ts';
+import { parsePublicKeys } from '../../src/config/public-keys.ts';
+import { ConfigError } from '../../src/errors.ts';
 import {
   type MinisignKeyPair,
   minisignKeyPair,
@@ -12,7 +11,8 @@ import {
   opensslCertificate,
   opensslP256KeyPair,
   spkiSha256,
-} from './signers.ts';
+} from '../helpers/signers.ts';
+import { makeTempDir, type TempDir } from '../helpers/tmp.ts';
 
 let tmp: TempDir;
 let minisign: MinisignKeyPair;

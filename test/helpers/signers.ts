@@ -2,12 +2,15 @@
 // openssl as their users run them, node:crypto where a form has no tool here.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import { createHash, type KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { IntegrityError } from '../../../src/errors.ts';
-import type { StreamingCheck } from '../../../src/verify/signature/check.ts';
+import { IntegrityError } from '../../src/errors.ts';
+import type { StreamingCheck } from '../../src/verify/signature/check.ts';
+import { runPasses } from '../../src/verify/signature/passes.ts';
+import { makeTempDir, type TempDir } from './tmp.ts';
 
 const run = promisify(execFile);
 let signatureCount = 0;
@@ -145,12 +148,13 @@ export function sigstoreBundle(options: {
   });
 }
 
-/** Feeds the bytes in chunks as the download would, then asks for the verdict. */
+/** Runs the check's passes on this thread over the bytes, in chunks as the download brings them, then asks for the verdict. */
 export function feed(check: StreamingCheck, data: Buffer, chunkBytes = 64 * 1024) {
+  const runner = runPasses(crypto, check.passes);
   for (let at = 0; at < data.length; at += chunkBytes) {
-    check.update(data.subarray(at, at + chunkBytes));
+    runner.update(data.subarray(at, at + chunkBytes));
   }
-  return check.finish(createHash('sha256').update(data).digest('hex'));
+  return check.verdict(runner.results(), createHash('sha256').update(data).digest('hex'));
 }
 
 /** The IntegrityError (exit 6) that `run` throws: its message and details. */
@@ -164,6 +168,24 @@ export function refusal(run: () => unknown): { message: string; details: Record<
   });
   assert.ok(caught);
   return caught;
+}
+
+export interface SigningFixture {
+  readonly tmp: TempDir;
+  readonly minisign: MinisignKeyPair;
+  readonly ecdsa: OpensslKeyPair;
+  /** `data` as `app.jar` in `tmp`, to be signed. */
+  readonly file: string;
+}
+
+/** A minisign key pair and an ECDSA P-256 one, and `data` as a file to sign, in a fresh temp folder. */
+export async function signingFixture(prefix: string, data: Buffer): Promise<SigningFixture> {
+  const tmp = await makeTempDir(prefix);
+  const [minisign, ecdsa] = await Promise.all([
+    minisignKeyPair(tmp.path, 'minisign'),
+    opensslP256KeyPair(tmp.path, 'cosign'),
+  ]);
+  return { tmp, minisign, ecdsa, file: await writeBytes(tmp.path, 'app.jar', data) };
 }
 
 export async function writeBytes(dir: string, name: string, data: Buffer): Promise<string> {

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { ConfigError } from '../../errors.ts';
-import { decodeBase64 } from './base64.ts';
+import { ConfigError } from '../errors.ts';
+import { decodeBase64 } from '../options/base64.ts';
 
 /** A minisign public key: base64 of "Ed", an 8-byte key number and a 32-byte Ed25519 key. */
 export interface MinisignKey {
