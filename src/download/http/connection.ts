@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { TransportError } from './transport-error.ts';
 
 /** Set on a socket once it is connected (and, over TLS, once the handshake is done). */
@@ -14,7 +13,7 @@ type Connecting = Socket & { [ready]?: true };
  * is through (see whenReady). Returns the socket.
  */
 export function connectWithin<S extends Socket>(socket: S, connectTimeoutMs: number): S {
-  const through = socket instanceof TLSSocket ? 'secureConnect' : 'connect';
+  const through = readyEvent(socket);
   const timer = setTimeout(() => {
     socket.destroy(
       new TransportError(
@@ -34,5 +33,10 @@ export function connectWithin<S extends Socket>(socket: S, connectTimeoutMs: num
 /** Calls `then` once `socket` is ready (at once when it is: a kept-alive one). */
 export function whenReady(socket: Socket, then: () => void): void {
   if ((socket as Connecting)[ready]) then();
-  else socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', then);
+  else socket.once(readyEvent(socket), then);
+}
+
+/** A TLS socket (its `encrypted` is true) is ready after its handshake; node:tls need not be loaded to tell. */
+function readyEvent(socket: Socket): 'secureConnect' | 'connect' {
+  return (socket as { encrypted?: boolean }).encrypted === true ? 'secureConnect' : 'connect';
 }

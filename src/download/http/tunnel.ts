@@ -1,5 +1,4 @@
 import { connect as connectTcp, isIPv6, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
 import { connectWithin, whenReady } from './connection.ts';
 import { ProxyConversation } from './proxy-conversation.ts';
 import type { ProxyServer } from './proxy-route.ts';
@@ -35,7 +34,7 @@ export function openTunnel(
 ): Promise<Socket> {
   const socket = connectWithin(
     proxy.protocol === 'https:'
-      ? connectTls({
+      ? process.getBuiltinModule('node:tls').connect({
           host: proxy.host,
           port: proxy.port,
           ...serverName(proxy.host),
