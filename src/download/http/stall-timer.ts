@@ -16,31 +16,32 @@ import { TransportError } from './transport-error.ts';
 export function watchStalls(request: ClientRequest, stallTimeoutMs: number): void {
   let socket: Socket | undefined;
   let response: IncomingMessage | undefined;
+  // Running once the connection is up, and while the socket is not paused; stopped for good at the end.
   let running = false;
+  let stopped = false;
   const timer = setTimeout(() => {
-    if (!running || response?.complete) return;
-    const what =
-      response === undefined
-        ? ['HEADERS_TIMEOUT', 'no response headers']
-        : ['BODY_TIMEOUT', 'no data received'];
-    const error = new TransportError(
-      what[0] ?? '',
-      `${what[1]} within the stall timeout (${stallTimeoutMs} ms)`,
-    );
-    if (response === undefined) request.destroy(error);
-    else response.destroy(error);
+    if (stopped || !running || response?.complete) return;
+    if (response === undefined) {
+      request.destroy(stalled('HEADERS_TIMEOUT', 'no response headers', stallTimeoutMs));
+    } else {
+      response.destroy(stalled('BODY_TIMEOUT', 'no data received', stallTimeoutMs));
+    }
   }, stallTimeoutMs);
   timer.unref();
-  running = false;
-  const heard = () => timer.refresh();
+  // refresh() would bring a cleared timer back: nothing restarts it once stopped.
+  const heard = () => {
+    if (!stopped) timer.refresh();
+  };
   const held = () => {
     running = false;
   };
   const released = () => {
+    if (stopped) return;
     running = true;
     timer.refresh();
   };
   const stop = () => {
+    stopped = true;
     clearTimeout(timer);
     socket?.off('data', heard).off('pause', held).off('resume', released);
   };
@@ -60,4 +61,8 @@ export function watchStalls(request: ClientRequest, stallTimeoutMs: number): voi
     if (response === undefined || response.complete) stop();
   });
   request.once('error', stop);
+}
+
+function stalled(code: string, what: string, stallTimeoutMs: number): TransportError {
+  return new TransportError(code, `${what} within the stall timeout (${stallTimeoutMs} ms)`);
 }

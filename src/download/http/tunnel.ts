@@ -1,4 +1,4 @@
-import { connect as connectTcp, isIPv6, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, isIPv6, type Socket } from 'node:net';
 import { connectWithin, whenReady } from './connection.ts';
 import { ProxyConversation } from './proxy-conversation.ts';
 import type { ProxyServer } from './proxy-route.ts';
@@ -100,7 +100,8 @@ function invalidAnswer(what: string): TransportError {
 }
 
 function serverName(host: string): { servername?: string } {
-  return /^[\d.]+$/.test(host) || isIPv6(host) ? {} : { servername: host };
+  // An address is no server name (RFC 6066 §3): none is sent, the certificate is checked against it.
+  return isIP(host) === 0 ? { servername: host } : {};
 }
 
 function ca(options: TunnelOptions): { ca?: string } {
