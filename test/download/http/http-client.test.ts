@@ -2,8 +2,9 @@
 // absolute form, CONNECT tunnels, SOCKS5), connections kept alive, and its timeouts
 // and aborts at every point, against real servers and proxies on loopback.
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -322,6 +323,41 @@ describe('HttpClient connections and timeouts', () => {
       }
     }
     assert.ok(Buffer.concat(chunks).equals(body));
+  });
+
+  it("frees each socket read as soon as node:http's parser has copied the body out of it", async () => {
+    const body = randomBytesBuffer(4 * 1024 * 1024);
+    await using server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': body.length });
+      response.end(body);
+    });
+    // Every read of the request's socket, looked at once all of its 'data' listeners have run.
+    const readsAfterward: number[] = [];
+    const watch = ({ request }: { request: ClientRequest }) =>
+      request.once('socket', (socket: Socket) =>
+        socket.on('data', (read: Buffer) =>
+          queueMicrotask(() => readsAfterward.push(read.byteLength)),
+        ),
+      );
+    subscribe('http.client.request.created', watch as (message: unknown) => void);
+    try {
+      using context = contextWith();
+      const response = await getFollowingRedirects(context, server.url(), {}, signal());
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
+      assert.ok(
+        Buffer.concat(chunks).equals(body),
+        'whole: copied out before its reads were freed',
+      );
+    } finally {
+      unsubscribe('http.client.request.created', watch as (message: unknown) => void);
+    }
+    assert.ok(readsAfterward.length > 10, `${readsAfterward.length} reads`);
+    assert.deepEqual(
+      readsAfterward.filter((bytes) => bytes > 0),
+      [],
+      'every read is empty once the parser is through with it',
+    );
   });
 
   it('a body read to its end frees its connection for the next request to the origin', async () => {
