@@ -22,7 +22,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
 COPY tsconfig.json ./
-COPY scripts/build.mjs scripts/lean-undici.mjs scripts/undici-subset.mjs ./scripts/
+COPY scripts/build.mjs ./scripts/
 COPY scripts/supply-chain/ ./scripts/supply-chain/
 COPY src/ ./src/
 # Writes the bundle and, beside it, its SBOM (runtime-loader.cdx.json) and the licence
@@ -56,12 +56,12 @@ LABEL org.opencontainers.image.title="runtime-loader" \
       org.opencontainers.image.base.name="${BASE_NAME}" \
       org.opencontainers.image.base.digest="${BASE_DIGEST}"
 # Owned by root: the loader cannot modify its own code. Beside it: the project's
-# LICENSE, the licence texts of the bundled packages (THIRD-PARTY-LICENSES.txt, and the
-# comments esbuild kept, runtime-loader.mjs.LEGAL.txt) and the SBOM, whose .cdx.json
-# name is what image scanners look for (docs/container.md, "The SBOM").
+# LICENSE, the licence texts of the bundled packages (THIRD-PARTY-LICENSES.txt; today
+# it says none is bundled) and the SBOM, whose .cdx.json name is what image scanners
+# look for (docs/container.md, "The SBOM").
 COPY LICENSE /app/
-COPY --from=build /src/dist/runtime-loader.mjs /src/dist/runtime-loader.mjs.LEGAL.txt \
-     /src/dist/THIRD-PARTY-LICENSES.txt /src/dist/runtime-loader.cdx.json /app/
+COPY --from=build /src/dist/runtime-loader.mjs /src/dist/THIRD-PARTY-LICENSES.txt \
+     /src/dist/runtime-loader.cdx.json /app/
 # The ownership fix: an empty named volume mounted here takes this directory's
 # owner and mode (Docker and podman copy them), so UID 1000 can write the JAR.
 # Kubernetes emptyDir does not copy them; there fsGroup: 1000 does the same job.

@@ -1,12 +1,12 @@
-// Bundles src/cli.ts and its runtime dependencies (undici) into one
-// self-contained ES module that runs with `node dist/runtime-loader.mjs`, and
+// Bundles src/cli.ts into one self-contained ES module that runs with
+// `node dist/runtime-loader.mjs` (it has no runtime dependency: Node's own
+// modules, http and https among them, are all it needs), and
 // the signing library into dist/signing.mjs with its types in dist/types/
 // (the package export `runtime-loader/signing`). Beside the bundle: its SBOM and the
 // licence texts of the packages it holds (scripts/supply-chain/), and its metafile.
 import { execFileSync } from 'node:child_process';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { build, version as esbuildVersion } from 'esbuild';
-import { leanUndici } from './lean-undici.mjs';
 import { writeSupplyChainFiles } from './supply-chain/write.ts';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -36,6 +36,8 @@ const lazyBuiltins = {
   },
 };
 
+// Left by an older build, when licence comments went to a file of their own.
+await rm(`${outfile}.LEGAL.txt`, { force: true });
 const { metafile } = await build({
   entryPoints: ['src/cli.ts'],
   outfile,
@@ -44,16 +46,16 @@ const { metafile } = await build({
   target: 'node24',
   format: 'esm',
   minify: true,
-  legalComments: 'linked',
+  // A licence comment of a bundled package stays in the bundle, at its end.
+  legalComments: 'eof',
   sourcemap: false,
-  // lean-undici adds undici's esbuildDetection, and checks that every rewrite of it applied.
   define: { __LOADER_VERSION__: JSON.stringify(pkg.version) },
   banner: {
-    // undici is CommonJS; give its bundled require() calls a real require.
+    // lazy-builtins turns imports of built-ins into require() calls: give them a real require.
     // The shebang holds the same V8 flag as the image's ENTRYPOINT (see Dockerfile).
     js: "#!/usr/bin/env -S node --max-semi-space-size=1\nimport { createRequire as __loaderCreateRequire } from 'node:module';\nconst require = __loaderCreateRequire(import.meta.url);",
   },
-  plugins: [leanUndici(), lazyBuiltins],
+  plugins: [lazyBuiltins],
   metafile: true,
   logLevel: 'warning',
 });

@@ -1,7 +1,7 @@
 /**
  * The edge of the program and the one place where the process exits. It
  * loads only what the command line asks for: `--version` and `--help` are
- * answered before the loader's modules (and undici) are evaluated, and
+ * answered before the loader's modules (and the HTTP client) are evaluated, and
  * `serve` and `sign` load their own.
  */
 import { ExitCode, toLoaderError } from './errors.ts';

@@ -9,14 +9,13 @@ import { type Invocation, loadConfig } from './config/load-config.ts';
 import { registerRawSecrets } from './config/raw-secrets.ts';
 import { settings } from './config/settings.ts';
 import type { LoaderConfig } from './config/types.ts';
-import { createDispatcher } from './download/http/http-client.ts';
+import { HttpClient } from './download/http/http-client.ts';
 import { ExitCode, type LoaderError, toLoaderError } from './errors.ts';
 import { Logger } from './log/logger.ts';
 import { Redactor } from './log/redact.ts';
 import { startLifecycle } from './process/lifecycle.ts';
 import { loaderVersion, userAgent, watchStartupMs } from './process/self.ts';
 import { writeTerminationMessage } from './process/termination-log.ts';
-import { keepWebAssemblyOnBaseline } from './process/v8-flags.ts';
 import {
   doneFields,
   doneMessage,
@@ -55,7 +54,6 @@ export async function main(
   { write, writeStderr }: RunOutput,
 ): Promise<number> {
   const startupMs = watchStartupMs();
-  keepWebAssemblyOnBaseline();
   const interactive = process.stdout.isTTY === true;
   registerRawSecrets(redactor, argv, env);
   let invocation: Invocation;
@@ -123,9 +121,9 @@ async function fetchArtifact(
       exit(error.exitCode);
     },
   });
-  const dispatcher = createDispatcher(config);
+  const client = new HttpClient(config);
   const { remainingMs } = lifecycle;
-  const deps = { logger, redactor, dispatcher, userAgent, remainingMs, facts };
+  const deps = { logger, redactor, client, userAgent, remainingMs, facts };
   let ending: { exitCode: number; terminationLine: string };
   try {
     const result = await run(config, deps, lifecycle.signal);
@@ -144,7 +142,7 @@ async function fetchArtifact(
     };
   } finally {
     lifecycle.dispose();
-    dispatcher.destroy().catch(() => {});
+    client.close();
   }
   leaveTerminationMessage(config.terminationLogPath, ending.terminationLine, writeStderr);
   return ending.exitCode;

@@ -242,10 +242,9 @@ function describeImage(engine: Engine): void {
         held.map(({ purl }) => purl),
         'every package the bundle holds, at its locked version',
       );
-      assert.ok(
-        npm.some(({ purl }) => purl === 'pkg:npm/undici@8.12.4'),
-        'undici 8.12.4',
-      );
+      if (held.length === 0) {
+        assert.match(licenses, /^No third-party package is bundled into runtime-loader\.mjs/);
+      }
       const node = bom.components.find((component) => component.name === 'node');
       assert.equal(node?.version, app.node, "the runtime: the image's own node");
       assert.equal(node?.purl, `pkg:generic/node@${app.node}`);

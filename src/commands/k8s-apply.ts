@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isIPv6 } from 'node:net';
-import { Pool } from 'undici';
+import { connectWithin } from '../download/http/connection.ts';
 import {
   ConfigError,
   FetchError,
@@ -149,30 +151,43 @@ export async function patchSecret(
       { cause: error },
     );
   };
-  // The pod's CA only: the API server is trusted as the kubelet mounted it, not by the public roots.
-  const dispatcher = new Pool(api.origin, {
-    connect: { ca: api.caPem, timeout: Math.min(10_000, timeoutMs) },
-  });
+  const url = new URL(
+    `${api.origin}/api/v1/namespaces/${encodeURIComponent(api.namespace)}/secrets/${name}?fieldManager=${fieldManager}`,
+  );
   let statusCode: number;
   let text: string;
   try {
-    const response = await dispatcher.request({
-      path: `/api/v1/namespaces/${encodeURIComponent(api.namespace)}/secrets/${name}?fieldManager=${fieldManager}`,
-      method: 'PATCH',
-      signal: AbortSignal.any([signal, timeout]),
-      headers: {
-        authorization: `Bearer ${api.token}`,
-        'content-type': 'application/merge-patch+json',
-        accept: 'application/json',
+    ({ statusCode, text } = await new Promise<{ statusCode: number; text: string }>(
+      (resolve, reject) => {
+        const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+          url,
+          {
+            method: 'PATCH',
+            // A connection of its own, closed after the answer.
+            agent: false,
+            // The pod's CA only: the API server is trusted as the kubelet mounted it, not by the public roots.
+            ca: api.caPem,
+            signal: AbortSignal.any([signal, timeout]),
+            headers: {
+              authorization: `Bearer ${api.token}`,
+              'content-type': 'application/merge-patch+json',
+              accept: 'application/json',
+            },
+          },
+          (response: IncomingMessage) => {
+            readAtMost(response, maxAnswerBytes).then(
+              (answer) => resolve({ statusCode: response.statusCode ?? 0, text: answer }),
+              reject,
+            );
+          },
+        );
+        request.once('socket', (socket) => connectWithin(socket, Math.min(10_000, timeoutMs)));
+        request.on('error', reject);
+        request.end(JSON.stringify({ metadata: { annotations }, stringData }));
       },
-      body: JSON.stringify({ metadata: { annotations }, stringData }),
-    });
-    statusCode = response.statusCode;
-    text = await readAtMost(response.body, maxAnswerBytes);
+    ));
   } catch (error) {
     throw failure(error);
-  } finally {
-    await dispatcher.destroy();
   }
   if (statusCode === 200) return where;
   throw refusal(statusCode, statusMessage(text, redactor), where, name);

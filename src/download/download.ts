@@ -1,5 +1,6 @@
 import type { TempArtifact } from '../artifact/temp-artifact.ts';
 import type { LoaderConfig } from '../config/types.ts';
+import { tuneCompilerForDownloadOf } from '../process/v8-flags.ts';
 import type { Response } from './http/request.ts';
 import { downloadParts } from './parts/download-parts.ts';
 import { openFirstPart, openingOf } from './parts/first-part.ts';
@@ -34,6 +35,7 @@ export async function download(
   handedOver?: Response,
 ): Promise<DownloadReport> {
   session.progress.begin();
+  tuneCompilerForDownloadOf(session.target.expectedSizeBytes);
   // A bar on a terminal is redrawn on time, not only when bytes arrive, as curl's meter is.
   const redraw = config.progressBar
     ? setInterval(() => session.progress.tick(), config.progressIntervalMs).unref()

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { LoaderConfig } from '../config/types.ts';
 import { LoaderError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import type { RunFacts } from '../report/run-facts.ts';
+import type { HttpClient } from './http/http-client.ts';
 import type { RequestContext } from './http/request.ts';
 import { ProgressTracker } from './progress.ts';
 import { type RetryListener, RetryLoop, type RetryPolicy } from './retry/retry.ts';
@@ -17,7 +17,7 @@ import type { ByteSource, DownloadTarget } from './target.ts';
 
 /** What the run gives the download: built once at the edge (main.ts), passed down. */
 export interface DownloadDependencies {
-  readonly dispatcher: Dispatcher;
+  readonly client: HttpClient;
   readonly logger: Logger;
   readonly redactor: Redactor;
   readonly userAgent: string;
@@ -87,9 +87,8 @@ export class DownloadSession {
     this.userAgent = deps.userAgent;
     this.#progressIntervalMs = config.progressIntervalMs;
     this.requestContext = {
-      dispatcher: deps.dispatcher,
+      client: deps.client,
       maxRedirects: config.maxRedirects,
-      stallTimeoutMs: config.stallTimeoutMs,
       redactor: deps.redactor,
     };
     this.policy = {

@@ -8,7 +8,6 @@
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { IntegrityError } from '../errors.ts';
 import { findFileInTar, type TarSearch, type TarSearchResult } from './tar-file.ts';
 
@@ -30,7 +29,9 @@ export async function findFileInLayer(
     await pipeline(blob, searchTar, options);
     return result;
   }
-  const decompressor = compression === 'gzip' ? createGunzip() : createZstdDecompress();
+  // node:zlib at its first use: a download from a URL never loads it.
+  const zlib = process.getBuiltinModule('node:zlib');
+  const decompressor = compression === 'gzip' ? zlib.createGunzip() : zlib.createZstdDecompress();
   let decompressError: unknown;
   decompressor.once('error', (error) => {
     decompressError = error;

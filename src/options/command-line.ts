@@ -6,7 +6,6 @@
  * often the signed URL itself); a boolean flag given a value is shown its two
  * forms.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import { nearestName } from './nearest-name.ts';
 
@@ -35,7 +34,10 @@ export function parseCommandLine(args: readonly string[], flags: Flags, help: st
       short === undefined ? { type } : { type, short },
     ]),
   );
+  // No flags, no parser: node:util loads a dozen modules (a container is set up by variables).
+  if (args.length === 0) return Object.create(null);
   try {
+    const { parseArgs } = process.getBuiltinModule('node:util');
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new ConfigError(`invalid command line: ${describe(error, flags)} (see ${help})`, {

@@ -14,8 +14,8 @@ export const loaderVersion: string =
 
 export const userAgent = `runtime-loader/${loaderVersion} node/${process.versions.node}`;
 
-/** undici publishes every request it is handed on this channel (its documented diagnostics API). */
-const requestCreated = 'undici:request:create';
+/** node:http publishes every client request it makes on this channel (its documented diagnostics API). */
+const requestCreated = 'http.client.request.created';
 
 /**
  * Start-up cost as an orchestrator sees it: milliseconds from process start

@@ -342,8 +342,11 @@ describe('oci:// faults on the way (issue 21)', () => {
         ARTIFACT_URL: `oci://${host}/team/app:1.0`,
         ARTIFACT_PATH: join(dir.path, 'out', 'app.jar'),
         LOADER_REGISTRY_PLAIN_HTTP: host,
-        LOADER_STALL_TIMEOUT_SECONDS: '0.5',
-        LOADER_DEADLINE_SECONDS: '3',
+        // Two attempts stall in full (1 s each, backoffs of at most 0.1 s), the third is
+        // under way when the deadline comes: had one ended just before it, the loop would
+        // give up at once with the stall as the reason (exit 4 too, but not the deadline).
+        LOADER_STALL_TIMEOUT_SECONDS: '1',
+        LOADER_DEADLINE_SECONDS: '2.9',
         LOADER_MAX_ATTEMPTS: '100',
       },
     });

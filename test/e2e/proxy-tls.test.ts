@@ -139,8 +139,8 @@ describe('private CAs', () => {
 });
 
 describe('HTTP/2', () => {
-  // undici speaks HTTP/2 when the server offers it (ALPN); the bundle loads that
-  // client only then, so this is the run that exercises it.
+  // A server that offers HTTP/2 (and HTTP/1.1) by ALPN still serves the loader: node:https
+  // offers only http/1.1, so the server answers in HTTP/1.1.
   test('downloads from a server that negotiates HTTP/2 over TLS', async () => {
     const artifact = randomBytesBuffer(3 * 1024 * 1024 + 5);
     const versions: string[] = [];
@@ -169,7 +169,7 @@ describe('HTTP/2', () => {
       assertNoSecret(run, [fakeSignature]);
       assert.equal(run.code, 0, describeRun(run));
       await assertPublished(target, artifact);
-      assert.deepEqual(versions, ['2.0']);
+      assert.deepEqual(versions, ['1.1']);
     } finally {
       server.close();
       await dir.cleanup();
@@ -211,8 +211,12 @@ describe('proxy failures', () => {
         });
         assert.equal(run.code, 4, describeRun(run));
         const failed = finalEvent(run);
-        assert.notEqual(failed.code, 'ERR_DEADLINE', 'undici waited its own 300 s default instead');
-        assert.equal(failed.errorCode, 'UND_ERR_HEADERS_TIMEOUT');
+        assert.notEqual(
+          failed.code,
+          'ERR_DEADLINE',
+          'the deadline, not the stall timeout, ended it',
+        );
+        assert.equal(failed.errorCode, 'HEADERS_TIMEOUT');
         assert.equal(failed.attempts, 2);
       } finally {
         await silent.close();

@@ -190,9 +190,12 @@ describe('restarts (issue 14): the re-run of a verified file', () => {
   it('keeps the file when the deadline cuts the retries short, and says why the last attempt failed', async () => {
     await using s = await verifiedOnce();
     s.server.route('/artifacts/app.jar', () => {});
+    // Two attempts stall in full (1 s each, backoffs of at most 0.1 s), the third is under
+    // way when the deadline comes: had one ended just before it, the loop would give up at
+    // once with the stall as the reason, and keep the file saying that instead.
     const second = await s.run({
-      LOADER_DEADLINE_SECONDS: '2',
-      LOADER_STALL_TIMEOUT_SECONDS: '0.3',
+      LOADER_DEADLINE_SECONDS: '2.9',
+      LOADER_STALL_TIMEOUT_SECONDS: '1',
       LOADER_MAX_ATTEMPTS: '100',
     });
     assertExit(second, 0);

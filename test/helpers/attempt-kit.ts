@@ -1,13 +1,13 @@
 // What a test of one attempt (whole file or part) needs: a range server over the
-// artifact, an AttemptContext on a real undici Agent with a Logger into an array,
+// artifact, an AttemptContext on the loader's real HTTP client with a Logger into an array,
 // and an empty temp file; all given back (temp file first) on dispose.
 import { join } from 'node:path';
-import { Agent } from 'undici';
 import { TempArtifact } from '../../src/artifact/temp-artifact.ts';
 import type { AttemptContext } from '../../src/download/session.ts';
 import { urlTarget } from '../../src/download/target.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { type LoggedEvent, loggerInto } from './download-kit.ts';
+import { testClient } from './http-client.ts';
 import { type RangeServer, serveRanges } from './range-server.ts';
 import { makeTempDir } from './tmp.ts';
 
@@ -28,8 +28,7 @@ export async function attemptKit(
 ): Promise<AttemptKit> {
   await using stack = new AsyncDisposableStack();
   const server = stack.use(await serveRanges(artifact, etag));
-  const dispatcher = new Agent();
-  stack.defer(() => dispatcher.close());
+  const client = stack.use(testClient());
   const dir = stack.use(await makeTempDir(dirPrefix));
   const temp = await TempArtifact.create(join(dir.path, 'app.jar'));
   stack.defer(() => temp.discard());
@@ -37,9 +36,8 @@ export async function attemptKit(
   const redactor = new Redactor();
   const target = urlTarget(server.url(), artifact.length, redactor);
   const context: AttemptContext = {
-    dispatcher,
+    client,
     maxRedirects: 0,
-    stallTimeoutMs: 5_000,
     redactor,
     source: target.sources.current,
     expectedSizeBytes: artifact.length,

@@ -1,13 +1,14 @@
-// What the built bundle holds, read by the tests on their own from the build's
-// metafile (dist/runtime-loader.meta.json, `npm run build`) and package-lock.json,
+// What a built bundle holds, read by the tests on their own from the build's
+// metafile (dist/runtime-loader.meta.json for `npm run build`) and package-lock.json,
 // to check the SBOM and the licence file against it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Metafile } from 'esbuild';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 
 export interface HeldPackage {
-  /** Its folder as package-lock.json keys it: node_modules/undici. */
+  /** Its folder as package-lock.json keys it: node_modules/yazl. */
   readonly path: string;
   readonly name: string;
   /** The version package-lock.json locks. */
@@ -18,13 +19,16 @@ export interface HeldPackage {
 
 /** Every npm package with bytes in dist/runtime-loader.mjs, at its locked version, sorted by purl. */
 export async function packagesInBundle(): Promise<HeldPackage[]> {
-  const readJson = async (path: string) => JSON.parse(await readFile(join(repoRoot, path), 'utf8'));
-  const metafile = await readJson('dist/runtime-loader.meta.json');
-  const lock = await readJson('package-lock.json');
-  const inputs = metafile.outputs['dist/runtime-loader.mjs'].inputs as Record<
-    string,
-    { bytesInOutput: number }
-  >;
+  const metafile = JSON.parse(
+    await readFile(join(repoRoot, 'dist/runtime-loader.meta.json'), 'utf8'),
+  ) as Metafile;
+  return packagesIn(metafile, 'dist/runtime-loader.mjs');
+}
+
+/** Every npm package with bytes in `outfile` (a metafile output of a build in the repository). */
+export async function packagesIn(metafile: Metafile, outfile: string): Promise<HeldPackage[]> {
+  const lock = JSON.parse(await readFile(join(repoRoot, 'package-lock.json'), 'utf8'));
+  const inputs = metafile.outputs[outfile]?.inputs ?? {};
   const held = new Map<string, string>();
   for (const [input, { bytesInOutput }] of Object.entries(inputs)) {
     const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);

@@ -1,10 +1,10 @@
 // What an in-process test of the download core needs: a real configuration
-// read through loadConfig, a real undici dispatcher, a Logger writing JSON
+// read through loadConfig, the loader's real HTTP client, a Logger writing JSON
 // events into an array and a DownloadSession over them. Small timeouts and
 // backoffs come in as overrides, so a retry costs milliseconds.
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { LoaderConfig } from '../../src/config/types.ts';
-import { createDispatcher } from '../../src/download/http/http-client.ts';
+import { HttpClient } from '../../src/download/http/http-client.ts';
 import { DownloadSession } from '../../src/download/session.ts';
 import { type DownloadTarget, urlTarget } from '../../src/download/target.ts';
 import { Logger } from '../../src/log/logger.ts';
@@ -67,7 +67,7 @@ export interface DownloadKit extends AsyncDisposable {
   named(event: string): LoggedEvent[];
 }
 
-/** A session as a run makes it, aimed at the config's URL, over a dispatcher that is closed on dispose. */
+/** A session as a run makes it, aimed at the config's URL, over a client that is closed on dispose. */
 export function downloadKit(config: LoaderConfig, remainingMs = () => 60_000): DownloadKit {
   const events: LoggedEvent[] = [];
   const redactor = new Redactor();
@@ -75,13 +75,13 @@ export function downloadKit(config: LoaderConfig, remainingMs = () => 60_000): D
   if (artifact.kind !== 'url') throw new Error('downloadKit is for a URL');
   redactor.addUrl(artifact.url);
   const logger = loggerInto(events, redactor);
-  const dispatcher = createDispatcher({
+  const client = new HttpClient({
     connectTimeoutMs: config.connectTimeoutMs,
     stallTimeoutMs: config.stallTimeoutMs,
     proxy: { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined },
   });
   const session = new DownloadSession(config, {
-    dispatcher,
+    client,
     logger,
     redactor,
     userAgent: 'runtime-loader-test',
@@ -98,6 +98,6 @@ export function downloadKit(config: LoaderConfig, remainingMs = () => 60_000): D
     events,
     names: () => events.map((event) => event.event).filter((name) => name !== 'progress'),
     named: (name) => events.filter((event) => event.event === name),
-    [Symbol.asyncDispose]: () => dispatcher.close(),
+    [Symbol.asyncDispose]: async () => client.close(),
   };
 }

@@ -14,6 +14,16 @@ export interface ProxiedRequest {
   method: string;
   /** The absolute URL of a forwarded request, or `host:port` of a CONNECT. */
   target: string;
+  /** The Proxy-Authorization header, when the request had one. */
+  proxyAuthorization?: string;
+}
+
+/** What the proxy records of a request: its method and target, and the credentials it was given. */
+function recorded(method: string, target: string, headers: IncomingHttpHeaders): ProxiedRequest {
+  const authorization = headers['proxy-authorization'];
+  return authorization === undefined
+    ? { method, target }
+    : { method, target, proxyAuthorization: authorization };
 }
 
 export interface ForwardProxy extends AsyncDisposable {
@@ -47,7 +57,7 @@ export async function startProxy(): Promise<ForwardProxy> {
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? '';
-    requests.push({ method: req.method ?? '', target });
+    requests.push(recorded(req.method ?? '', target, req.headers));
     const url = URL.canParse(target) ? new URL(target) : undefined;
     if (url?.protocol !== 'http:' || !loopbackHosts.has(url.hostname)) {
       res.writeHead(url ? 403 : 400).end();
@@ -73,7 +83,7 @@ export async function startProxy(): Promise<ForwardProxy> {
   server.on('connection', track);
   server.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     const target = req.url ?? '';
-    requests.push({ method: 'CONNECT', target });
+    requests.push(recorded('CONNECT', target, req.headers));
     const url = URL.canParse(`http://${target}`) ? new URL(`http://${target}`) : undefined;
     if (!url || !loopbackHosts.has(url.hostname)) {
       client.end('HTTP/1.1 403 Forbidden\r\n\r\n');

@@ -9,11 +9,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { request } from 'undici';
+import { getFollowingRedirects } from '../../src/download/http/request.ts';
 import { unexpectedAnswerError } from '../../src/download/http/unexpected-answer.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { redactUrl } from '../../src/urls/shown.ts';
+import { testClient } from '../helpers/http-client.ts';
 import {
   assertNoSecretIn,
   type Echo,
@@ -72,7 +73,9 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
+const client = testClient();
 after(() => {
+  client.close();
   server.closeAllConnections();
   server.close();
 });
@@ -98,19 +101,13 @@ test('random query values echoed by a server: no secret in any line, every line 
         logger.info('start', `fetching ${shown}`, { url: shown, expectedBytes, verifyJar: true });
 
         next = answer;
-        const answered = await request(url);
-        const error = await unexpectedAnswerError(
-          {
-            status: answered.statusCode,
-            statusText: answered.statusText,
-            headers: answered.headers,
-            body: answered.body,
-            url,
-          },
-          200,
-          redactor,
-          undefined,
+        const answered = await getFollowingRedirects(
+          { client, maxRedirects: 0, redactor },
+          url,
+          {},
+          AbortSignal.timeout(10_000),
         );
+        const error = await unexpectedAnswerError(answered, 200, redactor, undefined);
         logger.error('failed', error.message, { code: error.code, ...error.details });
 
         const records = lines.map((line) => JSON.parse(line));

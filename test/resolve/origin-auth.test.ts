@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
-import { Agent } from 'undici';
 import { discardBody } from '../../src/download/http/request.ts';
 import { RejectedError } from '../../src/errors.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import type { CredentialsLookup } from '../../src/resolve/credentials.ts';
 import { OriginAuth } from '../../src/resolve/origin-auth.ts';
+import { testClient } from '../helpers/http-client.ts';
 import { type LoopbackServer, serve } from '../helpers/loopback-server.ts';
 
 const password = 'Origin-Auth-Passw0rd';
@@ -96,7 +96,7 @@ function originAuth(credentials: CredentialsLookup, host = 'reg'): OriginAuth {
 }
 
 function context(redactor = new Redactor()) {
-  return { dispatcher: new Agent(), maxRedirects: 3, redactor, stallTimeoutMs: 5_000 };
+  return { client: testClient(), maxRedirects: 3, redactor };
 }
 
 async function status(auth: OriginAuth, url: URL, ctx = context()): Promise<number> {

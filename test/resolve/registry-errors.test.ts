@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Agent } from 'undici';
 import { getFollowingRedirects } from '../../src/download/http/request.ts';
 import { FetchError, type LoaderError, RejectedError } from '../../src/errors.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { registryAnswerError } from '../../src/resolve/registry-errors.ts';
+import { testClient } from '../helpers/http-client.ts';
 import { type LoopbackServer, serve } from '../helpers/loopback-server.ts';
 
 interface Answer {
@@ -17,7 +17,7 @@ interface Answer {
 
 let server: LoopbackServer;
 let next: Answer = { status: 200 };
-const dispatcher = new Agent();
+const client = testClient();
 before(async () => {
   server = await serve((_request, response) => {
     response.writeHead(next.status, next.reason ?? '', next.headers ?? {});
@@ -26,7 +26,7 @@ before(async () => {
 });
 after(async () => {
   await server[Symbol.asyncDispose]();
-  await dispatcher.close();
+  client.close();
 });
 
 const json = { 'content-type': 'application/json; charset=utf-8' };
@@ -36,7 +36,7 @@ const errors = (code: string, message: string, detail: unknown = {}) =>
 /** The error the answer means for a manifest request. */
 async function errorFor(answer: Answer, redactor = new Redactor()): Promise<LoaderError> {
   next = answer;
-  const context = { dispatcher, maxRedirects: 0, redactor, stallTimeoutMs: 5_000 };
+  const context = { client, maxRedirects: 0, redactor };
   const response = await getFollowingRedirects(
     context,
     server.url('/v2/team/app/manifests/1.0'),

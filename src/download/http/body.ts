@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import { FetchError, LoaderError, SizeMismatchError } from '../../errors.ts';
 import { redactUrl } from '../../urls/shown.ts';
 import { errorForNetworkFailure } from './classify.ts';
@@ -22,6 +23,61 @@ export interface BodyTarget {
 const writeBatchBytes = 1024 * 1024;
 
 /**
+ * The body's chunks, gathered into batches and written in order, at most one
+ * write in flight while the next batch arrives: the network and the disk
+ * overlap, memory stays bounded by two batches, and what is counted as
+ * written (and, for the whole file, hashed) is only ever what the disk took.
+ */
+class BatchWrites {
+  readonly #target: BodyTarget;
+  #batch: Buffer[] = [];
+  #batchBytes = 0;
+  #writing: Promise<void> | undefined;
+
+  constructor(target: BodyTarget) {
+    this.#target = target;
+  }
+
+  /**
+   * Adds a chunk. Returns undefined, or, when its batch is full while the
+   * write before it is still in flight, a promise of that batch's start: the
+   * caller holds the body back until then (it rejects with a failed write).
+   */
+  add(chunk: Buffer): Promise<void> | undefined {
+    this.#batch.push(chunk);
+    this.#batchBytes += chunk.byteLength;
+    if (this.#batchBytes < writeBatchBytes) return undefined;
+    if (this.#writing === undefined) {
+      this.#start();
+      return undefined;
+    }
+    return this.#writing.then(() => this.#start());
+  }
+
+  /** Writes what is gathered, after the write in flight; rejects with the first failed write. */
+  async flush(): Promise<void> {
+    await this.#writing;
+    if (this.#batchBytes > 0) this.#start();
+    await this.#writing;
+  }
+
+  #start(): void {
+    if (this.#batchBytes === 0) return;
+    const chunks = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    // Written (and, on one connection, hashed): free the memory now, not at some later collection.
+    const writing = this.#target.write(chunks).then(() => {
+      releaseChunks(chunks);
+      if (this.#writing === writing) this.#writing = undefined;
+    });
+    // Awaited later (flush, or the next full batch); until then a failure must not count as unhandled.
+    writing.catch(() => {});
+    this.#writing = writing;
+  }
+}
+
+/**
  * Streams a response body into `target` after the bytes it already holds.
  * `onBytes` hears the target's bytes received so far. A body that would run
  * past the target is cut before the first byte too many is written; a body
@@ -38,58 +94,62 @@ export async function streamBody(
 ): Promise<void> {
   const where = redactUrl(response.url);
   const limit = target.sizeBytes;
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  // At most one write in flight while the next batch arrives: the network and the disk
-  // overlap, memory stays bounded by two batches, and what is counted as written
-  // (and, for the whole file, hashed) is only ever what the disk took.
-  let writing: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    await writing;
-    if (batchBytes === 0) return;
-    const chunks = batch;
-    batch = [];
-    batchBytes = 0;
-    // Written (and, on one connection, hashed): free the memory now, not at some later collection.
-    writing = target.write(chunks).then(() => releaseChunks(chunks));
-    // Awaited at the next flush; until then a failure must not count as unhandled.
-    writing.catch(() => {});
-  };
-  const stop = () => response.body.destroy(signal.reason);
-  signal.addEventListener('abort', stop, { once: true });
+  const body = response.body;
+  const writes = new BatchWrites(target);
   let receivedBytes = target.writtenBytes();
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+  // The first of: the body's end (undefined), its error, the abort, too many bytes, a failed write.
+  const ended = await new Promise<unknown>((resolve) => {
+    let settled = false;
+    const settle = (outcome?: unknown) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', take);
+      signal.removeEventListener('abort', stop);
+      resolve(outcome);
+    };
+    // Chunks are taken as node:http hands them over ('data'), with no stream of promises
+    // in between; the body is paused while a full batch waits for the write before it.
+    const take = (chunk: Buffer) => {
       if (receivedBytes + chunk.byteLength > limit) {
-        discardBody(response.body);
-        throw new SizeMismatchError(
-          `size mismatch: ${where} sent more than ${target.sizeLabel}; stopped before writing byte ${target.firstByte + limit + 1}`,
-          { details: { expectedBytes: limit } },
+        discardBody(body);
+        settle(
+          new SizeMismatchError(
+            `size mismatch: ${where} sent more than ${target.sizeLabel}; stopped before writing byte ${target.firstByte + limit + 1}`,
+            { details: { expectedBytes: limit } },
+          ),
         );
+        return;
       }
-      batch.push(chunk);
-      batchBytes += chunk.byteLength;
       receivedBytes += chunk.byteLength;
       onBytes(receivedBytes);
-      if (batchBytes >= writeBatchBytes) await flush();
-    }
-    await flush();
-    await writing;
-  } catch (error) {
-    // A failed write is the error that matters; otherwise the bytes that arrived are good.
-    await writing;
-    if (error instanceof LoaderError) throw error;
+      const held = writes.add(chunk);
+      if (held === undefined) return;
+      body.pause();
+      held.then(
+        () => body.resume(),
+        (failure: unknown) => {
+          discardBody(body);
+          settle(failure);
+        },
+      );
+    };
+    const stop = () => body.destroy(signal.reason);
+    body.on('data', take);
+    finished(body, (error) => settle(error));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  // A failed write is the error that matters; otherwise the bytes that arrived are good.
+  await writes.flush();
+  if (ended !== undefined) {
+    if (ended instanceof LoaderError) throw ended;
     if (signal.aborted) throw signal.reason;
-    if (!isTransportError(error)) throw error;
-    await flush();
-    await writing;
+    if (!isTransportError(ended)) throw ended;
     // Every byte arrived before the answer broke off (a chunked body cut before its last
     // chunk, a reset right after the end): the body is whole. Retrying would ask for an
     // empty range, which servers answer with 200 or 416.
     if (target.writtenBytes() === limit) return;
-    throw errorForNetworkFailure(error, where);
-  } finally {
-    signal.removeEventListener('abort', stop);
+    throw errorForNetworkFailure(ended, where);
   }
   if (target.writtenBytes() < limit) throw endedShortError(response, target, where);
 }

@@ -2,6 +2,7 @@ import { FetchError, type LoaderError, RejectedError } from '../../errors.ts';
 import { withoutCredentialShapes } from '../../log/server-text.ts';
 import { parseRetryAfterMs } from '../retry/retry-after.ts';
 import { maxNotYetValidWaitMs, type SignatureTime } from './signature-time.ts';
+import { TransportError } from './transport-error.ts';
 
 /** Status codes worth another attempt (RFC 9110 §15.5.9, RFC 8470 §5.2, RFC 6585 §4, §15.6). */
 const transientStatuses = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -18,12 +19,10 @@ const transientErrorCodes = new Set([
   'ENETDOWN',
   'EHOSTUNREACH',
   'EHOSTDOWN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'CONNECTION_CLOSED',
+  'CONNECT_TIMEOUT',
+  'HEADERS_TIMEOUT',
+  'BODY_TIMEOUT',
 ]);
 
 const reasons: Record<string, string> = {
@@ -32,12 +31,29 @@ const reasons: Record<string, string> = {
   EAI_AGAIN: 'temporary DNS failure',
   ENOTFOUND: 'host name does not resolve (DNS)',
   ETIMEDOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection closed by the server',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timeout (LOADER_CONNECT_TIMEOUT_SECONDS)',
-  UND_ERR_HEADERS_TIMEOUT:
-    'no response headers within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
-  UND_ERR_BODY_TIMEOUT: 'no data received within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body shorter than its Content-Length',
+  CONNECT_TIMEOUT: 'connect timeout (LOADER_CONNECT_TIMEOUT_SECONDS)',
+  HEADERS_TIMEOUT: 'no response headers within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
+  BODY_TIMEOUT: 'no data received within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
+};
+
+/**
+ * llhttp's refusals of a header block whose framing is invalid (RFC 9112
+ * §6.3): a repeated or malformed Content-Length, or one beside
+ * Transfer-Encoding. Not retried: the same server would answer the same way.
+ */
+const invalidFraming: Record<string, { code: string; what: string }> = {
+  HPE_UNEXPECTED_CONTENT_LENGTH: {
+    code: 'INVALID_CONTENT_LENGTH',
+    what: 'a repeated or malformed Content-Length header',
+  },
+  HPE_INVALID_CONTENT_LENGTH: {
+    code: 'INVALID_CONTENT_LENGTH',
+    what: 'a repeated or malformed Content-Length header',
+  },
+  HPE_INVALID_TRANSFER_ENCODING: {
+    code: 'INVALID_TRANSFER_ENCODING',
+    what: 'a Transfer-Encoding header that is not chunked last, or beside a Content-Length',
+  },
 };
 
 /** The error a non-2xx, non-redirect answer turns into. */
@@ -109,57 +125,73 @@ function notYetValidError(
 }
 
 /**
- * Wraps an error from the HTTP client (socket, DNS, TLS, timeouts) as a
- * FetchError. `beforeHeaders`: the request failed before any response header
- * was delivered (otherwise the body broke off).
+ * Wraps an error from the HTTP client (socket, DNS, TLS, timeouts, the
+ * parser) as a FetchError. `beforeHeaders`: the request failed before any
+ * response header was delivered (otherwise the body broke off).
  */
 export function errorForNetworkFailure(
   error: unknown,
   where: string,
   beforeHeaders = false,
 ): FetchError {
-  const code = errorCode(error) ?? (isEarlyEof(error) ? 'UND_ERR_SOCKET' : undefined);
-  if (beforeHeaders && code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return invalidFramingError(error, where);
+  const code = errorCode(error);
+  const framing = code === undefined ? undefined : invalidFraming[code];
+  if (framing !== undefined) {
+    return new FetchError(
+      `server at ${where} sent response headers whose framing is invalid: ${framing.what} (RFC 9112 §6.3), which the HTTP client refuses; not retried, fix the server or the proxy in front of it`,
+      { cause: error, details: { errorCode: framing.code } },
+    );
   }
   const transient = code !== undefined && transientErrorCodes.has(code);
   const tlsHint =
     code !== undefined && isTlsVerificationCode(code)
       ? '; for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file'
       : '';
-  const reason = (code !== undefined ? reasons[code] : undefined) ?? firstLine(error);
+  const known = code === undefined ? undefined : reasons[code];
+  // The client's own errors say what happened (a proxy's refusal); the timeouts name their setting.
+  const reason =
+    error instanceof TransportError && known === undefined
+      ? error.message
+      : code === 'CONNECTION_CLOSED'
+        ? closedReason(beforeHeaders)
+        : (known ?? firstLine(error));
+  const proxyStatus = (error as { proxyStatus?: unknown }).proxyStatus;
   return new FetchError(
     `request to ${where} failed: ${reason}${code ? ` (${code})` : ''}${tlsHint}`,
     {
       cause: error,
-      transient,
-      details: code === undefined ? {} : { errorCode: code },
+      transient:
+        transient || (typeof proxyStatus === 'number' && transientProxyStatus(proxyStatus)),
+      details: {
+        ...(code === undefined ? {} : { errorCode: code }),
+        ...(typeof proxyStatus === 'number' ? { proxyStatus } : {}),
+      },
     },
   );
 }
 
-/**
- * undici 8.12 reports a header block that its HTTP/1.1 parser refused after a
- * Content-Length header as "body length does not match content-length": it
- * adds up the digits of repeated Content-Length values (`1000`, `1000` ->
- * 10001000) and checks that before the parser's own reason ("Duplicate
- * Content-Length"). Before any header was delivered no body was read, so this
- * is never a short body: the response's framing is invalid, and RFC 9112 §6.3
- * makes that an unrecoverable error for the message. The same server would
- * answer the same way, so it is not retried.
- */
-function invalidFramingError(error: unknown, where: string): FetchError {
-  return new FetchError(
-    `server at ${where} sent response headers whose framing is invalid: a repeated or malformed Content-Length header (RFC 9112 §6.3), which the HTTP client refuses; not retried, fix the server or the proxy in front of it`,
-    { cause: error, details: { errorCode: 'INVALID_CONTENT_LENGTH' } },
-  );
+function closedReason(beforeHeaders: boolean): string {
+  return beforeHeaders
+    ? 'connection closed by the server before it answered'
+    : 'connection closed by the server before the answer was complete';
 }
 
+/** A proxy that refuses a tunnel with a status worth another attempt (a 502 from a busy proxy). */
+function transientProxyStatus(status: number): boolean {
+  return transientStatuses.has(status);
+}
+
+/**
+ * The error's code: its own, or the system code of its cause. node:http
+ * reports a connection that closed cleanly (no reset) before the answer was
+ * complete as ECONNRESET with no system call ("socket hang up", "aborted"):
+ * that is CONNECTION_CLOSED here, a reset from the peer stays ECONNRESET.
+ */
 function errorCode(error: unknown): string | undefined {
-  // undici wraps socket errors; the system code is often on the cause.
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR') {
+    const { code, syscall } = current as { code?: unknown; syscall?: unknown };
+    if (typeof code === 'string') {
+      if (code === 'ECONNRESET' && syscall === undefined) return 'CONNECTION_CLOSED';
       const inner = (current as { cause?: unknown }).cause;
       const innerCode = inner instanceof Error ? (inner as { code?: unknown }).code : undefined;
       return typeof innerCode === 'string' && /^E[A-Z]+$/.test(innerCode) ? innerCode : code;
@@ -183,7 +215,7 @@ function isTlsVerificationCode(code: string): boolean {
 const maxLibraryMessageChars = 200;
 
 /**
- * The first line of a library's message, which may quote a URL or what a
+ * The first line of an error's message, which may quote a URL or what a
  * server sent: redacted as server text, then cut at a word so no part of a
  * word (of a secret the logger would know whole) is left.
  */
@@ -192,13 +224,4 @@ function firstLine(error: unknown): string {
   const line = withoutCredentialShapes(message.split('\n')[0] ?? '');
   if (line.length <= maxLibraryMessageChars) return line || 'unknown error';
   return `${line.slice(0, maxLibraryMessageChars).replace(/\S*$/, '')}...`;
-}
-
-/**
- * A body cut off on a connection that is closed after the response (no
- * keep-alive, `Connection: close`) surfaces as undici's parser error
- * "Invalid EOF state" without a code: it is a truncated body like any other.
- */
-function isEarlyEof(error: unknown): boolean {
-  return error instanceof Error && error.name === 'HTTPParserError' && /EOF/i.test(error.message);
 }

@@ -1,25 +1,25 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { FetchError } from '../../errors.ts';
 import type { Redactor } from '../../log/redact.ts';
 import { redactUrl } from '../../urls/shown.ts';
 import { errorForNetworkFailure } from './classify.ts';
+import type { HttpClient } from './http-client.ts';
 
 export interface Response {
   readonly status: number;
   readonly statusText: string;
+  /** A header sent more than once is an array of its values, in order. */
   readonly headers: IncomingHttpHeaders;
-  readonly body: Dispatcher.ResponseData['body'];
+  readonly body: IncomingMessage;
   /** Where the answer came from after redirects; print only with redactUrl. */
   readonly url: URL;
 }
 
 export interface RequestContext {
-  readonly dispatcher: Dispatcher;
+  /** The run's one client: its connections, proxies, connect and stall timeouts. */
+  readonly client: HttpClient;
   readonly maxRedirects: number;
   readonly redactor: Redactor;
-  /** Silence allowed before the headers and between body chunks. */
-  readonly stallTimeoutMs: number;
 }
 
 /** Headers of every artifact request: the bytes as stored (no encoding) and who asks. */
@@ -71,20 +71,11 @@ export async function requestFollowingRedirects(
   let current = url;
   for (let redirects = 0; ; redirects += 1) {
     const hopHeaders = { ...headers, ...credentialsFor(url, current, options.authorization) };
-    let answer: Dispatcher.ResponseData;
+    let answer: IncomingMessage;
     try {
-      answer = await abortable(
-        context.dispatcher.request({
-          origin: current.origin,
-          path: `${current.pathname}${current.search}`,
-          method,
-          headers: hopHeaders,
-          ...(options.body === undefined ? {} : { body: options.body }),
-          signal,
-          // Per request, so they also hold through a proxy's own connections.
-          headersTimeout: context.stallTimeoutMs,
-          bodyTimeout: context.stallTimeoutMs,
-        }),
+      answer = await context.client.send(
+        current,
+        { method, headers: hopHeaders, body: options.body },
         signal,
       );
     } catch (error) {
@@ -92,44 +83,34 @@ export async function requestFollowingRedirects(
       if (!isTransportError(error)) throw error;
       throw errorForNetworkFailure(error, redactUrl(current), true);
     }
+    const status = answer.statusCode ?? 0;
     const location = answer.headers.location;
-    const follows = method !== 'POST' && redirectStatuses.has(answer.statusCode);
+    const follows = method !== 'POST' && redirectStatuses.has(status);
     if (!follows || typeof location !== 'string') {
       return {
-        status: answer.statusCode,
-        statusText: answer.statusText,
-        headers: answer.headers,
-        body: answer.body,
+        status,
+        statusText: answer.statusMessage ?? '',
+        headers: headersOf(answer),
+        body: answer,
         url: current,
       };
     }
-    discardBody(answer.body);
+    discardBody(answer);
     current = nextHop(url, current, location, redirects, context);
   }
 }
 
 /**
- * undici acts on the signal only once a request is under way; while it connects
- * (TCP, TLS, a proxy's CONNECT) an abort would wait for the connect timeout.
- * Racing the signal makes SIGTERM and the deadline take effect at once.
+ * The headers as received, names in lower case: one value as a string, a
+ * header sent more than once as the array of its values (node:http would
+ * keep the first of some, such as ETag, and join others with commas).
  */
-function abortable(
-  pending: Promise<Dispatcher.ResponseData>,
-  signal: AbortSignal,
-): Promise<Dispatcher.ResponseData> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      reject(signal.reason);
-      // An answer that arrives after the abort is not read.
-      pending.then(
-        (late) => discardBody(late.body),
-        () => {},
-      );
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+function headersOf(answer: IncomingMessage): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  for (const [name, values] of Object.entries(answer.headersDistinct)) {
+    if (values !== undefined) headers[name] = values.length === 1 ? values[0] : values;
+  }
+  return headers;
 }
 
 /**
@@ -148,10 +129,9 @@ function credentialsFor(
   return { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
 }
 
-/** Errors of the connection or the protocol carry a code (or are undici's parser error); anything else is our bug. */
+/** Errors of the connection or the protocol carry a code (node:http's, llhttp's, ours); anything else is our bug. */
 export function isTransportError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return typeof (error as { code?: unknown }).code === 'string' || error.name === 'HTTPParserError';
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
 }
 
 /** The URL `from` redirects to, once checked; `start` is where the request began. */
@@ -191,9 +171,14 @@ function nextHop(
   return target;
 }
 
-/** Drops a response body we will not read; undici reports the abort as an error nobody needs. */
+/**
+ * Drops a response body we will not read: one complete on the wire is read
+ * out, so its connection is kept for the next request (a redirect's, a
+ * part's); any other is cut, with its connection.
+ */
 export function discardBody(body: Response['body']): void {
   if (body.destroyed) return;
   body.on('error', () => {});
-  body.destroy();
+  if (body.complete) body.resume();
+  else body.destroy();
 }

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TempArtifact } from '../../../src/artifact/temp-artifact.ts';
 import { type BodyTarget, streamBody } from '../../../src/download/http/body.ts';
-import { createDispatcher } from '../../../src/download/http/http-client.ts';
 import {
   artifactHeaders,
   getFollowingRedirects,
@@ -16,21 +15,19 @@ import {
 } from '../../../src/download/http/request.ts';
 import { FetchError, SizeMismatchError, WriteError } from '../../../src/errors.ts';
 import { Redactor } from '../../../src/log/redact.ts';
+import { testClient } from '../../helpers/http-client.ts';
 import { type LoopbackServer, serve } from '../../helpers/loopback-server.ts';
 import { makeTempDir, randomBytesBuffer } from '../../helpers/tmp.ts';
 
 const body = randomBytesBuffer(1_000);
-const noProxy = { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined };
-
-/** A request context over a real dispatcher with this stall timeout; closed on dispose. */
-function requestContext(stallTimeoutMs = 2_000): RequestContext & AsyncDisposable {
-  const dispatcher = createDispatcher({ connectTimeoutMs: 2_000, stallTimeoutMs, proxy: noProxy });
+/** A request context over the loader's client with this stall timeout; closed on dispose. */
+function requestContext(stallTimeoutMs = 2_000): RequestContext & Disposable {
+  const client = testClient({ stallTimeoutMs });
   return {
-    dispatcher,
+    client,
     maxRedirects: 0,
     redactor: new Redactor(),
-    stallTimeoutMs,
-    [Symbol.asyncDispose]: () => dispatcher.close(),
+    [Symbol.dispose]: () => client.close(),
   };
 }
 
@@ -64,7 +61,7 @@ interface Answered extends AsyncDisposable {
   readonly temp: TempArtifact;
 }
 
-/** Serves `answer` and asks for it (with `headers`, over a dispatcher with this stall timeout). */
+/** Serves `answer` and asks for it (with `headers`, over a client with this stall timeout). */
 async function answered(
   answer: (response: ServerResponse) => void,
   {
@@ -260,7 +257,7 @@ describe('streamBody', () => {
       (error: unknown) => {
         assert.ok(error instanceof FetchError);
         assert.equal(error.transient, true);
-        assert.equal(error.details.errorCode, 'UND_ERR_BODY_TIMEOUT');
+        assert.equal(error.details.errorCode, 'BODY_TIMEOUT');
         assert.match(error.message, /no data received within the stall timeout/);
         return true;
       },

@@ -29,7 +29,7 @@ describe('classify', () => {
   });
   it('retries known network errors only', () => {
     assert.equal(errorForNetworkFailure(withCode('ECONNRESET'), 'x').transient, true);
-    assert.equal(errorForNetworkFailure(withCode('UND_ERR_BODY_TIMEOUT'), 'x').transient, true);
+    assert.equal(errorForNetworkFailure(withCode('BODY_TIMEOUT'), 'x').transient, true);
     assert.equal(errorForNetworkFailure(withCode('EAI_AGAIN'), 'x').transient, true);
     assert.equal(errorForNetworkFailure(withCode('ENOTFOUND'), 'x').transient, false);
     assert.equal(errorForNetworkFailure(new Error('mystery'), 'x').transient, false);
@@ -37,15 +37,27 @@ describe('classify', () => {
     assert.match(tls.message, /NODE_EXTRA_CA_CERTS/);
   });
 
-  it('a length mismatch is a short body during the body, invalid framing before any header', () => {
-    const mismatch = withCode('UND_ERR_RES_CONTENT_LENGTH_MISMATCH');
-    const duringBody = errorForNetworkFailure(mismatch, 'x');
-    assert.equal(duringBody.transient, true);
-    assert.match(duringBody.message, /shorter than its Content-Length/);
-    const beforeHeaders = errorForNetworkFailure(mismatch, 'x', true);
-    assert.equal(beforeHeaders.transient, false);
-    assert.equal(beforeHeaders.details.errorCode, 'INVALID_CONTENT_LENGTH');
-    assert.match(beforeHeaders.message, /repeated or malformed Content-Length header/);
-    assert.equal(errorForNetworkFailure(withCode('ECONNRESET'), 'x', true).transient, true);
+  it("a closed connection is a break-off during the body, the parser's refused framing is invalid framing", () => {
+    // node:http's error for a connection closed before the answer was complete: ECONNRESET, no system call.
+    const closed = errorForNetworkFailure(withCode('ECONNRESET'), 'x');
+    assert.equal(closed.transient, true);
+    assert.equal(closed.details.errorCode, 'CONNECTION_CLOSED');
+    assert.match(closed.message, /closed by the server before the answer was complete/);
+    assert.match(
+      errorForNetworkFailure(withCode('ECONNRESET'), 'x', true).message,
+      /closed by the server before it answered/,
+    );
+    // A reset from the peer comes from a read: it stays ECONNRESET.
+    const reset = Object.assign(withCode('ECONNRESET'), { syscall: 'read' });
+    assert.equal(errorForNetworkFailure(reset, 'x').details.errorCode, 'ECONNRESET');
+    for (const code of ['HPE_UNEXPECTED_CONTENT_LENGTH', 'HPE_INVALID_CONTENT_LENGTH']) {
+      const refused = errorForNetworkFailure(withCode(code), 'x', true);
+      assert.equal(refused.transient, false);
+      assert.equal(refused.details.errorCode, 'INVALID_CONTENT_LENGTH');
+      assert.match(refused.message, /repeated or malformed Content-Length header/);
+    }
+    const both = errorForNetworkFailure(withCode('HPE_INVALID_TRANSFER_ENCODING'), 'x', true);
+    assert.equal(both.transient, false);
+    assert.equal(both.details.errorCode, 'INVALID_TRANSFER_ENCODING');
   });
 });

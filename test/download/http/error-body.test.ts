@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { request } from 'undici';
 import { serverReasonOf } from '../../../src/download/http/error-body.ts';
+import { getFollowingRedirects } from '../../../src/download/http/request.ts';
 import { Redactor } from '../../../src/log/redact.ts';
+import { testClient } from '../../helpers/http-client.ts';
 
 const signature = 'c2lnbmF0dXJlLXRoYXQtbXVzdC1uZXZlci1sZWFr';
 const s3Expired = `<?xml version="1.0" encoding="UTF-8"?>
@@ -48,24 +49,22 @@ describe('serverReasonOf', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
+  const client = testClient();
   after(() => {
+    client.close();
     server.closeAllConnections();
     server.close();
   });
 
   const reasonFor = async (path: string, redactor = new Redactor()) => {
-    const url = new URL(path, origin);
-    const answer = await request(url);
-    return serverReasonOf(
-      {
-        status: answer.statusCode,
-        statusText: '',
-        headers: answer.headers,
-        body: answer.body,
-        url,
-      },
-      redactor,
+    const context = { client, maxRedirects: 0, redactor };
+    const answer = await getFollowingRedirects(
+      context,
+      new URL(path, origin),
+      {},
+      AbortSignal.timeout(10_000),
     );
+    return serverReasonOf({ ...answer, statusText: '' }, redactor);
   };
 
   it('takes Code and Message of an S3 or GCS XML error, and never the request it echoes', async () => {

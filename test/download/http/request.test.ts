@@ -3,8 +3,6 @@ import { once } from 'node:events';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { Agent } from 'undici';
-import { createDispatcher } from '../../../src/download/http/http-client.ts';
 import {
   artifactHeaders,
   discardBody,
@@ -15,23 +13,21 @@ import {
 } from '../../../src/download/http/request.ts';
 import { FetchError } from '../../../src/errors.ts';
 import { Redactor } from '../../../src/log/redact.ts';
+import { testClient } from '../../helpers/http-client.ts';
 import { type LoopbackServer, serve } from '../../helpers/loopback-server.ts';
 import { makeTestPki } from '../../helpers/tls.ts';
 
-const noProxy = { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined };
 const signal = () => AbortSignal.timeout(10_000);
 
 function requestContext(
   options: { maxRedirects?: number; stallTimeoutMs?: number } = {},
-): RequestContext & AsyncDisposable {
-  const stallTimeoutMs = options.stallTimeoutMs ?? 2_000;
-  const dispatcher = createDispatcher({ connectTimeoutMs: 2_000, stallTimeoutMs, proxy: noProxy });
+): RequestContext & Disposable {
+  const client = testClient({ stallTimeoutMs: options.stallTimeoutMs ?? 2_000 });
   return {
-    dispatcher,
+    client,
     maxRedirects: options.maxRedirects ?? 5,
     redactor: new Redactor(),
-    stallTimeoutMs,
-    [Symbol.asyncDispose]: () => dispatcher.close(),
+    [Symbol.dispose]: () => client.close(),
   };
 }
 
@@ -221,14 +217,9 @@ describe('getFollowingRedirects', () => {
     tls.listen(0, '127.0.0.1');
     await once(tls, 'listening');
     const origin = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
-    // The run's dispatcher trusts Node's CA store; this one trusts the test CA.
-    const dispatcher = new Agent({ connect: { ca: pki.caCert } });
-    const context: RequestContext = {
-      dispatcher,
-      maxRedirects: 5,
-      redactor: new Redactor(),
-      stallTimeoutMs: 2_000,
-    };
+    // The run's client trusts Node's CA store; this one trusts the test CA.
+    const client = testClient({ ca: pki.caCert });
+    const context: RequestContext = { client, maxRedirects: 5, redactor: new Redactor() };
     try {
       await assert.rejects(
         getFollowingRedirects(context, new URL(`${origin}/app.jar`), {}, signal()),
@@ -241,7 +232,7 @@ describe('getFollowingRedirects', () => {
     } finally {
       tls.closeAllConnections();
       await new Promise((resolve) => tls.close(resolve));
-      await dispatcher.close();
+      client.close();
     }
   });
 
@@ -329,7 +320,7 @@ describe('getFollowingRedirects', () => {
       (error: unknown) => {
         assert.ok(error instanceof FetchError);
         assert.equal(error.transient, true);
-        assert.equal(error.details.errorCode, 'UND_ERR_HEADERS_TIMEOUT');
+        assert.equal(error.details.errorCode, 'HEADERS_TIMEOUT');
         return true;
       },
     );

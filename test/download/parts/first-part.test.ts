@@ -237,6 +237,7 @@ describe('openingOf', () => {
       kind: 'from-zero',
       reason: 'the server answered 416 Range Not Satisfiable',
     });
-    assert.equal(response.body.destroyed, true);
+    // Complete on the wire, so read out to nowhere: its connection serves the next request.
+    assert.ok(response.body.destroyed || response.body.readableFlowing, 'the body is left unread');
   });
 });

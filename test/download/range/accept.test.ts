@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Agent } from 'undici';
 import { discardBody, getFollowingRedirects } from '../../../src/download/http/request.ts';
 import {
   type Acceptance,
@@ -13,6 +12,7 @@ import {
 import { urlTarget } from '../../../src/download/target.ts';
 import { FetchError, RejectedError, SizeMismatchError } from '../../../src/errors.ts';
 import { Redactor } from '../../../src/log/redact.ts';
+import { testClient } from '../../helpers/http-client.ts';
 
 /** What the server answers next: a status, headers, and a body of `bodyBytes` zero bytes. */
 interface Answer {
@@ -23,7 +23,7 @@ interface Answer {
 
 const sizeBytes = 1000;
 const etag = '"v1"';
-const dispatcher = new Agent();
+const client = testClient();
 const redactor = new Redactor();
 let server: Server;
 let url: URL;
@@ -42,14 +42,14 @@ before(async () => {
 after(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  await dispatcher.close();
+  client.close();
 });
 
 /** Asks the loopback server (which answers `answer`) and judges its answer as `asked` says. */
 async function judge(answer: Answer, asked: Partial<Asked>): Promise<Acceptance> {
   next = answer;
   const response = await getFollowingRedirects(
-    { dispatcher, maxRedirects: 0, redactor, stallTimeoutMs: 5_000 },
+    { client, maxRedirects: 0, redactor },
     url,
     {},
     AbortSignal.timeout(5_000),

@@ -60,7 +60,7 @@ describe('downloadWhole', () => {
     assert.equal(resumed, 64 * 1024);
     assert.equal(server.requests[1]?.headers.range, `bytes=${64 * 1024}-`);
     const [retry] = kit.named('retry');
-    assert.equal(retry?.errorCode, 'UND_ERR_BODY_TIMEOUT');
+    assert.equal(retry?.errorCode, 'BODY_TIMEOUT');
     assert.match(String(retry?.reason), /no data received within the stall timeout/);
     assert.equal(temp.digestHex(), sha256Hex(server.artifact));
   });

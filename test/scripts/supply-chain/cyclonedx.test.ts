@@ -20,7 +20,7 @@ describe('cycloneDxBom', () => {
   const bom = cycloneDxBom(
     { name: 'runtime-loader', version: '1.2.3', license: 'Apache-2.0' },
     [
-      bundled('undici', '8.12.4', 'MIT', `sha512-${sha512.toString('base64')}`),
+      bundled('plain-lib', '8.12.4', 'MIT', `sha512-${sha512.toString('base64')}`),
       bundled('@scope/lib', '1.0.0-rc.1', '(MIT OR Apache-2.0)'),
     ],
     [{ name: 'esbuild', version: '0.28.2' }],
@@ -42,10 +42,10 @@ describe('cycloneDxBom', () => {
   it('lists each package with its package URL, licence and tarball hash; the root depends on each', () => {
     assert.deepEqual(bom.components[0], {
       type: 'library',
-      'bom-ref': 'pkg:npm/undici@8.12.4',
-      name: 'undici',
+      'bom-ref': 'pkg:npm/plain-lib@8.12.4',
+      name: 'plain-lib',
       version: '8.12.4',
-      purl: 'pkg:npm/undici@8.12.4',
+      purl: 'pkg:npm/plain-lib@8.12.4',
       licenses: [{ license: { id: 'MIT' } }],
       hashes: [{ alg: 'SHA-512', content: sha512.toString('hex') }],
     });
@@ -54,7 +54,7 @@ describe('cycloneDxBom', () => {
     assert.equal(bom.components[1]?.hashes, undefined, 'no integrity, no hash');
     assert.deepEqual(bom.dependencies[0], {
       ref: rootRef,
-      dependsOn: ['pkg:npm/undici@8.12.4', 'pkg:npm/%40scope/lib@1.0.0-rc.1'],
+      dependsOn: ['pkg:npm/plain-lib@8.12.4', 'pkg:npm/%40scope/lib@1.0.0-rc.1'],
     });
   });
 

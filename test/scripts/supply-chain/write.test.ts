@@ -1,14 +1,22 @@
-// What `npm run build` writes beside the loader bundle (scripts/supply-chain/write.ts),
-// checked on the real dist/ that `npm test` builds first: the SBOM lists every npm
-// package the bundle holds (read from the build's metafile) at the version
-// package-lock.json locks, undici among them; the licence file has each one's text;
-// and the SBOM's name is one the scanners read inside an image.
+// What `npm run build` writes beside the loader bundle (scripts/supply-chain/write.ts):
+// the SBOM lists every npm package a bundle holds (read from the build's metafile) at
+// the version package-lock.json locks, and nothing else; the licence file has each
+// one's text, or says that none is bundled; and the SBOM's name is one the scanners
+// read inside an image. Checked on the real dist/ that `npm test` builds first (which
+// bundles no package today), and on a build of the test's own that bundles a real
+// package of node_modules (yazl, a devDependency, with its dependency buffer-crc32)
+// through the same machinery, so that a package missing from the SBOM would be seen.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { licensesFileName, sbomFileName } from '../../../scripts/supply-chain/write.ts';
-import { packagesInBundle } from '../../helpers/bundle-contents.ts';
+import { build } from 'esbuild';
+import {
+  licensesFileName,
+  sbomFileName,
+  writeSupplyChainFiles,
+} from '../../../scripts/supply-chain/write.ts';
+import { type HeldPackage, packagesIn, packagesInBundle } from '../../helpers/bundle-contents.ts';
 import { scannerReads } from '../../helpers/scanner-globs.ts';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
@@ -20,44 +28,91 @@ interface Component {
   readonly purl: string;
 }
 
+/** The SBOM lists exactly `held`, each at its locked version. */
+function assertListsExactly(bom: { components: Component[] }, held: readonly HeldPackage[]): void {
+  const expected = held.map(({ name, version, purl }) => ({ name, version, purl }));
+  const listed = bom.components.map(({ name, version, purl }) => ({ name, version, purl }));
+  assert.deepEqual(
+    listed.sort((a, b) => a.purl.localeCompare(b.purl)),
+    expected.sort((a, b) => a.purl.localeCompare(b.purl)),
+  );
+}
+
+/** The licence file has a section with the licence text of each of `held`, and no other section. */
+async function assertLicenceTexts(text: string, held: readonly HeldPackage[]): Promise<void> {
+  for (const { path, name, version } of held) {
+    assert.ok(text.includes(`\n${name} ${version} (`), `a section for ${name} ${version}`);
+    const files = (await readdir(join(repoRoot, path))).filter((file) =>
+      /^(licen[cs]e|copying)/i.test(file),
+    );
+    assert.ok(files.length > 0, `${path} has a licence file`);
+    for (const file of files) {
+      const licence = await readFile(join(repoRoot, path, file), 'utf8');
+      assert.ok(text.includes(licence.trimEnd()), `${name}'s ${file} text`);
+    }
+  }
+  const sections = text.split('\n').filter((line) => line === '='.repeat(78)).length / 2;
+  assert.equal(sections, held.length, 'a section for each bundled package, and no other');
+}
+
 describe('the build writes the bundle supply-chain files', () => {
-  it('the SBOM lists every package the bundle holds at its locked version (undici 8.12.4 today)', async () => {
+  it('the SBOM lists every package the bundle holds at its locked version, and nothing else', async () => {
     const bom = await readJson(`dist/${sbomFileName}`);
-    const held = await packagesInBundle();
-    assert.ok(held.length > 0, 'the bundle holds npm packages');
-    const expected = held.map(({ name, version, purl }) => ({ name, version, purl }));
-    const listed = (bom.components as Component[]).map(({ name, version, purl }) => ({
-      name,
-      version,
-      purl,
-    }));
-    assert.deepEqual(
-      listed.sort((a, b) => a.purl.localeCompare(b.purl)),
-      expected.sort((a, b) => a.purl.localeCompare(b.purl)),
-    );
-    assert.ok(
-      listed.some((component) => component.purl === 'pkg:npm/undici@8.12.4'),
-      'undici at the pinned version',
-    );
+    assertListsExactly(bom, await packagesInBundle());
     const pkg = await readJson('package.json');
     assert.deepEqual(
       [bom.metadata.component.name, bom.metadata.component.version],
       [pkg.name, pkg.version],
     );
+    assert.deepEqual(bom.dependencies[0], {
+      ref: 'runtime-loader',
+      dependsOn: bom.components.map((component: { 'bom-ref': string }) => component['bom-ref']),
+    });
   });
 
-  it('THIRD-PARTY-LICENSES.txt holds the licence text of every bundled package', async () => {
+  it('THIRD-PARTY-LICENSES.txt holds the licence text of every bundled package, or says none is', async () => {
     const text = await readFile(join(repoRoot, 'dist', licensesFileName), 'utf8');
-    for (const { path, name, version } of await packagesInBundle()) {
-      assert.ok(text.includes(`\n${name} ${version} (`), `a section for ${name} ${version}`);
-      const files = (await readdir(join(repoRoot, path))).filter((file) =>
-        /^(licen[cs]e|copying)/i.test(file),
+    const held = await packagesInBundle();
+    await assertLicenceTexts(text, held);
+    if (held.length === 0) {
+      assert.match(text, /^No third-party package is bundled into runtime-loader\.mjs/);
+    }
+  });
+
+  it('a bundle that holds packages of node_modules has each in the SBOM and the licence file, at its locked version', async () => {
+    await mkdir(join(repoRoot, '.tmp'), { recursive: true });
+    const dir = await mkdtemp(join(repoRoot, '.tmp', 'supply-chain-'));
+    try {
+      const entry = join(dir, 'entry.mjs');
+      await writeFile(entry, "import yazl from 'yazl';\nconsole.log(yazl.ZipFile);\n");
+      const outfile = relative(repoRoot, join(dir, 'bundle.mjs'));
+      const { metafile } = await build({
+        absWorkingDir: repoRoot,
+        entryPoints: [entry],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const written = await writeSupplyChainFiles({
+        metafile,
+        outfile,
+        projectDir: repoRoot,
+        root: { name: 'fixture', version: '0.0.0', license: 'Apache-2.0' },
+        tools: [],
+      });
+      const held = await packagesIn(metafile, outfile);
+      assert.deepEqual(
+        held.map(({ name }) => name),
+        ['buffer-crc32', 'yazl'],
+        'the package and its dependency',
       );
-      assert.ok(files.length > 0, `${path} has a licence file`);
-      for (const file of files) {
-        const licence = await readFile(join(repoRoot, path, file), 'utf8');
-        assert.ok(text.includes(licence.trimEnd()), `${name}'s ${file} text`);
-      }
+      assertListsExactly(JSON.parse(await readFile(written.sbomPath, 'utf8')), held);
+      await assertLicenceTexts(await readFile(written.licensesPath, 'utf8'), held);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,0 +1,100 @@
+import type { ProxySettings } from '../../config/types.ts';
+
+/** A proxy to send a request through, from HTTP_PROXY or HTTPS_PROXY. */
+export interface ProxyServer {
+  /** `http:` or `https:` (spoken to over TLS), or `socks5:` (`socks:` is read as it). */
+  readonly protocol: 'http:' | 'https:' | 'socks5:';
+  /** Host name or address, an IPv6 address without brackets. */
+  readonly host: string;
+  readonly port: number;
+  /** From the URL's user name and password, decoded; absent without them. */
+  readonly credentials?: { readonly username: string; readonly password: string };
+}
+
+/** One NO_PROXY entry: a host (or `*`), subdomains only or not, a port or any (0). */
+interface Bypass {
+  readonly host: string;
+  readonly subdomainsOnly: boolean;
+  readonly port: number;
+}
+
+const defaultPorts: Record<string, number> = { 'http:': 80, 'https:': 443, 'socks5:': 1080 };
+
+/**
+ * Which proxy, if any, a request goes through: HTTP_PROXY for http URLs,
+ * HTTPS_PROXY for https URLs (HTTP_PROXY when that is unset), none for a host
+ * NO_PROXY names. The variables were read and checked at the edge
+ * (config/proxy-settings.ts).
+ */
+export class ProxyRoutes {
+  readonly #http: ProxyServer | undefined;
+  readonly #https: ProxyServer | undefined;
+  readonly #bypasses: readonly Bypass[];
+
+  constructor(settings: ProxySettings) {
+    this.#http = settings.httpProxy === undefined ? undefined : proxyOf(settings.httpProxy);
+    this.#https = settings.httpsProxy === undefined ? this.#http : proxyOf(settings.httpsProxy);
+    this.#bypasses = parseNoProxy(settings.noProxy ?? '');
+  }
+
+  /** The proxy for `url`, or undefined to connect to it directly. */
+  for(url: URL): ProxyServer | undefined {
+    const proxy = url.protocol === 'https:' ? this.#https : this.#http;
+    if (proxy === undefined) return undefined;
+    const host = normalHost(url.hostname);
+    const port = Number(url.port) || defaultPorts[url.protocol] || 0;
+    return this.#bypasses.some((bypass) => bypasses(bypass, host, port)) ? undefined : proxy;
+  }
+}
+
+function proxyOf(raw: string): ProxyServer {
+  const url = new URL(raw);
+  const protocol =
+    url.protocol === 'socks:' ? 'socks5:' : (url.protocol as ProxyServer['protocol']);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(url.port) || defaultPorts[protocol] || 0;
+  if (url.username === '' && url.password === '') return { protocol, host, port };
+  const credentials = {
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+  return { protocol, host, port, credentials };
+}
+
+/**
+ * NO_PROXY as curl reads it: entries separated by commas or white space; `*`
+ * for every host; a name (`example.com` or `.example.com`) for that host and
+ * every host under it; `*.example.com` for the hosts under it only; an
+ * address (IPv6 with or without brackets); each with an optional `:port`
+ * (IPv6 then in brackets). Case and a trailing dot do not matter.
+ */
+function parseNoProxy(value: string): Bypass[] {
+  const bypasses: Bypass[] = [];
+  for (const entry of value.split(/[\s,]+/)) {
+    if (entry === '') continue;
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    const withPort = /^([^:]+):(\d+)$/.exec(entry);
+    const [name, port] = bracketed
+      ? [bracketed[1] ?? '', Number(bracketed[2] ?? 0)]
+      : withPort
+        ? [withPort[1] ?? '', Number(withPort[2])]
+        : [entry, 0];
+    const subdomainsOnly = name.startsWith('*.');
+    const host = normalHost(name.replace(/^\*?\./, ''));
+    if (host !== '') bypasses.push({ host, subdomainsOnly, port });
+  }
+  return bypasses;
+}
+
+function bypasses(bypass: Bypass, host: string, port: number): boolean {
+  if (bypass.port !== 0 && bypass.port !== port) return false;
+  if (bypass.host === '*') return true;
+  if (host.endsWith(`.${bypass.host}`)) return true;
+  return !bypass.subdomainsOnly && host === bypass.host;
+}
+
+/** Lower case, without IPv6 brackets or the trailing dot of a fully qualified name. */
+function normalHost(host: string): string {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare.length > 1 && bare.endsWith('.') ? bare.slice(0, -1) : bare;
+}
