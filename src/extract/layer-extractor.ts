@@ -105,15 +105,21 @@ export class LayerExtractor implements InOrderReader {
       failure: undefined,
     };
     const jar = this.#jar;
+    const signal = pass.aborted.signal;
     const sink = new Writable({
       highWaterMark: bufferBytes,
       writev: (chunks, callback) => {
+        // A stopped pass appends nothing more: its buffered chunks would land after the reset.
+        // They are dropped, not failed: nothing may be listening to the sink any more.
+        if (signal.aborted) {
+          callback();
+          return;
+        }
         pass.writing = jar.append(chunks.map(({ chunk }) => chunk as Buffer));
         pass.writing.then(() => callback(), callback);
       },
     });
     const { compression, path, expectedSizeBytes } = this.#search;
-    const signal = pass.aborted.signal;
     pass.done = findFileInLayer(pass.input, compression, {
       path,
       sink,
