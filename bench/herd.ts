@@ -180,7 +180,8 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN;
 }
 
-async function sha256Of(path: string): Promise<string | undefined> {
+/** The SHA-256 of a loader's output, or undefined when there is none to read. */
+export async function sha256Of(path: string): Promise<string | undefined> {
   const hash = createHash('sha256');
   try {
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);

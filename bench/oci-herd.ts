@@ -10,7 +10,6 @@
 // proxyblobstore.ServeBlob), so what a cold mirror costs the upstream is the mirror's
 // doing, not the loaders'; the loaders' own count is in the mirror's relay.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pushArtifact } from '../test/helpers/registry/artifact.ts';
@@ -18,7 +17,7 @@ import { orasArtifact } from '../test/helpers/registry/oras.ts';
 import { type Registry, startRegistry } from '../test/helpers/registry/registry.ts';
 import { type Relay, startRelay } from '../test/helpers/registry/relay.ts';
 import { loader } from './clients.ts';
-import { launchAll } from './herd.ts';
+import { launchAll, sha256Of } from './herd.ts';
 import type { BenchContext } from './scenarios.ts';
 
 export interface OciHerdCase {
@@ -165,16 +164,6 @@ async function herdOf(
     registryPeakRssMiB: setup.registry.peakRssBytes() / mib,
     mirrorPeakRssMiB: setup.cache ? setup.cache.peakRssBytes() / mib : undefined,
   };
-}
-
-async function sha256Of(path: string): Promise<string | undefined> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch {
-    return undefined;
-  }
-  return hash.digest('hex');
 }
 
 export function formatOciHerd(cases: readonly OciHerdCase[], sizeBytes: number): string {
