@@ -2,7 +2,7 @@
 // time limit on every call, so a wedged engine fails a test instead of hanging it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -223,4 +223,31 @@ export async function removeSupersededImage(
 ): Promise<void> {
   if (previousId === undefined || previousId === (await imageId(engine, image))) return;
   await engine.exec(['image', 'rm', previousId], { timeoutMs: probeTimeoutMs });
+}
+
+/**
+ * Runs a podman push (`push` or `manifest push`) whose last two arguments are
+ * the source and the destination, asking it for the digest it pushed
+ * (`--digestfile`); returns that digest and how long the push took.
+ */
+export async function pushForDigest(
+  engine: Engine,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ digest: string; durationMs: number }> {
+  const digestFile = join(tmpdir(), `runtime-loader-digest-${process.pid}-${Date.now()}`);
+  const [source, destination] = args.slice(-2);
+  try {
+    const push = await engine.exec(
+      [...args.slice(0, -2), '--digestfile', digestFile, String(source), String(destination)],
+      { timeoutMs },
+    );
+    expectSuccess(push, `push ${destination}`);
+    const digest = (await readFile(digestFile, 'utf8')).trim();
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
+      throw new Error(`the push to ${destination} wrote no digest: ${digest}`);
+    return { digest, durationMs: push.durationMs };
+  } finally {
+    await rm(digestFile, { force: true });
+  }
 }

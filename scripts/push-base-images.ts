@@ -5,11 +5,8 @@
 // manifest commands). Prints the two references, pinned by digest, as JSON.
 //
 // Usage: node scripts/push-base-images.ts --registry HOST[:PORT] [--tls-verify=false]
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { detectEngine, type Engine, expectSuccess } from './engine.ts';
+import { detectEngine, type Engine, expectSuccess, pushForDigest } from './engine.ts';
 import { buildBaseImage, makeBaseImages, makeRuntimeBaseImage } from './make-base-image.ts';
 import type { Arch } from './node-for-arch.ts';
 
@@ -42,59 +39,21 @@ export async function pushBaseImages(
     );
   }
   const runtimeRepo = `${registry}/runtime-loader-base`;
-  const pushedRuntime = await withDigestFile((digestFile) =>
-    engine.exec(
-      [
-        'manifest',
-        'push',
-        '--all',
-        '--format',
-        'oci',
-        tls,
-        '--digestfile',
-        digestFile,
-        list,
-        `docker://${runtimeRepo}:node24`,
-      ],
-      { timeoutMs: pushTimeoutMs },
-    ),
+  const pushedRuntime = await pushForDigest(
+    engine,
+    ['manifest', 'push', '--all', '--format', 'oci', tls, list, `docker://${runtimeRepo}:node24`],
+    pushTimeoutMs,
   );
   const buildRepo = `${registry}/runtime-loader-build-base`;
-  const pushedBuild = await withDigestFile((digestFile) =>
-    engine.exec(
-      [
-        'push',
-        '--format',
-        'oci',
-        tls,
-        '--digestfile',
-        digestFile,
-        buildBaseImage,
-        `docker://${buildRepo}:node24`,
-      ],
-      { timeoutMs: pushTimeoutMs },
-    ),
+  const pushedBuild = await pushForDigest(
+    engine,
+    ['push', '--format', 'oci', tls, buildBaseImage, `docker://${buildRepo}:node24`],
+    pushTimeoutMs,
   );
   return {
-    runtimeImage: `${runtimeRepo}@${pushedRuntime}`,
-    buildImage: `${buildRepo}@${pushedBuild}`,
+    runtimeImage: `${runtimeRepo}@${pushedRuntime.digest}`,
+    buildImage: `${buildRepo}@${pushedBuild.digest}`,
   };
-}
-
-/** Runs a push that writes the pushed digest to a file; returns that digest. */
-async function withDigestFile(
-  push: (digestFile: string) => ReturnType<Engine['exec']>,
-): Promise<string> {
-  const digestFile = join(tmpdir(), `runtime-loader-digest-${process.pid}-${Date.now()}`);
-  try {
-    expectSuccess(await push(digestFile), 'push');
-    const digest = (await readFile(digestFile, 'utf8')).trim();
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-      throw new Error(`the push wrote no digest: ${digest}`);
-    return digest;
-  } finally {
-    await rm(digestFile, { force: true });
-  }
 }
 
 if (import.meta.main) {

@@ -17,11 +17,10 @@
 // index under the index's digest in local storage, so `FROM base@sha256:<index>` can
 // take the wrong architecture's.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { detectEngine, type Engine, expectSuccess } from './engine.ts';
+import { detectEngine, type Engine, expectSuccess, pushForDigest } from './engine.ts';
 import { hostArch } from './node-for-arch.ts';
 import { platformDigest, rawManifest, repositoryOf } from './registry-manifest.ts';
 
@@ -109,43 +108,24 @@ export async function releaseImage(engine: Engine, options: ReleaseOptions): Pro
   }
 
   const tagReference = `${options.registry}:${options.tag}`;
-  const digestFile = join(tmpdir(), `runtime-loader-release-${process.pid}.digest`);
-  try {
-    const push = await engine.exec(
-      [
-        'manifest',
-        'push',
-        '--all',
-        '--format',
-        'oci',
-        tls,
-        '--digestfile',
-        digestFile,
-        list,
-        `docker://${tagReference}`,
-      ],
-      { timeoutMs: pushTimeoutMs },
-    );
-    expectSuccess(push, `manifest push ${tagReference}`);
-    durationsMs.push = push.durationMs;
-    const digest = (await readFile(digestFile, 'utf8')).trim();
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-      throw new Error(`the push wrote no digest: ${digest}`);
-    const reference = `${options.registry}@${digest}`;
-    // Read back as a consumer's engine will see it: the index the registry serves.
-    const pushed = await rawManifest(reference, options.tlsVerify);
-    if (pushed.digest !== digest) {
-      throw new Error(`the registry serves ${pushed.digest} for ${reference}`);
-    }
-    const manifests: Record<string, string> = {};
-    for (const platform of platforms) {
-      manifests[platform] = await platformDigest(reference, platform, options.tlsVerify);
-    }
-    durationsMs.total = Math.round(performance.now() - started);
-    return { reference, tagReference, digest, manifests, labels, durationsMs };
-  } finally {
-    await rm(digestFile, { force: true });
+  const { digest, durationMs } = await pushForDigest(
+    engine,
+    ['manifest', 'push', '--all', '--format', 'oci', tls, list, `docker://${tagReference}`],
+    pushTimeoutMs,
+  );
+  durationsMs.push = durationMs;
+  const reference = `${options.registry}@${digest}`;
+  // Read back as a consumer's engine will see it: the index the registry serves.
+  const pushed = await rawManifest(reference, options.tlsVerify);
+  if (pushed.digest !== digest) {
+    throw new Error(`the registry serves ${pushed.digest} for ${reference}`);
   }
+  const manifests: Record<string, string> = {};
+  for (const platform of platforms) {
+    manifests[platform] = await platformDigest(reference, platform, options.tlsVerify);
+  }
+  durationsMs.total = Math.round(performance.now() - started);
+  return { reference, tagReference, digest, manifests, labels, durationsMs };
 }
 
 /** The commit (with -dirty when the tree has changes) and its time, RFC 3339. */
