@@ -18,13 +18,12 @@ import type { VerificationRecord } from '../artifact/verification-record.ts';
 import { namesOf } from '../config/read-setting.ts';
 import { settings } from '../config/settings.ts';
 import type { LoaderConfig } from '../config/types.ts';
-import type { KeptFile } from '../download/revalidate/keep-verified.ts';
+import { type KeptFile, keptWithoutConfirmation } from '../download/revalidate/keep-verified.ts';
 import { isUnanswered } from '../download/revalidate/revalidate.ts';
 import type { DownloadSession } from '../download/session.ts';
 import { type DownloadTarget, urlTarget } from '../download/target.ts';
 import { ConfigError } from '../errors.ts';
 import type { Plan } from '../plan/plan.ts';
-import { failureMessage } from '../report/run-facts.ts';
 import { readAuthFile } from './auth-file.ts';
 import { planFetch } from './fetch-plan.ts';
 import type { ImageManifest } from './manifest.ts';
@@ -179,21 +178,7 @@ async function askTag(
     };
   } catch (error) {
     if (!isUnanswered(error) || !config.keepVerified) throw error;
-    const why = failureMessage(error, session.facts.about(error));
-    logger.warn(
-      'kept-verified',
-      `keeping ${outputPath}, verified at ${record.verifiedAt}, without the registry's confirmation: ${why}`,
-      {
-        path: outputPath,
-        sha256: record.sha256,
-        verifiedAt: record.verifiedAt,
-        reason: why,
-        code: error.code,
-        status: error.details.status,
-        errorCode: error.details.errorCode,
-        setting: 'LOADER_KEEP_VERIFIED',
-      },
-    );
+    const why = keptWithoutConfirmation(session, outputPath, record, error, "the registry's");
     return { kind: 'kept', kept: { outcome: 'kept-verified', reason: why }, record };
   }
 }

@@ -1,5 +1,6 @@
 import type { VerificationRecord } from '../../artifact/verification-record.ts';
 import type { LoaderConfig } from '../../config/types.ts';
+import type { LoaderError } from '../../errors.ts';
 import { failureMessage } from '../../report/run-facts.ts';
 import { firstPartOf } from '../download.ts';
 import type { Response } from '../http/request.ts';
@@ -60,21 +61,7 @@ export async function keepOrRefetch(
   }
   const { error } = answer;
   if (!config.keepVerified) throw error;
-  const why = failureMessage(error, session.facts.about(error));
-  logger.warn(
-    'kept-verified',
-    `keeping ${config.outputPath}, verified at ${record.verifiedAt}, without the server's confirmation: ${why}`,
-    {
-      path: config.outputPath,
-      sha256: record.sha256,
-      verifiedAt: record.verifiedAt,
-      reason: why,
-      code: error.code,
-      status: error.details.status,
-      errorCode: error.details.errorCode,
-      setting: 'LOADER_KEEP_VERIFIED',
-    },
-  );
+  const why = keptWithoutConfirmation(session, config.outputPath, record, error, "the server's");
   return { outcome: 'kept-verified', reason: why };
 }
 
@@ -87,4 +74,34 @@ function changedReason(status: number, asked: Asked): string {
       ? 'the verification record holds no ETag or Last-Modified to ask whether the object changed'
       : "the server's 304 did not match the verification record";
   return `${before}; the server answered ${status} to a request without a condition`;
+}
+
+/**
+ * The warning of a verified file kept because its source could not confirm
+ * it (LOADER_KEEP_VERIFIED): `source` is "the server's" or "the registry's".
+ * Returns why, as the run's result says it.
+ */
+export function keptWithoutConfirmation(
+  session: DownloadSession,
+  outputPath: string,
+  record: VerificationRecord,
+  error: LoaderError,
+  source: string,
+): string {
+  const why = failureMessage(error, session.facts.about(error));
+  session.logger.warn(
+    'kept-verified',
+    `keeping ${outputPath}, verified at ${record.verifiedAt}, without ${source} confirmation: ${why}`,
+    {
+      path: outputPath,
+      sha256: record.sha256,
+      verifiedAt: record.verifiedAt,
+      reason: why,
+      code: error.code,
+      status: error.details.status,
+      errorCode: error.details.errorCode,
+      setting: 'LOADER_KEEP_VERIFIED',
+    },
+  );
+  return why;
 }
