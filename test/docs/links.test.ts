@@ -26,13 +26,16 @@ export function brokenLink(page: string, target: string): string | undefined {
   const file = path === '' ? join(root, page) : resolve(root, dirname(page), path);
   const inRepo = relative(root, file).split(sep).join('/');
   if (inRepo.startsWith('..')) return 'points outside the repository';
-  if (generated.some((folder) => `${inRepo}/`.startsWith(folder))) return 'points to a generated file';
+  if (generated.some((folder) => `${inRepo}/`.startsWith(folder)))
+    return 'points to a generated file';
   if (!existsSync(file)) return `no file ${inRepo}`;
   if (anchor === undefined) return undefined;
   if (!file.endsWith('.md')) {
     return /^L\d+(-L\d+)?$/.test(anchor) ? undefined : `#${anchor} in a file that is not Markdown`;
   }
-  return anchors(readFileSync(file, 'utf8')).has(anchor) ? undefined : `no heading #${anchor} in ${inRepo}`;
+  return anchors(readFileSync(file, 'utf8')).has(anchor)
+    ? undefined
+    : `no heading #${anchor} in ${inRepo}`;
 }
 
 describe('documentation links', () => {
@@ -54,7 +57,10 @@ describe('documentation links', () => {
 
   it('finds a broken file, a broken anchor and a link out of the repository', () => {
     assert.equal(brokenLink('README.md', 'docs/behaviour.md#guarantees'), undefined);
-    assert.match(brokenLink('README.md', 'docs/nothing-here.md') ?? '', /no file docs\/nothing-here.md/);
+    assert.match(
+      brokenLink('README.md', 'docs/nothing-here.md') ?? '',
+      /no file docs\/nothing-here.md/,
+    );
     assert.match(brokenLink('README.md', 'docs/behaviour.md#no-such-heading') ?? '', /no heading/);
     assert.match(brokenLink('docs/behaviour.md', '#no-such-heading') ?? '', /no heading/);
     assert.match(brokenLink('docs/behaviour.md', '../../etc/passwd') ?? '', /outside/);

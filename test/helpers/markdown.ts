@@ -28,7 +28,11 @@ function linesOutsideCode(markdown: string): { text: string; line: number }[] {
   markdown.split('\n').forEach((text, index) => {
     const opener = /^ {0,3}(`{3,}|~{3,})/.exec(text)?.[1];
     if (fence === undefined && opener !== undefined) fence = opener;
-    else if (fence !== undefined && opener?.startsWith(fence[0] ?? '') && opener.length >= fence.length)
+    else if (
+      fence !== undefined &&
+      opener?.startsWith(fence[0] ?? '') &&
+      opener.length >= fence.length
+    )
       fence = undefined;
     else if (fence === undefined) kept.push({ text, line: index + 1 });
   });
