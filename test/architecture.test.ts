@@ -82,4 +82,10 @@ describe('the architecture', () => {
     const callers = files.filter((file) => /\bparseArgs\s*\(/.test(source(file)));
     assert.deepEqual(callers, ['options/command-line.ts']);
   });
+
+  it('is described in at most 150 lines', () => {
+    const text = readFileSync(resolve(import.meta.dirname, '../docs/architecture.md'), 'utf8');
+    const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+    assert.ok(lines <= 150, `docs/architecture.md has ${lines} lines`);
+  });
 });

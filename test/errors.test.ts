@@ -1,5 +1,7 @@
-// The exit codes: one table, and the list --help prints is generated from it.
+// The exit codes: one table; the list --help prints is generated from it, and the
+// README's table is checked against it.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { helpText } from '../src/config/help.ts';
 import { ExitCode, exitCodeList, exitCodeMeaning } from '../src/errors.ts';
@@ -23,5 +25,23 @@ describe('exit codes', () => {
     const listed = help.slice(from).trim();
     assert.equal(listed.replaceAll('\n', ' '), `Exit codes: ${exitCodeList()}.`);
     for (const line of listed.split('\n')) assert.ok(line.length <= 90, line);
+  });
+
+  it("are the README's table, each row starting with its codes' meaning", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Exit codes'));
+    const rows = section
+      .slice(0, section.indexOf('\n## ', 1))
+      .split('\n')
+      .map((line) => line.split('|').map((cell) => cell.trim()))
+      .filter((cells) => /^\d+( \/ \d+)*$/.test(cells[1] ?? ''));
+    const listed = rows.flatMap((cells) => (cells[1] ?? '').split(' / ').map(Number));
+    assert.deepEqual(listed, Object.values(ExitCode), 'every code once, in order');
+    for (const cells of rows) {
+      const code = Number((cells[1] ?? '').split(' / ')[0]);
+      const name = Object.entries(ExitCode).find(([, value]) => value === code)?.[0];
+      const meaning = exitCodeMeaning[name as keyof typeof ExitCode];
+      assert.ok((cells[2] ?? '').startsWith(`${meaning}:`), `${code}: "${meaning}: ..."`);
+    }
   });
 });

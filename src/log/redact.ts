@@ -5,7 +5,7 @@
  * from an error message that some library built from the whole URL. It works
  * on string values, never on a serialized line, so it cannot break a line's
  * structure or touch a number. The rules are in secret-values.ts,
- * server-text.ts and urls/shown.ts; the README's Logs section states them.
+ * server-text.ts and urls/shown.ts; docs/behaviour.md (What is redacted) states them.
  */
 import { redactedMark, redactUrl, withoutUrlSecrets } from '../urls/shown.ts';
 import { formsOf, minFormLength, type SecretForm, secretFormsOfUrl } from './secret-values.ts';

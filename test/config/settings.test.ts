@@ -41,4 +41,11 @@ describe('settings', () => {
       }
     }
   });
+
+  it("and the README's configuration table lists no other variable but Node's own", async () => {
+    const rows = await readmeRows();
+    const settingNames = new Set(settingList.map((spec) => spec.env));
+    const others = [...rows.keys()].filter((name) => !settingNames.has(name));
+    assert.deepEqual(others, ['NODE_EXTRA_CA_CERTS']);
+  });
 });

@@ -1,4 +1,4 @@
-// One image name across the README, the deploy/ examples and the container tests:
+// One image name across the README, docs/container.md, the deploy/ examples and the container tests:
 // registry.example.com/runtime-loader:<package.json version>.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { publishedImageName } from '../../test-container/images.ts';
 const root = new URL('../../', import.meta.url);
 const files = [
   'README.md',
+  'docs/container.md',
   'deploy/docker/run.sh',
   'deploy/docker/compose.yaml',
   'deploy/kubernetes/deployment.yaml',
@@ -29,6 +30,8 @@ test('every loader image reference is the one published name at the package vers
     for (const reference of references) assert.equal(reference, expected, `${file}`);
   }
   // And no loader image under a bare or different name (e.g. "-t runtime-loader:0.1.0").
-  const readme = await readFile(new URL('README.md', root), 'utf8');
-  assert.doesNotMatch(readme, /[\s=]runtime-loader:\d/);
+  for (const page of ['README.md', 'docs/container.md']) {
+    const text = await readFile(new URL(page, root), 'utf8');
+    assert.doesNotMatch(text, /[\s=]runtime-loader:\d/, page);
+  }
 });

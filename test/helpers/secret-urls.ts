@@ -1,5 +1,5 @@
 // Random signed-looking URLs, what a server may echo of them, and the check that no form of
-// a secret is in some output. The rule restated here is the README's (Logs): a value is a
+// a secret is in some output. The rule restated here is docs/behaviour.md's (What is redacted): a value is a
 // secret when it is 8 or more characters and not only digits, or 4 or more under a
 // credential name; a secret may show up in no form (as sent, decoded, re-encoded), as a
 // whole word when it is shorter than 16 characters, anywhere when it is longer.
