@@ -131,7 +131,9 @@ export async function run(
     expectedBytes = expected.bytes;
     const verified = await verifyArtifact(config, temp, signal, expected, signature);
     const { sha256, jarCheck } = verified;
-    const signerId = verified.signedBy?.keyId;
+    // A detached signature of the JAR was checked as it streamed; an image's signature, before its layers.
+    const imageSigner = resolved.kind === 'oci' ? resolved.pull.signedBy : undefined;
+    const signerId = verified.signedBy?.keyId ?? imageSigner?.keyId;
     if (jarCheck === 'not-a-zip') {
       logger.warn(
         'not-a-jar',

@@ -92,7 +92,7 @@ export function loadConfig(
     backoffMaxMs: read('backoffMaxMs'),
     terminationLogPath: read('terminationLogPath'),
   };
-  const signature = readSignatureSettings(flags, env, read, problems);
+  const signature = readSignatureSettings(flags, env, read, problems, address?.kind === 'oci');
   const proxy = readProxySettings(env, problems);
   if (!invalid.has('outputPath') && outputPath.endsWith('/')) {
     problems.push(

@@ -7,7 +7,7 @@ import { namesOf, variableOf } from './read-setting.ts';
 import { type Setting, type SettingKey, type SettingValue, settings } from './settings.ts';
 import type { Environment } from './types.ts';
 
-/** The publisher's keys and where the signature comes from; both or neither. */
+/** The publisher's keys and where the signature comes from: both or neither, but an `oci://` artifact's keys may stand alone. */
 export interface SignatureSettings {
   readonly publicKeys: KeySet | undefined;
   readonly signatureUrl: URL | undefined;
@@ -19,12 +19,15 @@ export interface SignatureSettings {
  * added for both key settings at once, for a key with no signature to check
  * (the artifact must be signed, so the run could only fail), and for a
  * signature with no key (a signature nobody checks would only look safe).
+ * For an `oci://` artifact (`ociArtifact`) keys alone are enough: the
+ * signature is then the image's, found at the registry where cosign puts it.
  */
 export function readSignatureSettings(
   flags: LoaderFlags,
   env: Environment,
   read: <K extends SettingKey>(key: K) => SettingValue<K>,
   problems: string[],
+  ociArtifact: boolean,
 ): SignatureSettings {
   const { publicKey, publicKeyFile, signatureUrl } = settings;
   const given = (spec: Setting<unknown, unknown>) =>
@@ -48,9 +51,9 @@ export function readSignatureSettings(
     if (text !== undefined)
       publicKeys = keysOf(text, `${nameOf(publicKeyFile)} (${path})`, problems);
   }
-  if (keysGiven && !given(signatureUrl)) {
+  if (keysGiven && !given(signatureUrl) && !ociArtifact) {
     problems.push(
-      `${namesOf(given(publicKey) ? publicKey : publicKeyFile)} is set, so the artifact must carry its publisher's signature, but ${namesOf(signatureUrl)} is not: set it to the URL of the signature`,
+      `${namesOf(given(publicKey) ? publicKey : publicKeyFile)} is set, so the artifact must carry its publisher's signature, but ${namesOf(signatureUrl)} is not: set it to the URL of the signature (only an oci:// artifact's signature is found without it, at its registry)`,
     );
   }
   if (!keysGiven && given(signatureUrl)) {

@@ -87,6 +87,9 @@ export interface LoaderConfig extends Pick<SettingValues, ReadAsIs> {
   readonly proxy: ProxySettings;
   /** The publisher's keys (ARTIFACT_PUBLIC_KEY or the file ARTIFACT_PUBLIC_KEY_FILE names): given, the artifact must be signed by one. */
   readonly publicKeys: KeySet | undefined;
-  /** Where the publisher's signature is (ARTIFACT_SIGNATURE_URL); set exactly when publicKeys is. Never log it whole. */
+  /**
+   * Where the publisher's detached signature is (ARTIFACT_SIGNATURE_URL); set only with publicKeys.
+   * Never log it whole. Unset with publicKeys: an `oci://` image's cosign signature, found at its registry.
+   */
   readonly signatureUrl: URL | undefined;
 }

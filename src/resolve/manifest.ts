@@ -38,6 +38,8 @@ export interface Descriptor {
   readonly sizeBytes: number;
   readonly annotations: ReadonlyMap<string, string>;
   readonly platform: Platform | undefined;
+  /** An artifact's type, as a referrers list names it (OCI image spec 1.1). */
+  readonly artifactType: string | undefined;
 }
 
 export interface ImageIndex {
@@ -159,7 +161,7 @@ function typeOf(parsed: Fields, contentType: string | undefined, what: string): 
 
 function descriptorOf(value: unknown, where: string): Descriptor {
   if (!isObject(value)) throw new IntegrityError(`${where} is not a descriptor object`);
-  const { mediaType, digest, size, annotations, platform } = value;
+  const { mediaType, digest, size, annotations, platform, artifactType } = value;
   if (typeof mediaType !== 'string' || mediaType === '')
     throw new IntegrityError(`${where} has no mediaType`);
   if (typeof digest !== 'string') throw new IntegrityError(`${where} has no digest`);
@@ -176,6 +178,7 @@ function descriptorOf(value: unknown, where: string): Descriptor {
     sizeBytes: size,
     annotations: stringMap(annotations, `${where}: annotations`),
     platform: platform === undefined ? undefined : platformOf(platform, `${where}: platform`),
+    artifactType: typeof artifactType === 'string' ? artifactType : undefined,
   };
 }
 

@@ -21,6 +21,7 @@ import type { DownloadSession } from '../download/session.ts';
 import type { DownloadTarget } from '../download/target.ts';
 import { ConfigError, IntegrityError } from '../errors.ts';
 import { LayerExtractor } from '../extract/layer-extractor.ts';
+import type { VerifiedSignature } from '../verify/signature/check.ts';
 import type { FetchPlan, LayerFetch } from './fetch-plan.ts';
 import type { RegistryClient } from './registry-client.ts';
 
@@ -36,6 +37,8 @@ export interface OciPull {
   readonly path: string;
   /** How errors name the setting of that path. */
   readonly pathSetting: string;
+  /** The image's cosign signature that verified, when keys were given without ARTIFACT_SIGNATURE_URL. */
+  readonly signedBy: VerifiedSignature | undefined;
 }
 
 export interface PullReport extends DownloadReport {

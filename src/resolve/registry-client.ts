@@ -1,7 +1,8 @@
 /**
  * The loader's side of the distribution API for one reference: manifests
- * (GET, or HEAD to learn what a tag points at) and the blob request the
- * download core then makes. Every request goes through http/request.ts, and
+ * (GET, or HEAD to learn what a tag points at), the blob request the
+ * download core then makes, and for the image's signature the referrers
+ * list and small blobs read into memory. Every request goes through http/request.ts, and
  * each origin authenticates on its own (origin-auth.ts).
  *
  * Where each request goes: a tag names a version only at its registry, and
@@ -30,16 +31,21 @@ import {
 } from '../download/http/request.ts';
 import type { DownloadSession } from '../download/session.ts';
 import { type ByteSource, ByteSources, type DownloadTarget } from '../download/target.ts';
-import { InternalError, LoaderError, WriteError } from '../errors.ts';
-import { digestProblem } from '../oci/digest.ts';
+import { IntegrityError, InternalError, LoaderError, WriteError } from '../errors.ts';
+import { digestProblem, sha256DigestOf } from '../oci/digest.ts';
 import type { OciReference } from '../oci/reference.ts';
 import { redactUrl } from '../urls/shown.ts';
 import { type AuthFile, credentialsFor } from './credentials.ts';
 import type { BlobRequest } from './fetch-plan.ts';
-import { type ManifestDocument, maxManifestBytes, parseManifest } from './manifest.ts';
-import { manifestAccept } from './media-types.ts';
+import {
+  type ImageIndex,
+  type ManifestDocument,
+  maxManifestBytes,
+  parseManifest,
+} from './manifest.ts';
+import { manifestAccept, ociIndex } from './media-types.ts';
 import { OriginAuth } from './origin-auth.ts';
-import { blobUrl, manifestUrl, registryOrigin } from './registry-endpoint.ts';
+import { blobUrl, manifestUrl, referrersUrl, registryOrigin } from './registry-endpoint.ts';
 import { registryAnswerError } from './registry-errors.ts';
 
 /** A manifest as fetched: the document, and who sent it (the registry or a mirror). */
@@ -147,26 +153,93 @@ export class RegistryClient {
     const byDigest = digestProblem(tagOrDigest) === undefined;
     const digest = byDigest ? (expectedDigest ?? tagOrDigest) : expectedDigest;
     const what = `the manifest ${this.#display(tagOrDigest)}`;
-    if (byDigest) {
-      for (const host of [...this.#live]) {
-        const mirror = this.#mirrors.get(host);
-        if (mirror === undefined) continue;
-        const url = this.#onMirror(manifestUrl(mirror.origin, this.reference, tagOrDigest));
-        try {
-          const document = await this.#getManifest(mirror, url, what, digest, signal);
-          return { document, source: host };
-        } catch (error) {
-          if (signal.aborted || !isSourceFailure(error)) throw error;
-          this.#dropMirror(host, error);
-        }
-      }
+    const get = (origin: Origin, url: URL) => this.#getManifest(origin, url, what, digest, signal);
+    const at = (origin: URL) => manifestUrl(origin, this.reference, tagOrDigest);
+    if (!byDigest) {
+      const url = at(this.#registry.origin);
+      const document = await this.#withRetries(() => get(this.#registry, url), signal);
+      return { document, source: this.reference.registry };
     }
-    const url = manifestUrl(this.#registry.origin, this.reference, tagOrDigest);
-    const document = await this.#withRetries(
-      () => this.#getManifest(this.#registry, url, what, digest, signal),
-      signal,
-    );
-    return { document, source: this.reference.registry };
+    const { value, source } = await this.#byDigest(at, get, signal);
+    return { document: value, source };
+  }
+
+  /**
+   * The referrers of `digest` (OCI distribution spec 1.1, "Listing Referrers"),
+   * asked of the registry alone: an image index of the manifests whose
+   * subject it is. Undefined when the registry has no referrers API, which
+   * the spec says it tells with a 404.
+   */
+  async referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined> {
+    const url = referrersUrl(this.#registry.origin, this.reference, digest);
+    const what = `the referrers of ${this.#display(digest)}`;
+    const headers = { ...artifactHeaders(this.#session.userAgent), accept: ociIndex };
+    return this.#withRetries(async () => {
+      const response = await this.#registry.auth.send(
+        this.#session.requestContext,
+        url,
+        headers,
+        signal,
+      );
+      try {
+        if (response.status === 404) return undefined;
+        if (response.status !== 200) {
+          throw await this.#answerError(response, this.#registry, what);
+        }
+        const body = await readBody(response, maxManifestBytes, signal);
+        const contentType = response.headers['content-type'];
+        const document = parseManifest(body, {
+          what: `${what} from ${url.host}`,
+          contentType: typeof contentType === 'string' ? contentType : undefined,
+        });
+        if (document.kind !== 'index') {
+          throw new IntegrityError(`${what} from ${url.host} is not an image index`);
+        }
+        return document;
+      } finally {
+        discardBody(response.body);
+      }
+    }, signal);
+  }
+
+  /**
+   * A small blob read into memory (a signature's payload): from the first
+   * mirror that serves it, else the registry, like a manifest by digest. Its
+   * descriptor's size must be at most `maxBytes`, and the bytes must be that
+   * many and hash to its digest.
+   */
+  async smallBlob(blob: BlobRequest, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+    const what = `the blob ${blob.digest}`;
+    if (blob.sizeBytes > maxBytes) {
+      throw new IntegrityError(
+        `${what} is listed as ${blob.sizeBytes} bytes, more than the ${maxBytes} a ${blob.mediaType} blob may be; not fetching it`,
+      );
+    }
+    const get = async ({ auth }: Origin, url: URL): Promise<Buffer> => {
+      const headers = artifactHeaders(this.#session.userAgent);
+      const response = await auth.send(this.#session.requestContext, url, headers, signal);
+      try {
+        if (response.status !== 200) {
+          throw await registryAnswerError(response, 200, this.#session.requestContext.redactor, {
+            what,
+            authAdvice: () => this.#adviceFor(response.url),
+          });
+        }
+        const body = await readBody(response, blob.sizeBytes, signal);
+        const actual = sha256DigestOf(body);
+        if (actual !== blob.digest) {
+          throw new IntegrityError(
+            `checksum mismatch: ${what} from ${url.host} as received (${body.length} bytes) hashes to ${actual}`,
+            { details: { expectedDigest: blob.digest, actualDigest: actual } },
+          );
+        }
+        return body;
+      } finally {
+        discardBody(response.body);
+      }
+    };
+    const at = (origin: URL) => blobUrl(origin, this.reference, blob.digest);
+    return (await this.#byDigest(at, get, signal)).value;
   }
 
   /**
@@ -205,6 +278,31 @@ export class RegistryClient {
           authAdvice: () => this.#adviceFor(response.url),
         }),
     };
+  }
+
+  /**
+   * What is addressed by digest, from the first mirror still in use that
+   * serves it (a mirror that fails is dropped), else from the registry, with
+   * the run's retries; `at` is its URL on an origin.
+   */
+  async #byDigest<T>(
+    at: (origin: URL) => URL,
+    get: (origin: Origin, url: URL) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<{ readonly value: T; readonly source: string }> {
+    for (const host of [...this.#live]) {
+      const mirror = this.#mirrors.get(host);
+      if (mirror === undefined) continue;
+      try {
+        return { value: await get(mirror, this.#onMirror(at(mirror.origin))), source: host };
+      } catch (error) {
+        if (signal.aborted || !isSourceFailure(error)) throw error;
+        this.#dropMirror(host, error);
+      }
+    }
+    const url = at(this.#registry.origin);
+    const value = await this.#withRetries(() => get(this.#registry, url), signal);
+    return { value, source: this.reference.registry };
   }
 
   /** Drops a mirror for the rest of the run, saying why and what is asked next. */

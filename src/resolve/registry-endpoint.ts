@@ -31,3 +31,8 @@ export function manifestUrl(origin: URL, reference: OciReference, tagOrDigest: s
 export function blobUrl(origin: URL, reference: OciReference, digest: string): URL {
   return new URL(`/v2/${reference.repository}/blobs/${digest}`, origin);
 }
+
+/** `/v2/<repository>/referrers/<digest>` (distribution spec 1.1, "Listing Referrers"). */
+export function referrersUrl(origin: URL, reference: OciReference, digest: string): URL {
+  return new URL(`/v2/${reference.repository}/referrers/${digest}`, origin);
+}

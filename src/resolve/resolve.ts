@@ -13,6 +13,10 @@
  * (`not-modified`). A registry that refuses the credentials or cannot be
  * reached keeps it too, with a `kept-verified` warning, exactly as for a URL
  * (LOADER_KEEP_VERIFIED).
+ *
+ * With keys and no ARTIFACT_SIGNATURE_URL, the image's cosign signature is
+ * found and checked once the manifest is known, before any layer is asked
+ * for (cosign-signature.ts).
  */
 import type { VerificationRecord } from '../artifact/verification-record.ts';
 import { namesOf } from '../config/read-setting.ts';
@@ -25,6 +29,7 @@ import { type DownloadTarget, urlTarget } from '../download/target.ts';
 import { ConfigError } from '../errors.ts';
 import type { Plan } from '../plan/plan.ts';
 import { readAuthFile } from './auth-file.ts';
+import { verifyImageSignature } from './cosign-signature.ts';
 import { planFetch } from './fetch-plan.ts';
 import type { ImageManifest } from './manifest.ts';
 import { machinePlatform, selectManifest } from './platform.ts';
@@ -94,6 +99,18 @@ export async function resolveArtifact(
       mirrors: client.liveMirrors,
     },
   );
+  // Keys without ARTIFACT_SIGNATURE_URL: the image's own signature, checked before any layer is asked for.
+  const { publicKeys } = config;
+  const signedBy =
+    publicKeys === undefined || config.signatureUrl !== undefined
+      ? undefined
+      : await verifyImageSignature(
+          client,
+          publicKeys,
+          [manifestDigest, image.digest],
+          session.logger,
+          signal,
+        );
   const pull: OciPull = {
     client,
     plan,
@@ -101,6 +118,7 @@ export async function resolveArtifact(
     expectedSizeBytes: artifact.expectedSizeBytes,
     path,
     pathSetting,
+    signedBy,
   };
   return { kind: 'oci', pull };
 }

@@ -507,7 +507,7 @@ describe("the publisher's signature settings", () => {
     const unsigned = configError({ ...base, ARTIFACT_PUBLIC_KEY: minisignKey.text }).message;
     assert.equal(
       unsigned,
-      "invalid configuration: ARTIFACT_PUBLIC_KEY (or --public-key) is set, so the artifact must carry its publisher's signature, but ARTIFACT_SIGNATURE_URL (or --signature-url) is not: set it to the URL of the signature",
+      "invalid configuration: ARTIFACT_PUBLIC_KEY (or --public-key) is set, so the artifact must carry its publisher's signature, but ARTIFACT_SIGNATURE_URL (or --signature-url) is not: set it to the URL of the signature (only an oci:// artifact's signature is found without it, at its registry)",
     );
     const unchecked = configError({ ...base }, ['--signature-url', signatureUrl]).message;
     assert.equal(
@@ -528,6 +528,26 @@ describe("the publisher's signature settings", () => {
       /ARTIFACT_SIGNATURE_URL \(or --signature-url\): expected an absolute http/,
     );
     assert.doesNotMatch(message, /SIGNATURESECRET/);
+  });
+
+  it('takes keys without a signature URL for an oci:// artifact: its signature is found at the registry', () => {
+    const config = configOf({
+      ARTIFACT_URL: 'oci://registry.example/team/app:1.0',
+      ARTIFACT_PUBLIC_KEY: pem,
+    });
+    assert.equal(config.artifact.kind, 'oci');
+    assert.deepEqual(
+      config.publicKeys?.keys.map((key) => key.kind),
+      ['ecdsa-p256'],
+    );
+    assert.equal(config.signatureUrl, undefined);
+    // With a signature URL it is a detached signature of the JAR, as for an http(s) URL.
+    const detached = configOf({
+      ARTIFACT_URL: 'oci://registry.example/team/app:1.0',
+      ARTIFACT_PUBLIC_KEY: pem,
+      ARTIFACT_SIGNATURE_URL: signatureUrl,
+    });
+    assert.equal(detached.signatureUrl?.href, signatureUrl);
   });
 
   it('leaves both unset without a key', () => {

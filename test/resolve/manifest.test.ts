@@ -58,6 +58,7 @@ describe('parseManifest', () => {
       sizeBytes: 1234,
       annotations: new Map([['org.opencontainers.image.title', 'app.jar']]),
       platform: undefined,
+      artifactType: undefined,
     });
   });
 

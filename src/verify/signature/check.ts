@@ -5,9 +5,16 @@ import type { BytePass, PassResult, SignatureWork } from './passes.ts';
  * What was signed and how: minisign's prehashed `ED` (Ed25519 over the
  * BLAKE2b-512 of the file) or legacy `Ed` (Ed25519 over the whole file), a
  * cosign blob signature (base64 of the raw signature) or a cosign bundle
- * (cosign's own JSON or a sigstore bundle v0.1-v0.3) with a message signature.
+ * (cosign's own JSON or a sigstore bundle v0.1-v0.3) with a message signature;
+ * or, for an `oci://` image, cosign's signature of the image (`cosign sign`: a
+ * simple-signing payload naming the manifest digest, see image-signature.ts).
  */
-export type SignatureForm = 'minisign ED' | 'minisign Ed' | 'cosign blob' | 'cosign bundle';
+export type SignatureForm =
+  | 'minisign ED'
+  | 'minisign Ed'
+  | 'cosign blob'
+  | 'cosign bundle'
+  | 'cosign image signature';
 
 /** A signature that verified: which key made it, in which form. */
 export interface VerifiedSignature {
@@ -38,6 +45,8 @@ export interface StreamingCheck {
 /** Why a signature was refused: a stable value for the log's `reason` field. */
 export type SignatureFailureReason =
   | 'signature-empty'
+  | 'signature-missing'
+  | 'signature-other-digest'
   | 'signature-unparseable'
   | 'signature-unknown-key'
   | 'signature-no-fitting-key'

@@ -302,7 +302,7 @@ function base64Field(value: unknown, name: string): Buffer {
  * ECDSA signature is encoded (RFC 5480 section 2.2.3, Ecdsa-Sig-Value). For
  * P-256 each INTEGER is at most 33 bytes, so the lengths fit in one byte.
  */
-function isEcdsaDer(bytes: Buffer): boolean {
+export function isEcdsaDer(bytes: Buffer): boolean {
   if (bytes.length < 8 || bytes.length > 72) return false;
   if (bytes[0] !== 0x30 || bytes[1] !== bytes.length - 2 || bytes[2] !== 0x02) return false;
   const sAt = 4 + (bytes[3] ?? 0);
@@ -310,7 +310,7 @@ function isEcdsaDer(bytes: Buffer): boolean {
 }
 
 /** Whether a verify call accepted the signature; OpenSSL may throw on one it cannot decode. */
-function verifies(call: () => boolean): boolean {
+export function verifies(call: () => boolean): boolean {
   try {
     return call();
   } catch {

@@ -5,7 +5,10 @@
 // - corrupt: flips one byte in the middle of a blob body passing through;
 // - throttle: answers the first N requests matching a pattern with 429 and Retry-After;
 // - redirectBlobs: answers a blob GET with a 307 to a storage server holding the bytes,
-//   as Distribution does with a cloud storage driver (registry/handlers/blobserver).
+//   as Distribution does with a cloud storage driver (registry/handlers/blobserver);
+// - referrers: answers GET /v2/<name>/referrers/<digest> itself with an image index, as a
+//   registry with the OCI 1.1 referrers API does (Distribution 2.8 has none: it answers 404);
+// - hold: never answers requests matching a pattern, as a stalled server does.
 import { once } from 'node:events';
 import http, {
   type IncomingHttpHeaders,
@@ -25,7 +28,7 @@ export interface RelayedRequest {
   headers: IncomingHttpHeaders;
   /** The digest of a /v2/<name>/blobs/<digest> request. */
   blobDigest: string | undefined;
-  action: 'forwarded' | 'throttled' | 'redirected' | 'failed';
+  action: 'forwarded' | 'throttled' | 'redirected' | 'failed' | 'referrers' | 'held';
   /** The status the client got; 0 until answered. */
   status: number;
   /** Body bytes the relay sent to the client. */
@@ -43,8 +46,17 @@ export interface RelayOptions {
   /** How many blob bodies to corrupt; default all of them. */
   corruptTimes?: number;
   /** `match` is tested against `METHOD path`, e.g. /^GET \/v2\/.+\/blobs\//. */
-  throttle?: { match: RegExp; times: number; retryAfter?: string; status?: number };
+  /** `retryAfter` null: the answer has no Retry-After header (a plain 503). */
+  throttle?: { match: RegExp; times: number; retryAfter?: string | null; status?: number };
   redirectBlobs?: { storage: BlobStorage; status?: 301 | 302 | 303 | 307 | 308 };
+  /**
+   * Serve the referrers API (OCI distribution spec 1.1): subject digest → the descriptors of
+   * the manifests that refer to it (with their artifactType). Read at each request, so a test
+   * may add to it after the relay started; a digest not in it has none (an empty index).
+   */
+  referrers?: Map<string, object[]>;
+  /** `match` is tested against `METHOD path`: such requests are never answered. */
+  hold?: RegExp;
   /** The target's CA when it speaks https. */
   caCert?: string;
 }
@@ -74,6 +86,7 @@ const hopByHop = new Set([
   'upgrade',
 ]);
 const blobPath = /^\/v2\/.+\/blobs\/([a-z0-9]+:[a-f0-9]+)(?:\?|$)/;
+const referrersPath = /^\/v2\/.+\/referrers\/([a-z0-9]+:[a-f0-9]+)(?:\?|$)/;
 
 export async function startRelay(target: string, options: RelayOptions = {}): Promise<Relay> {
   const targetUrl = new URL(target);
@@ -157,8 +170,37 @@ export async function startRelay(target: string, options: RelayOptions = {}): Pr
       record.status = rule.status ?? 429;
       req.resume();
       res
-        .writeHead(record.status, { 'retry-after': rule.retryAfter ?? '1', 'content-length': 0 })
+        .writeHead(record.status, {
+          ...(rule.retryAfter === null ? {} : { 'retry-after': rule.retryAfter ?? '1' }),
+          'content-length': 0,
+        })
         .end();
+      return;
+    }
+    if (options.hold?.test(`${record.method} ${path}`)) {
+      record.action = 'held';
+      req.resume();
+      return;
+    }
+    const subject = referrersPath.exec(path)?.[1];
+    if (options.referrers !== undefined && record.method === 'GET' && subject !== undefined) {
+      record.action = 'referrers';
+      record.status = 200;
+      req.resume();
+      const body = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: options.referrers.get(subject) ?? [],
+        }),
+      );
+      record.bytesSent = body.length;
+      res
+        .writeHead(200, {
+          'content-type': 'application/vnd.oci.image.index.v1+json',
+          'content-length': body.length,
+        })
+        .end(body);
       return;
     }
     const redirect =

@@ -1,0 +1,212 @@
+/**
+ * Finding and checking the cosign signature of an `oci://` image, when keys
+ * are given without ARTIFACT_SIGNATURE_URL: after the manifest is resolved,
+ * before any layer is asked for, so a missing or foreign signature fails the
+ * run (exit 6) with nothing downloaded.
+ *
+ * Which digest is signed: cosign signs the digest its user named, which for
+ * a tag naming an index is the index's (and, with `--recursive`, each
+ * platform's manifest too). So the index's digest is looked up first, then
+ * the digest of the platform's manifest the pull chose; for an image
+ * manifest they are one.
+ *
+ * Where, for each digest, in this order:
+ * 1. the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`), where
+ *    the registry has one: manifests of artifactType
+ *    `application/vnd.dev.cosign.artifact.sig.v1+json`, as cosign writes them
+ *    in its OCI 1.1 mode. A 404 says the registry has none (CNCF
+ *    Distribution 2.8 has none), and it is not asked again in the run;
+ * 2. cosign's tag scheme: the tag `sha256-<hex>.sig` in the same repository.
+ * Every request goes through the run's registry client (mirrors, auth,
+ * plain-HTTP rules, retries, redaction). The first signature layer that
+ * verifies with one of the keys wins (several layers and several keys: a
+ * rotation); a network failure or refusal while looking ends the run with
+ * the fetch codes (3, 4), as for the image itself.
+ */
+import { describeKeys, type KeySet } from '../config/public-keys.ts';
+import { IntegrityError, RejectedError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import { signatureFailure, type VerifiedSignature } from '../verify/signature/check.ts';
+import {
+  checkImageSignature,
+  maxPayloadBytes,
+  signatureAnnotation,
+  simpleSigningMediaType,
+} from '../verify/signature/image-signature.ts';
+import type { Descriptor, ImageManifest } from './manifest.ts';
+import type { RegistryClient } from './registry-client.ts';
+
+/** The artifactType of a cosign signature manifest in OCI 1.1 mode. */
+export const cosignSignatureArtifactType = 'application/vnd.dev.cosign.artifact.sig.v1+json';
+
+const form = 'cosign image signature';
+
+/** The signature that verified, and where it was found. */
+export interface ImageSigner extends VerifiedSignature {
+  /** The manifest digest its payload names. */
+  readonly manifestDigest: string;
+  /** `the tag oci://…:sha256-….sig, layer 1 of 1`. */
+  readonly where: string;
+}
+
+/**
+ * Finds the signature of `digests` (the digest the reference resolved to,
+ * then the image manifest's, when it is another) and checks it; throws an
+ * IntegrityError (exit 6) when none verifies, saying where it looked and why
+ * each signature found was refused.
+ */
+export async function verifyImageSignature(
+  client: RegistryClient,
+  keySet: KeySet,
+  digests: readonly string[],
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<ImageSigner> {
+  const subjects = [...new Set(digests)];
+  const looked: string[] = [];
+  const refused: IntegrityError[] = [];
+  let referrersApi = true;
+  for (const subject of subjects) {
+    const places: (() => Promise<SignatureManifest[]>)[] = [
+      async () => {
+        if (!referrersApi) return [];
+        const index = await client.referrers(subject, signal);
+        if (index === undefined) {
+          referrersApi = false;
+          return [];
+        }
+        looked.push(`the referrers of ${at(client, `@${subject}`)}`);
+        const found: SignatureManifest[] = [];
+        for (const entry of index.manifests) {
+          if (entry.artifactType !== cosignSignatureArtifactType) continue;
+          const { document } = await client.manifest(entry.digest, entry.digest, signal);
+          if (document.kind === 'image') {
+            found.push({ manifest: document, where: `the referrer ${entry.digest}` });
+          }
+        }
+        return found;
+      },
+      async () => {
+        const tag = signatureTag(subject);
+        const where = `the tag ${at(client, `:${tag}`)}`;
+        looked.push(where);
+        const manifest = await signatureManifestAt(client, tag, signal);
+        return manifest === undefined ? [] : [{ manifest, where }];
+      },
+    ];
+    for (const place of places) {
+      for (const { manifest, where } of await place()) {
+        const layers = manifest.layers.filter(
+          (layer) => layer.mediaType === simpleSigningMediaType,
+        );
+        for (const [index, layer] of layers.entries()) {
+          const layerWhere = `${where}, signature ${index + 1} of ${layers.length}`;
+          const verdict = await checkLayer(client, keySet, layer, layerWhere, subjects, signal);
+          if (verdict instanceof IntegrityError) {
+            refused.push(verdict);
+            continue;
+          }
+          logger.info(
+            'signature',
+            `the ${form} in ${layerWhere} by key ${verdict.keyId} vouches for ${verdict.manifestDigest}`,
+            {
+              signatureForm: form,
+              signatureKeyIds: [verdict.keyId],
+              signedBy: verdict.keyId,
+              signedDigest: verdict.manifestDigest,
+              signatureSource: layerWhere,
+            },
+          );
+          return { ...verdict, where: layerWhere };
+        }
+      }
+    }
+  }
+  throw noValidSignature(keySet, looked, refused, referrersApi);
+}
+
+interface SignatureManifest {
+  readonly manifest: ImageManifest;
+  readonly where: string;
+}
+
+/** cosign's tag for the signatures of `digest`: `sha256-<hex>.sig`. */
+export function signatureTag(digest: string): string {
+  return `${digest.replace(':', '-')}.sig`;
+}
+
+/** The signature manifest under `tag`, or undefined when the registry has no such tag. */
+async function signatureManifestAt(
+  client: RegistryClient,
+  tag: string,
+  signal: AbortSignal,
+): Promise<ImageManifest | undefined> {
+  try {
+    const { document } = await client.manifest(tag, undefined, signal);
+    return document.kind === 'image' ? document : undefined;
+  } catch (error) {
+    if (error instanceof RejectedError && error.details.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** One layer's payload, fetched and checked; the refusal is returned, a fetch failure thrown. */
+async function checkLayer(
+  client: RegistryClient,
+  keySet: KeySet,
+  layer: Descriptor,
+  where: string,
+  subjects: readonly string[],
+  signal: AbortSignal,
+) {
+  const signatureBase64 = layer.annotations.get(signatureAnnotation);
+  if (signatureBase64 === undefined) {
+    return signatureFailure(
+      'signature-unparseable',
+      `${form}: ${where} has no ${signatureAnnotation} annotation`,
+      { form },
+    );
+  }
+  const payload = await client.smallBlob(layer, maxPayloadBytes, signal);
+  try {
+    return checkImageSignature(keySet, { payload, signatureBase64, where }, subjects);
+  } catch (error) {
+    if (error instanceof IntegrityError) return error;
+    throw error;
+  }
+}
+
+function noValidSignature(
+  keySet: KeySet,
+  looked: readonly string[],
+  refused: readonly IntegrityError[],
+  referrersApi: boolean,
+): IntegrityError {
+  const keyIds = keySet.keys.map((key) => key.id);
+  const places = `${looked.join(', ')}${referrersApi ? '' : ' (the registry has no referrers API)'}`;
+  if (refused.length === 0) {
+    return signatureFailure(
+      'signature-missing',
+      `no ${form} found: looked at ${places}; ${describeKeys(keySet)}. Sign the image with cosign sign --key cosign.key REGISTRY/REPOSITORY@DIGEST`,
+      { form, keyIds },
+    );
+  }
+  const [first] = refused;
+  const reasons = refused.map((error) => error.message.replace(/^signature check failed: /, ''));
+  return new IntegrityError(
+    `signature check failed: no ${form} verifies (looked at ${places}): ${reasons.join('; ')}; ${describeKeys(keySet)}`,
+    {
+      details: {
+        ...first?.details,
+        signatureForm: form,
+        signatureKeyIds: first?.details.signatureKeyIds ?? keyIds,
+      },
+    },
+  );
+}
+
+/** `oci://registry/repository` and the tag or digest part, as messages show it. */
+function at(client: RegistryClient, suffix: string): string {
+  const { registry, repository } = client.reference;
+  return `oci://${registry}/${repository}${suffix}`;
+}
