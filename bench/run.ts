@@ -122,6 +122,11 @@ const savedPath =
         'results',
         `${startedAt.toISOString().slice(0, 10)}-${flags.save}`,
       );
+// A kept run is quoted by docs/: a second run the same day must not replace it unseen.
+if (savedPath !== undefined && existsSync(`${savedPath}.json`))
+  throw new Error(
+    `--save ${flags.save}: ${savedPath}.json is already kept (docs/ may quote it); choose another name`,
+  );
 const jsonPath = resolve(
   flags.json ??
     (savedPath === undefined
