@@ -14,8 +14,11 @@
  * 1. the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`), where
  *    the registry has one: manifests of artifactType
  *    `application/vnd.dev.cosign.artifact.sig.v1+json`, as cosign writes them
- *    in its OCI 1.1 mode. A 404 says the registry has none (CNCF
- *    Distribution 2.8 has none), and it is not asked again in the run;
+ *    in its OCI 1.1 mode. A 404 (or 400, 406, or an answer that is not an
+ *    OCI index) says the registry has none (CNCF Distribution 2.8 has none),
+ *    and it is not asked again in the run; the referrers are then the index
+ *    under the tag `sha256-<hex>` (the spec's referrers tag schema, which
+ *    cosign's OCI 1.1 mode keeps on such a registry), when there is one;
  * 2. cosign's tag scheme: the tag `sha256-<hex>.sig` in the same repository.
  * Every request goes through the run's registry client (mirrors, auth,
  * plain-HTTP rules, retries, redaction). The first signature layer that
@@ -33,7 +36,7 @@ import {
   signatureAnnotation,
   simpleSigningMediaType,
 } from '../verify/signature/image-signature.ts';
-import type { Descriptor, ImageManifest } from './manifest.ts';
+import type { Descriptor, ImageManifest, ManifestDocument } from './manifest.ts';
 import type { RegistryClient } from './registry-client.ts';
 
 /** The artifactType of a cosign signature manifest in OCI 1.1 mode. */
@@ -69,13 +72,17 @@ export async function verifyImageSignature(
   for (const subject of subjects) {
     const places: (() => Promise<SignatureManifest[]>)[] = [
       async () => {
-        if (!referrersApi) return [];
-        const index = await client.referrers(subject, signal);
-        if (index === undefined) {
+        let index = referrersApi ? await client.referrers(subject, signal) : undefined;
+        if (index !== undefined) {
+          looked.push(`the referrers of ${at(client, `@${subject}`)}`);
+        } else {
           referrersApi = false;
-          return [];
+          const tag = referrersTag(subject);
+          looked.push(`the referrers tag ${at(client, `:${tag}`)}`);
+          const document = await documentAt(client, tag, signal);
+          if (document?.kind !== 'index') return [];
+          index = document;
         }
-        looked.push(`the referrers of ${at(client, `@${subject}`)}`);
         const found: SignatureManifest[] = [];
         for (const entry of index.manifests) {
           if (entry.artifactType !== cosignSignatureArtifactType) continue;
@@ -90,8 +97,8 @@ export async function verifyImageSignature(
         const tag = signatureTag(subject);
         const where = `the tag ${at(client, `:${tag}`)}`;
         looked.push(where);
-        const manifest = await signatureManifestAt(client, tag, signal);
-        return manifest === undefined ? [] : [{ manifest, where }];
+        const manifest = await documentAt(client, tag, signal);
+        return manifest?.kind === 'image' ? [{ manifest, where }] : [];
       },
     ];
     for (const place of places) {
@@ -135,15 +142,19 @@ export function signatureTag(digest: string): string {
   return `${digest.replace(':', '-')}.sig`;
 }
 
-/** The signature manifest under `tag`, or undefined when the registry has no such tag. */
-async function signatureManifestAt(
+/** The referrers tag schema's tag for the referrers of `digest`: `sha256-<hex>`. */
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-');
+}
+
+/** The manifest or index under `tag`, or undefined when the registry has no such tag. */
+async function documentAt(
   client: RegistryClient,
   tag: string,
   signal: AbortSignal,
-): Promise<ImageManifest | undefined> {
+): Promise<ManifestDocument | undefined> {
   try {
-    const { document } = await client.manifest(tag, undefined, signal);
-    return document.kind === 'image' ? document : undefined;
+    return (await client.manifest(tag, undefined, signal)).document;
   } catch (error) {
     if (error instanceof RejectedError && error.details.status === 404) return undefined;
     throw error;

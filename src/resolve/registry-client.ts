@@ -43,7 +43,7 @@ import {
   maxManifestBytes,
   parseManifest,
 } from './manifest.ts';
-import { manifestAccept, ociIndex } from './media-types.ts';
+import { bareMediaType, manifestAccept, ociIndex } from './media-types.ts';
 import { OriginAuth } from './origin-auth.ts';
 import { blobUrl, manifestUrl, referrersUrl, registryOrigin } from './registry-endpoint.ts';
 import { registryAnswerError } from './registry-errors.ts';
@@ -167,8 +167,10 @@ export class RegistryClient {
   /**
    * The referrers of `digest` (OCI distribution spec 1.1, "Listing Referrers"),
    * asked of the registry alone: an image index of the manifests whose
-   * subject it is. Undefined when the registry has no referrers API, which
-   * the spec says it tells with a 404.
+   * subject it is. Undefined when the registry has no referrers API: the
+   * spec says it tells so with a 404, and registries without one also answer
+   * 400 or 406, or 200 with something other than an OCI index (a catch-all
+   * route), which cosign's client takes as no API too.
    */
   async referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined> {
     const url = referrersUrl(this.#registry.origin, this.reference, digest);
@@ -182,15 +184,18 @@ export class RegistryClient {
         signal,
       );
       try {
-        if (response.status === 404) return undefined;
+        if (noReferrersApi.has(response.status)) return undefined;
         if (response.status !== 200) {
           throw await this.#answerError(response, this.#registry, what);
         }
-        const body = await readBody(response, maxManifestBytes, signal);
         const contentType = response.headers['content-type'];
+        if (typeof contentType !== 'string' || bareMediaType(contentType) !== ociIndex) {
+          return undefined;
+        }
+        const body = await readBody(response, maxManifestBytes, signal);
         const document = parseManifest(body, {
           what: `${what} from ${url.host}`,
-          contentType: typeof contentType === 'string' ? contentType : undefined,
+          contentType,
         });
         if (document.kind !== 'index') {
           throw new IntegrityError(`${what} from ${url.host} is not an image index`);
@@ -390,6 +395,9 @@ export class RegistryClient {
     return this.#session.newLoop().run(operation, signal, this.#session.onRetry());
   }
 }
+
+/** Statuses that say a registry has no referrers API: the spec's 404, and what others answer. */
+const noReferrersApi: ReadonlySet<number> = new Set([400, 404, 406]);
 
 /** Statuses a HEAD cannot be told apart on without a body: retried, or refused at once. */
 function isRetried(status: number): boolean {

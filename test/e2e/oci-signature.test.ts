@@ -19,6 +19,8 @@ import {
   cosignKeyPair,
   referrerDescriptor,
   referrerSignatureArtifact,
+  referrersTag,
+  referrersTagIndex,
   type SignatureLayer,
   signatureArtifact,
   signatureLayer,
@@ -76,7 +78,7 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
   after(() => s[Symbol.asyncDispose]());
   beforeEach(() => rm(join(s.dir.path, 'out'), { recursive: true, force: true }));
 
-  it('the .sig tag, ECDSA P-256: a registry without referrers API falls back to the tag, checked before the layer', async () => {
+  it('the .sig tag, ECDSA P-256: a registry without referrers API falls back to the tags, checked before the layer', async () => {
     const layer = signatureLayer(ecdsa, oras.digest);
     await pushSigned(s, 'team/ecdsa', oras, [layer]);
     const { result, lines } = await traced(s, () =>
@@ -88,6 +90,7 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
     assert.deepEqual(lines, [
       'GET /v2/team/ecdsa/manifests/1.0 200',
       `GET /v2/team/ecdsa/referrers/${oras.digest} 404`,
+      `GET /v2/team/ecdsa/manifests/sha256-${hex} 404`,
       `GET /v2/team/ecdsa/manifests/sha256-${hex}.sig 200`,
       `GET /v2/team/ecdsa/blobs/${sha256Digest(layer.payload)} 200`,
       `GET /v2/team/ecdsa/blobs/${oras.blobs[1]?.digest} 200`,
@@ -165,7 +168,7 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
     assert.match(
       String(failed.msg),
       new RegExp(
-        `no cosign image signature found: looked at the tag oci://${s.relay.host}/team/unsigned:${signatureTag(oras.digest)} \\(the registry has no referrers API\\).*${ecdsa.id}`,
+        `no cosign image signature found: looked at the referrers tag oci://${s.relay.host}/team/unsigned:${referrersTag(oras.digest)}, the tag oci://${s.relay.host}/team/unsigned:${signatureTag(oras.digest)} \\(the registry has no referrers API\\).*${ecdsa.id}`,
       ),
     );
     assert.deepEqual(failed.signatureKeyIds, [ecdsa.id]);
@@ -273,6 +276,65 @@ describe('oci:// image signatures through the referrers API (issue 22)', () => {
     assert.match(String(firstEventNamed(result, 'signature').msg), /the referrer sha256:/);
     assert.equal(finalEvent(result).signedBy, ecdsa.id);
   });
+});
+
+describe('oci:// image signatures on a registry without referrers API (review of issue 22)', () => {
+  // cosign's OCI 1.1 mode pushes through go-containerregistry, which on a registry without the
+  // API keeps the referrers tag schema's index under the tag sha256-<hex> (distribution-spec
+  // "Unavailable Referrers API": a client MUST fall back to it), and reads it back the same way.
+  async function pushedInOci11Mode(s: OciScenario, repo: string) {
+    await pushArtifact(s.registry, repo, '1.0', oras);
+    const subject = { mediaType: oras.mediaType, digest: oras.digest, size: oras.size };
+    const signature = referrerSignatureArtifact([signatureLayer(ecdsa, oras.digest)], subject);
+    await pushArtifact(s.registry, repo, referrersTag(oras.digest), referrersTagIndex([signature]));
+    return signature;
+  }
+
+  it('a 404 from the referrers API: the referrers tag sha256-<hex> is read, and its signature passes', async () => {
+    await using s = await ociScenario({ artifacts: {} });
+    const signature = await pushedInOci11Mode(s, 'team/app');
+    const { result, lines } = await traced(s, () =>
+      s.run(s.reference('team/app:1.0'), keyEnv(ecdsa)),
+    );
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(s.target, jar);
+    assert.deepEqual(lines.slice(0, 4), [
+      'GET /v2/team/app/manifests/1.0 200',
+      `GET /v2/team/app/referrers/${oras.digest} 404`,
+      `GET /v2/team/app/manifests/${referrersTag(oras.digest)} 200`,
+      `GET /v2/team/app/manifests/${signature.digest} 200`,
+    ]);
+    assert.ok(!lines.some((line) => line.includes('.sig')), lines.join('\n'));
+    assert.equal(finalEvent(result).signedBy, ecdsa.id);
+  });
+
+  for (const [name, answer] of [
+    [
+      '400, as some registries answer a path they do not know',
+      {
+        status: 400,
+        contentType: 'application/json',
+        body: '{"errors":[{"code":"UNSUPPORTED","message":"unsupported"}]}',
+      },
+    ],
+    ['406', { status: 406, contentType: 'text/plain', body: 'not acceptable' }],
+    [
+      '200 with a page that is not an image index (a catch-all route)',
+      { status: 200, contentType: 'text/html', body: '<html>registry</html>' },
+    ],
+  ] as const) {
+    it(`the referrers API answering ${name}: no API, the tags are read instead`, async () => {
+      await using s = await ociScenario({
+        artifacts: {},
+        relay: { answer: { match: /^GET \/v2\/.+\/referrers\//, ...answer } },
+      });
+      await pushedInOci11Mode(s, 'team/app');
+      const result = await s.run(s.reference('team/app:1.0'), keyEnv(ecdsa));
+      assert.equal(result.code, 0, describeRun(result));
+      await assertPublished(s.target, jar);
+      assert.equal(finalEvent(result).signedBy, ecdsa.id);
+    });
+  }
 });
 
 describe('oci:// image signatures: faults (issue 22)', () => {
