@@ -86,7 +86,12 @@ export async function verifyImageSignature(
         const found: SignatureManifest[] = [];
         for (const entry of index.manifests) {
           if (entry.artifactType !== cosignSignatureArtifactType) continue;
-          const { document } = await client.manifest(entry.digest, entry.digest, signal);
+          const { document } = await client.manifest(
+            entry.digest,
+            entry.digest,
+            signal,
+            'signature',
+          );
           if (document.kind === 'image') {
             found.push({ manifest: document, where: `the referrer ${entry.digest}` });
           }
@@ -178,7 +183,7 @@ async function checkLayer(
       { form },
     );
   }
-  const payload = await client.smallBlob(layer, maxPayloadBytes, signal);
+  const payload = await client.smallBlob(layer, maxPayloadBytes, signal, 'signature');
   try {
     return checkImageSignature(keySet, { payload, signatureBase64, where }, subjects);
   } catch (error) {

@@ -61,6 +61,12 @@ export interface TagAnswer {
   readonly fetched: FetchedManifest | undefined;
 }
 
+/**
+ * What a request by digest is for: the image's own content, which a mirror
+ * must hold, or its signature, which a mirror may lack (a 404 does not drop it).
+ */
+export type Lookup = 'content' | 'signature';
+
 interface Origin {
   readonly origin: URL;
   readonly auth: OriginAuth;
@@ -149,6 +155,7 @@ export class RegistryClient {
     tagOrDigest: string,
     expectedDigest: string | undefined,
     signal: AbortSignal,
+    lookup: Lookup = 'content',
   ): Promise<FetchedManifest> {
     const byDigest = digestProblem(tagOrDigest) === undefined;
     const digest = byDigest ? (expectedDigest ?? tagOrDigest) : expectedDigest;
@@ -160,7 +167,7 @@ export class RegistryClient {
       const document = await this.#withRetries(() => get(this.#registry, url), signal);
       return { document, source: this.reference.registry };
     }
-    const { value, source } = await this.#byDigest(at, get, signal);
+    const { value, source } = await this.#byDigest(at, get, signal, lookup);
     return { document: value, source };
   }
 
@@ -213,7 +220,12 @@ export class RegistryClient {
    * descriptor's size must be at most `maxBytes`, and the bytes must be that
    * many and hash to its digest.
    */
-  async smallBlob(blob: BlobRequest, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+  async smallBlob(
+    blob: BlobRequest,
+    maxBytes: number,
+    signal: AbortSignal,
+    lookup: Lookup = 'content',
+  ): Promise<Buffer> {
     const what = `the blob ${blob.digest}`;
     if (blob.sizeBytes > maxBytes) {
       throw new IntegrityError(
@@ -244,7 +256,7 @@ export class RegistryClient {
       }
     };
     const at = (origin: URL) => blobUrl(origin, this.reference, blob.digest);
-    return (await this.#byDigest(at, get, signal)).value;
+    return (await this.#byDigest(at, get, signal, lookup)).value;
   }
 
   /**
@@ -288,12 +300,15 @@ export class RegistryClient {
   /**
    * What is addressed by digest, from the first mirror still in use that
    * serves it (a mirror that fails is dropped), else from the registry, with
-   * the run's retries; `at` is its URL on an origin.
+   * the run's retries; `at` is its URL on an origin. For a `signature`
+   * lookup a mirror's 404 only sends the request on: a mirror fed by what
+   * nodes pulled (Spegel) never holds signatures, and still serves the layer.
    */
   async #byDigest<T>(
     at: (origin: URL) => URL,
     get: (origin: Origin, url: URL) => Promise<T>,
     signal: AbortSignal,
+    lookup: Lookup,
   ): Promise<{ readonly value: T; readonly source: string }> {
     for (const host of [...this.#live]) {
       const mirror = this.#mirrors.get(host);
@@ -302,6 +317,7 @@ export class RegistryClient {
         return { value: await get(mirror, this.#onMirror(at(mirror.origin))), source: host };
       } catch (error) {
         if (signal.aborted || !isSourceFailure(error)) throw error;
+        if (lookup === 'signature' && error.details.status === 404) continue;
         this.#dropMirror(host, error);
       }
     }

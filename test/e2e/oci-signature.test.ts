@@ -32,7 +32,8 @@ import { imageArtifact } from '../helpers/registry/image.ts';
 import { amd64, arm64, imageIndex } from '../helpers/registry/image-index.ts';
 import { orasArtifact } from '../helpers/registry/oras.ts';
 import { sha256Digest } from '../helpers/registry/push.ts';
-import type { RelayedRequest } from '../helpers/registry/relay.ts';
+import { startRegistry } from '../helpers/registry/registry.ts';
+import { type RelayedRequest, type RelayOptions, startRelay } from '../helpers/registry/relay.ts';
 import type { LoaderRun } from '../helpers/run-loader.ts';
 
 const jar = await buildJar();
@@ -47,7 +48,7 @@ const user: Credentials = { username: 'robot', password: 'S1gnature-Registry-Pas
 
 /** Pushes `signed` at `repo:tag` and cosign's signature manifest of it under its .sig tag. */
 async function pushSigned(
-  s: OciScenario,
+  s: Pick<OciScenario, 'registry'>,
   repo: string,
   signed: Artifact,
   layers: readonly SignatureLayer[],
@@ -335,6 +336,66 @@ describe('oci:// image signatures on a registry without referrers API (review of
       assert.equal(finalEvent(result).signedBy, ecdsa.id);
     });
   }
+});
+
+describe('oci:// image signatures through a mirror (review of issue 22)', () => {
+  /** A registry with the signed image, and a mirror (a registry of its own) holding `onMirror`. */
+  async function withMirror(
+    onMirror: (mirror: OciScenario['registry']) => Promise<unknown>,
+    relay?: RelayOptions,
+  ) {
+    await using stack = new AsyncDisposableStack();
+    const s = stack.use(await ociScenario({ artifacts: {} }));
+    await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
+    const cache = stack.use(await startRegistry());
+    await onMirror(cache);
+    const mirror = stack.use(await startRelay(cache.origin, relay));
+    const env = {
+      ...keyEnv(ecdsa),
+      LOADER_REGISTRY_MIRRORS: mirror.host,
+      LOADER_REGISTRY_PLAIN_HTTP: `${s.relay.host},${mirror.host}`,
+    };
+    const owned = stack.move();
+    return { s, mirror, env, [Symbol.asyncDispose]: () => owned.disposeAsync() };
+  }
+  const layerDigest = oras.blobs[1]?.digest ?? '';
+
+  it('a mirror that holds the image but not its signature (Spegel): the payload from the registry, the layer still from the mirror', async () => {
+    await using m = await withMirror((cache) => pushArtifact(cache, 'team/app', '1.0', oras));
+    const result = await m.s.run(m.s.reference('team/app:1.0'), m.env);
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(m.s.target, jar);
+    assert.equal(finalEvent(result).signedBy, ecdsa.id);
+    assert.deepEqual(
+      eventsNamed(result, 'mirror-dropped'),
+      [],
+      'a mirror lacking a signature is not dropped',
+    );
+    assert.deepEqual(
+      m.mirror.blobGets().map((r) => r.blobDigest),
+      [layerDigest],
+      'the layer from the mirror',
+    );
+    assert.ok(
+      !m.s.relay.requests.some((r) => r.blobDigest === layerDigest),
+      'not from the registry',
+    );
+  });
+
+  it("a mirror serving a wrong signature payload: refused by its digest and dropped, the registry's passes", async () => {
+    await using m = await withMirror(
+      (cache) =>
+        pushSigned({ registry: cache }, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]),
+      { corrupt: 'flip-one-byte-of-blob', corruptTimes: 1 },
+    );
+    const result = await m.s.run(m.s.reference('team/app:1.0'), m.env);
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(m.s.target, jar);
+    assert.equal(finalEvent(result).signedBy, ecdsa.id);
+    const [dropped, ...more] = eventsNamed(result, 'mirror-dropped');
+    assert.equal(more.length, 0);
+    assert.match(String(dropped?.reason), /checksum mismatch: the blob sha256:/);
+  });
 });
 
 describe('oci:// image signatures: faults (issue 22)', () => {
