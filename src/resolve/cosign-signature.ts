@@ -69,6 +69,18 @@ export async function verifyImageSignature(
   const looked: string[] = [];
   const refused: IntegrityError[] = [];
   let referrersApi = true;
+  // What a registry lists is its own to choose: the documents fetched for it are bounded.
+  let fetches = 0;
+  let notFetched = 0;
+  const spend = () => {
+    if (fetches >= maxSignatureFetches) {
+      notFetched += 1;
+      return false;
+    }
+    fetches += 1;
+    return true;
+  };
+  const checked = new Set<string>();
   for (const subject of subjects) {
     const places: (() => Promise<SignatureManifest[]>)[] = [
       async () => {
@@ -85,7 +97,7 @@ export async function verifyImageSignature(
         }
         const found: SignatureManifest[] = [];
         for (const entry of index.manifests) {
-          if (entry.artifactType !== cosignSignatureArtifactType) continue;
+          if (entry.artifactType !== cosignSignatureArtifactType || !spend()) continue;
           const { document } = await client.manifest(
             entry.digest,
             entry.digest,
@@ -113,6 +125,11 @@ export async function verifyImageSignature(
         );
         for (const [index, layer] of layers.entries()) {
           const layerWhere = `${where}, signature ${index + 1} of ${layers.length}`;
+          // The same payload and signature again (under the tag and as a referrer) is one check.
+          const key = `${layer.digest} ${layer.annotations.get(signatureAnnotation)}`;
+          if (checked.has(key)) continue;
+          checked.add(key);
+          if (layer.annotations.has(signatureAnnotation) && !spend()) continue;
           const verdict = await checkLayer(client, keySet, layer, layerWhere, subjects, signal);
           if (verdict instanceof IntegrityError) {
             refused.push(verdict);
@@ -134,8 +151,14 @@ export async function verifyImageSignature(
       }
     }
   }
-  throw noValidSignature(keySet, looked, refused, referrersApi);
+  throw noValidSignature(keySet, looked, refused, referrersApi, notFetched);
 }
+
+/** Signature manifests and payloads fetched in one run at most; a real image has a few. */
+export const maxSignatureFetches = 64;
+
+/** Refusals a message spells out; the rest are counted. */
+const maxReasonsShown = 3;
 
 interface SignatureManifest {
   readonly manifest: ImageManifest;
@@ -197,9 +220,14 @@ function noValidSignature(
   looked: readonly string[],
   refused: readonly IntegrityError[],
   referrersApi: boolean,
+  notFetched: number,
 ): IntegrityError {
   const keyIds = keySet.keys.map((key) => key.id);
-  const places = `${looked.join(', ')}${referrersApi ? '' : ' (the registry has no referrers API)'}`;
+  const unfetched =
+    notFetched === 0
+      ? ''
+      : `; ${notFetched} more signature document(s) listed were not fetched (at most ${maxSignatureFetches} are)`;
+  const places = `${looked.join(', ')}${referrersApi ? '' : ' (the registry has no referrers API)'}${unfetched}`;
   if (refused.length === 0) {
     return signatureFailure(
       'signature-missing',
@@ -209,8 +237,13 @@ function noValidSignature(
   }
   const [first] = refused;
   const reasons = refused.map((error) => error.message.replace(/^signature check failed: /, ''));
+  const more = reasons.length - maxReasonsShown;
+  const shown = [
+    ...reasons.slice(0, maxReasonsShown),
+    ...(more > 0 ? [`and ${more} more refused`] : []),
+  ];
   return new IntegrityError(
-    `signature check failed: no ${form} verifies (looked at ${places}): ${reasons.join('; ')}; ${describeKeys(keySet)}`,
+    `signature check failed: no ${form} verifies (looked at ${places}): ${shown.join('; ')}; ${describeKeys(keySet)}`,
     {
       details: {
         ...first?.details,

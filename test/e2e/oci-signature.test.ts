@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { buildJar } from '../../scripts/jar.ts';
 import { recordPathFor } from '../../src/artifact/verification-record.ts';
+import { maxSignatureFetches } from '../../src/resolve/cosign-signature.ts';
 import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import { dockerConfig, type OciScenario, ociScenario } from '../helpers/oci-scenario.ts';
 import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
@@ -206,6 +207,29 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
     assert.equal(failed.reason, 'signature-mismatch');
     assert.equal(failed.signatureForm, 'cosign image signature');
     assert.match(String(failed.msg), new RegExp(`is not by ECDSA P-256 key ${ecdsa.id}`));
+    await assertNothingPublished(s.target);
+  });
+
+  it('a signature manifest of 150 signatures by other keys: bounded fetches, a bounded message, exit 6', async () => {
+    const layers = Array.from({ length: 150 }, (_, i) =>
+      signatureLayer(stranger, oras.digest, `registry.example/team/app${i}`),
+    );
+    await pushSigned(s, 'team/flood', oras, layers);
+    const { result, requests } = await traced(s, () =>
+      s.run(s.reference('team/flood:1.0'), keyEnv(ecdsa)),
+    );
+    assert.equal(result.code, 6, describeRun(result));
+    const failed = finalEvent(result);
+    assert.equal(failed.reason, 'signature-mismatch');
+    const payloads = requests.filter((r) => r.blobDigest !== undefined);
+    assert.equal(payloads.length, maxSignatureFetches, 'payloads fetched, no layer');
+    const message = String(failed.msg);
+    assert.ok(message.length < 2000, `a message of ${message.length} characters`);
+    assert.match(message, /and 61 more refused/);
+    assert.match(
+      message,
+      /86 more signature document\(s\) listed were not fetched \(at most 64 are\)/,
+    );
     await assertNothingPublished(s.target);
   });
 
