@@ -98,13 +98,9 @@ export async function verifyImageSignature(
         const found: SignatureManifest[] = [];
         for (const entry of index.manifests) {
           if (entry.artifactType !== cosignSignatureArtifactType || !spend()) continue;
-          const { document } = await client.manifest(
-            entry.digest,
-            entry.digest,
-            signal,
-            'signature',
-          );
-          if (document.kind === 'image') {
+          // A list may still name a manifest deleted since: it signs nothing.
+          const document = await documentAt(client, entry.digest, signal, entry.digest);
+          if (document?.kind === 'image') {
             found.push({ manifest: document, where: `the referrer ${entry.digest}` });
           }
         }
@@ -175,14 +171,18 @@ export function referrersTag(digest: string): string {
   return digest.replace(':', '-');
 }
 
-/** The manifest or index under `tag`, or undefined when the registry has no such tag. */
+/**
+ * The manifest or index a tag or a digest names (a signature's, which a
+ * mirror need not hold), or undefined when the registry has no such thing.
+ */
 async function documentAt(
   client: RegistryClient,
-  tag: string,
+  tagOrDigest: string,
   signal: AbortSignal,
+  digest?: string,
 ): Promise<ManifestDocument | undefined> {
   try {
-    return (await client.manifest(tag, undefined, signal)).document;
+    return (await client.manifest(tagOrDigest, digest, signal, 'signature')).document;
   } catch (error) {
     if (error instanceof RejectedError && error.details.status === 404) return undefined;
     throw error;

@@ -420,6 +420,21 @@ describe('oci:// image signatures through a mirror (review of issue 22)', () => 
     assert.equal(more.length, 0);
     assert.match(String(dropped?.reason), /checksum mismatch: the blob sha256:/);
   });
+  it('a referrer listed but gone (404): passed over, the .sig tag still found', async () => {
+    const referrers = new Map<string, object[]>();
+    await using s = await ociScenario({ artifacts: {}, relay: { referrers } });
+    await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
+    const subject = { mediaType: oras.mediaType, digest: oras.digest, size: oras.size };
+    const deleted = referrerSignatureArtifact([signatureLayer(ecdsa, oras.digest)], subject);
+    referrers.set(oras.digest, [referrerDescriptor(deleted)]);
+    const { result, lines } = await traced(s, () =>
+      s.run(s.reference('team/app:1.0'), keyEnv(ecdsa)),
+    );
+    assert.equal(result.code, 0, describeRun(result));
+    assert.ok(lines.includes(`GET /v2/team/app/manifests/${deleted.digest} 404`), lines.join('\n'));
+    assert.match(String(firstEventNamed(result, 'signature').msg), /\.sig, signature 1 of 1/);
+    await assertPublished(s.target, jar);
+  });
 });
 
 describe('oci:// image signatures: faults (issue 22)', () => {
