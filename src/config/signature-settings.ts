@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.ts';
 import { problemOf } from '../options/expected.ts';
 import { readSmallText } from '../process/small-file.ts';
 import type { LoaderFlags } from './loader-flags.ts';
-import { type KeySet, parsePublicKeys } from './public-keys.ts';
+import { type KeySet, keyLabel, parsePublicKeys } from './public-keys.ts';
 import { namesOf, variableOf } from './read-setting.ts';
 import { type Setting, type SettingKey, type SettingValue, settings } from './settings.ts';
 import type { Environment } from './types.ts';
@@ -20,7 +20,9 @@ export interface SignatureSettings {
  * (the artifact must be signed, so the run could only fail), and for a
  * signature with no key (a signature nobody checks would only look safe).
  * For an `oci://` artifact (`ociArtifact`) keys alone are enough: the
- * signature is then the image's, found at the registry where cosign puts it.
+ * signature is then the image's, found at the registry where cosign puts it,
+ * so at least one of them must be a PEM key (minisign keys alone could only
+ * fail, after asking the registry).
  */
 export function readSignatureSettings(
   flags: LoaderFlags,
@@ -54,6 +56,12 @@ export function readSignatureSettings(
   if (keysGiven && !given(signatureUrl) && !ociArtifact) {
     problems.push(
       `${namesOf(given(publicKey) ? publicKey : publicKeyFile)} is set, so the artifact must carry its publisher's signature, but ${namesOf(signatureUrl)} is not: set it to the URL of the signature (only an oci:// artifact's signature is found without it, at its registry)`,
+    );
+  }
+  const minisignOnly = publicKeys?.keys.every((key) => key.kind === 'minisign') === true;
+  if (publicKeys !== undefined && minisignOnly && !given(signatureUrl) && ociArtifact) {
+    problems.push(
+      `${namesOf(given(publicKey) ? publicKey : publicKeyFile)} holds only ${publicKeys.keys.map(keyLabel).join(', ')}, and without ${namesOf(signatureUrl)} an oci:// artifact's signature is the image's cosign signature, which only a PEM key checks (cosign.pub, ECDSA P-256, or Ed25519): add the cosign public key, or set ${signatureUrl.env} to a minisign signature of the JAR`,
     );
   }
   if (!keysGiven && given(signatureUrl)) {

@@ -14,8 +14,11 @@
  * 1. the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`), where
  *    the registry has one: manifests of artifactType
  *    `application/vnd.dev.cosign.artifact.sig.v1+json`, as cosign writes them
- *    in its OCI 1.1 mode. A 404 says the registry has none (CNCF
- *    Distribution 2.8 has none), and it is not asked again in the run;
+ *    in its OCI 1.1 mode. A 404 (or 400, 406, or an answer that is not an
+ *    OCI index) says the registry has none (CNCF Distribution 2.8 has none),
+ *    and it is not asked again in the run; the referrers are then the index
+ *    under the tag `sha256-<hex>` (the spec's referrers tag schema, which
+ *    cosign's OCI 1.1 mode keeps on such a registry), when there is one;
  * 2. cosign's tag scheme: the tag `sha256-<hex>.sig` in the same repository.
  * Every request goes through the run's registry client (mirrors, auth,
  * plain-HTTP rules, retries, redaction). The first signature layer that
@@ -33,7 +36,7 @@ import {
   signatureAnnotation,
   simpleSigningMediaType,
 } from '../verify/signature/image-signature.ts';
-import type { Descriptor, ImageManifest } from './manifest.ts';
+import type { Descriptor, ImageManifest, ManifestDocument } from './manifest.ts';
 import type { RegistryClient } from './registry-client.ts';
 
 /** The artifactType of a cosign signature manifest in OCI 1.1 mode. */
@@ -66,21 +69,38 @@ export async function verifyImageSignature(
   const looked: string[] = [];
   const refused: IntegrityError[] = [];
   let referrersApi = true;
+  // What a registry lists is its own to choose: the documents fetched for it are bounded.
+  let fetches = 0;
+  let notFetched = 0;
+  const spend = () => {
+    if (fetches >= maxSignatureFetches) {
+      notFetched += 1;
+      return false;
+    }
+    fetches += 1;
+    return true;
+  };
+  const checked = new Set<string>();
   for (const subject of subjects) {
     const places: (() => Promise<SignatureManifest[]>)[] = [
       async () => {
-        if (!referrersApi) return [];
-        const index = await client.referrers(subject, signal);
-        if (index === undefined) {
+        let index = referrersApi ? await client.referrers(subject, signal) : undefined;
+        if (index !== undefined) {
+          looked.push(`the referrers of ${at(client, `@${subject}`)}`);
+        } else {
           referrersApi = false;
-          return [];
+          const tag = referrersTag(subject);
+          looked.push(`the referrers tag ${at(client, `:${tag}`)}`);
+          const document = await documentAt(client, tag, signal);
+          if (document?.kind !== 'index') return [];
+          index = document;
         }
-        looked.push(`the referrers of ${at(client, `@${subject}`)}`);
         const found: SignatureManifest[] = [];
         for (const entry of index.manifests) {
-          if (entry.artifactType !== cosignSignatureArtifactType) continue;
-          const { document } = await client.manifest(entry.digest, entry.digest, signal);
-          if (document.kind === 'image') {
+          if (entry.artifactType !== cosignSignatureArtifactType || !spend()) continue;
+          // A list may still name a manifest deleted since: it signs nothing.
+          const document = await documentAt(client, entry.digest, signal, entry.digest);
+          if (document?.kind === 'image') {
             found.push({ manifest: document, where: `the referrer ${entry.digest}` });
           }
         }
@@ -90,8 +110,8 @@ export async function verifyImageSignature(
         const tag = signatureTag(subject);
         const where = `the tag ${at(client, `:${tag}`)}`;
         looked.push(where);
-        const manifest = await signatureManifestAt(client, tag, signal);
-        return manifest === undefined ? [] : [{ manifest, where }];
+        const manifest = await documentAt(client, tag, signal);
+        return manifest?.kind === 'image' ? [{ manifest, where }] : [];
       },
     ];
     for (const place of places) {
@@ -101,6 +121,11 @@ export async function verifyImageSignature(
         );
         for (const [index, layer] of layers.entries()) {
           const layerWhere = `${where}, signature ${index + 1} of ${layers.length}`;
+          // The same payload and signature again (under the tag and as a referrer) is one check.
+          const key = `${layer.digest} ${layer.annotations.get(signatureAnnotation)}`;
+          if (checked.has(key)) continue;
+          checked.add(key);
+          if (layer.annotations.has(signatureAnnotation) && !spend()) continue;
           const verdict = await checkLayer(client, keySet, layer, layerWhere, subjects, signal);
           if (verdict instanceof IntegrityError) {
             refused.push(verdict);
@@ -122,8 +147,14 @@ export async function verifyImageSignature(
       }
     }
   }
-  throw noValidSignature(keySet, looked, refused, referrersApi);
+  throw noValidSignature(keySet, looked, refused, referrersApi, notFetched);
 }
+
+/** Signature manifests and payloads fetched in one run at most; a real image has a few. */
+export const maxSignatureFetches = 64;
+
+/** Refusals a message spells out; the rest are counted. */
+const maxReasonsShown = 3;
 
 interface SignatureManifest {
   readonly manifest: ImageManifest;
@@ -135,15 +166,23 @@ export function signatureTag(digest: string): string {
   return `${digest.replace(':', '-')}.sig`;
 }
 
-/** The signature manifest under `tag`, or undefined when the registry has no such tag. */
-async function signatureManifestAt(
+/** The referrers tag schema's tag for the referrers of `digest`: `sha256-<hex>`. */
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-');
+}
+
+/**
+ * The manifest or index a tag or a digest names (a signature's, which a
+ * mirror need not hold), or undefined when the registry has no such thing.
+ */
+async function documentAt(
   client: RegistryClient,
-  tag: string,
+  tagOrDigest: string,
   signal: AbortSignal,
-): Promise<ImageManifest | undefined> {
+  digest?: string,
+): Promise<ManifestDocument | undefined> {
   try {
-    const { document } = await client.manifest(tag, undefined, signal);
-    return document.kind === 'image' ? document : undefined;
+    return (await client.manifest(tagOrDigest, digest, signal, 'signature')).document;
   } catch (error) {
     if (error instanceof RejectedError && error.details.status === 404) return undefined;
     throw error;
@@ -167,7 +206,7 @@ async function checkLayer(
       { form },
     );
   }
-  const payload = await client.smallBlob(layer, maxPayloadBytes, signal);
+  const payload = await client.smallBlob(layer, maxPayloadBytes, signal, 'signature');
   try {
     return checkImageSignature(keySet, { payload, signatureBase64, where }, subjects);
   } catch (error) {
@@ -181,9 +220,14 @@ function noValidSignature(
   looked: readonly string[],
   refused: readonly IntegrityError[],
   referrersApi: boolean,
+  notFetched: number,
 ): IntegrityError {
   const keyIds = keySet.keys.map((key) => key.id);
-  const places = `${looked.join(', ')}${referrersApi ? '' : ' (the registry has no referrers API)'}`;
+  const unfetched =
+    notFetched === 0
+      ? ''
+      : `; ${notFetched} more signature document(s) listed were not fetched (at most ${maxSignatureFetches} are)`;
+  const places = `${looked.join(', ')}${referrersApi ? '' : ' (the registry has no referrers API)'}${unfetched}`;
   if (refused.length === 0) {
     return signatureFailure(
       'signature-missing',
@@ -193,8 +237,13 @@ function noValidSignature(
   }
   const [first] = refused;
   const reasons = refused.map((error) => error.message.replace(/^signature check failed: /, ''));
+  const more = reasons.length - maxReasonsShown;
+  const shown = [
+    ...reasons.slice(0, maxReasonsShown),
+    ...(more > 0 ? [`and ${more} more refused`] : []),
+  ];
   return new IntegrityError(
-    `signature check failed: no ${form} verifies (looked at ${places}): ${reasons.join('; ')}; ${describeKeys(keySet)}`,
+    `signature check failed: no ${form} verifies (looked at ${places}): ${shown.join('; ')}; ${describeKeys(keySet)}`,
     {
       details: {
         ...first?.details,

@@ -43,7 +43,7 @@ import {
   maxManifestBytes,
   parseManifest,
 } from './manifest.ts';
-import { manifestAccept, ociIndex } from './media-types.ts';
+import { bareMediaType, manifestAccept, ociIndex } from './media-types.ts';
 import { OriginAuth } from './origin-auth.ts';
 import { blobUrl, manifestUrl, referrersUrl, registryOrigin } from './registry-endpoint.ts';
 import { registryAnswerError } from './registry-errors.ts';
@@ -60,6 +60,12 @@ export interface TagAnswer {
   readonly digest: string;
   readonly fetched: FetchedManifest | undefined;
 }
+
+/**
+ * What a request by digest is for: the image's own content, which a mirror
+ * must hold, or its signature, which a mirror may lack (a 404 does not drop it).
+ */
+export type Lookup = 'content' | 'signature';
 
 interface Origin {
   readonly origin: URL;
@@ -149,6 +155,7 @@ export class RegistryClient {
     tagOrDigest: string,
     expectedDigest: string | undefined,
     signal: AbortSignal,
+    lookup: Lookup = 'content',
   ): Promise<FetchedManifest> {
     const byDigest = digestProblem(tagOrDigest) === undefined;
     const digest = byDigest ? (expectedDigest ?? tagOrDigest) : expectedDigest;
@@ -160,15 +167,17 @@ export class RegistryClient {
       const document = await this.#withRetries(() => get(this.#registry, url), signal);
       return { document, source: this.reference.registry };
     }
-    const { value, source } = await this.#byDigest(at, get, signal);
+    const { value, source } = await this.#byDigest(at, get, signal, lookup);
     return { document: value, source };
   }
 
   /**
    * The referrers of `digest` (OCI distribution spec 1.1, "Listing Referrers"),
    * asked of the registry alone: an image index of the manifests whose
-   * subject it is. Undefined when the registry has no referrers API, which
-   * the spec says it tells with a 404.
+   * subject it is. Undefined when the registry has no referrers API: the
+   * spec says it tells so with a 404, and registries without one also answer
+   * 400 or 406, or 200 with something other than an OCI index (a catch-all
+   * route), which cosign's client takes as no API too.
    */
   async referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined> {
     const url = referrersUrl(this.#registry.origin, this.reference, digest);
@@ -182,15 +191,18 @@ export class RegistryClient {
         signal,
       );
       try {
-        if (response.status === 404) return undefined;
+        if (noReferrersApi.has(response.status)) return undefined;
         if (response.status !== 200) {
           throw await this.#answerError(response, this.#registry, what);
         }
-        const body = await readBody(response, maxManifestBytes, signal);
         const contentType = response.headers['content-type'];
+        if (typeof contentType !== 'string' || bareMediaType(contentType) !== ociIndex) {
+          return undefined;
+        }
+        const body = await readBody(response, maxManifestBytes, signal);
         const document = parseManifest(body, {
           what: `${what} from ${url.host}`,
-          contentType: typeof contentType === 'string' ? contentType : undefined,
+          contentType,
         });
         if (document.kind !== 'index') {
           throw new IntegrityError(`${what} from ${url.host} is not an image index`);
@@ -208,7 +220,12 @@ export class RegistryClient {
    * descriptor's size must be at most `maxBytes`, and the bytes must be that
    * many and hash to its digest.
    */
-  async smallBlob(blob: BlobRequest, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+  async smallBlob(
+    blob: BlobRequest,
+    maxBytes: number,
+    signal: AbortSignal,
+    lookup: Lookup = 'content',
+  ): Promise<Buffer> {
     const what = `the blob ${blob.digest}`;
     if (blob.sizeBytes > maxBytes) {
       throw new IntegrityError(
@@ -239,7 +256,7 @@ export class RegistryClient {
       }
     };
     const at = (origin: URL) => blobUrl(origin, this.reference, blob.digest);
-    return (await this.#byDigest(at, get, signal)).value;
+    return (await this.#byDigest(at, get, signal, lookup)).value;
   }
 
   /**
@@ -283,12 +300,15 @@ export class RegistryClient {
   /**
    * What is addressed by digest, from the first mirror still in use that
    * serves it (a mirror that fails is dropped), else from the registry, with
-   * the run's retries; `at` is its URL on an origin.
+   * the run's retries; `at` is its URL on an origin. For a `signature`
+   * lookup a mirror's 404 only sends the request on: a mirror fed by what
+   * nodes pulled (Spegel) never holds signatures, and still serves the layer.
    */
   async #byDigest<T>(
     at: (origin: URL) => URL,
     get: (origin: Origin, url: URL) => Promise<T>,
     signal: AbortSignal,
+    lookup: Lookup,
   ): Promise<{ readonly value: T; readonly source: string }> {
     for (const host of [...this.#live]) {
       const mirror = this.#mirrors.get(host);
@@ -297,6 +317,7 @@ export class RegistryClient {
         return { value: await get(mirror, this.#onMirror(at(mirror.origin))), source: host };
       } catch (error) {
         if (signal.aborted || !isSourceFailure(error)) throw error;
+        if (lookup === 'signature' && error.details.status === 404) continue;
         this.#dropMirror(host, error);
       }
     }
@@ -390,6 +411,9 @@ export class RegistryClient {
     return this.#session.newLoop().run(operation, signal, this.#session.onRetry());
   }
 }
+
+/** Statuses that say a registry has no referrers API: the spec's 404, and what others answer. */
+const noReferrersApi: ReadonlySet<number> = new Set([400, 404, 406]);
 
 /** Statuses a HEAD cannot be told apart on without a body: retried, or refused at once. */
 function isRetried(status: number): boolean {

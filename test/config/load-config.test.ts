@@ -550,6 +550,28 @@ describe("the publisher's signature settings", () => {
     assert.equal(detached.signatureUrl?.href, signatureUrl);
   });
 
+  it('refuses minisign keys alone for an oci:// image signature, which cosign makes with a PEM key', () => {
+    const oci = { ARTIFACT_URL: 'oci://registry.example/team/app:1.0' };
+    assert.equal(
+      configError({ ...oci, ARTIFACT_PUBLIC_KEY: minisignKey.text }).message,
+      `invalid configuration: ARTIFACT_PUBLIC_KEY (or --public-key) holds only minisign key ${minisignKey.id}, and without ARTIFACT_SIGNATURE_URL (or --signature-url) an oci:// artifact's signature is the image's cosign signature, which only a PEM key checks (cosign.pub, ECDSA P-256, or Ed25519): add the cosign public key, or set ARTIFACT_SIGNATURE_URL to a minisign signature of the JAR`,
+    );
+    // A minisign key beside a PEM key, or with a detached signature of the JAR, is fine.
+    assert.equal(
+      configOf({ ...oci, ARTIFACT_PUBLIC_KEY: `${minisignKey.text}${pem}` }).publicKeys?.keys
+        .length,
+      2,
+    );
+    assert.equal(
+      configOf({
+        ...oci,
+        ARTIFACT_PUBLIC_KEY: minisignKey.text,
+        ARTIFACT_SIGNATURE_URL: signatureUrl,
+      }).signatureUrl?.href,
+      signatureUrl,
+    );
+  });
+
   it('leaves both unset without a key', () => {
     const config = configOf(base);
     assert.equal(config.publicKeys, undefined);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { buildJar } from '../../scripts/jar.ts';
 import { recordPathFor } from '../../src/artifact/verification-record.ts';
+import { maxSignatureFetches } from '../../src/resolve/cosign-signature.ts';
 import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import { dockerConfig, type OciScenario, ociScenario } from '../helpers/oci-scenario.ts';
 import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
@@ -19,6 +20,8 @@ import {
   cosignKeyPair,
   referrerDescriptor,
   referrerSignatureArtifact,
+  referrersTag,
+  referrersTagIndex,
   type SignatureLayer,
   signatureArtifact,
   signatureLayer,
@@ -30,7 +33,8 @@ import { imageArtifact } from '../helpers/registry/image.ts';
 import { amd64, arm64, imageIndex } from '../helpers/registry/image-index.ts';
 import { orasArtifact } from '../helpers/registry/oras.ts';
 import { sha256Digest } from '../helpers/registry/push.ts';
-import type { RelayedRequest } from '../helpers/registry/relay.ts';
+import { startRegistry } from '../helpers/registry/registry.ts';
+import { type RelayedRequest, type RelayOptions, startRelay } from '../helpers/registry/relay.ts';
 import type { LoaderRun } from '../helpers/run-loader.ts';
 
 const jar = await buildJar();
@@ -45,7 +49,7 @@ const user: Credentials = { username: 'robot', password: 'S1gnature-Registry-Pas
 
 /** Pushes `signed` at `repo:tag` and cosign's signature manifest of it under its .sig tag. */
 async function pushSigned(
-  s: OciScenario,
+  s: Pick<OciScenario, 'registry'>,
   repo: string,
   signed: Artifact,
   layers: readonly SignatureLayer[],
@@ -76,7 +80,7 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
   after(() => s[Symbol.asyncDispose]());
   beforeEach(() => rm(join(s.dir.path, 'out'), { recursive: true, force: true }));
 
-  it('the .sig tag, ECDSA P-256: a registry without referrers API falls back to the tag, checked before the layer', async () => {
+  it('the .sig tag, ECDSA P-256: a registry without referrers API falls back to the tags, checked before the layer', async () => {
     const layer = signatureLayer(ecdsa, oras.digest);
     await pushSigned(s, 'team/ecdsa', oras, [layer]);
     const { result, lines } = await traced(s, () =>
@@ -88,6 +92,7 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
     assert.deepEqual(lines, [
       'GET /v2/team/ecdsa/manifests/1.0 200',
       `GET /v2/team/ecdsa/referrers/${oras.digest} 404`,
+      `GET /v2/team/ecdsa/manifests/sha256-${hex} 404`,
       `GET /v2/team/ecdsa/manifests/sha256-${hex}.sig 200`,
       `GET /v2/team/ecdsa/blobs/${sha256Digest(layer.payload)} 200`,
       `GET /v2/team/ecdsa/blobs/${oras.blobs[1]?.digest} 200`,
@@ -165,7 +170,7 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
     assert.match(
       String(failed.msg),
       new RegExp(
-        `no cosign image signature found: looked at the tag oci://${s.relay.host}/team/unsigned:${signatureTag(oras.digest)} \\(the registry has no referrers API\\).*${ecdsa.id}`,
+        `no cosign image signature found: looked at the referrers tag oci://${s.relay.host}/team/unsigned:${referrersTag(oras.digest)}, the tag oci://${s.relay.host}/team/unsigned:${signatureTag(oras.digest)} \\(the registry has no referrers API\\).*${ecdsa.id}`,
       ),
     );
     assert.deepEqual(failed.signatureKeyIds, [ecdsa.id]);
@@ -202,6 +207,29 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
     assert.equal(failed.reason, 'signature-mismatch');
     assert.equal(failed.signatureForm, 'cosign image signature');
     assert.match(String(failed.msg), new RegExp(`is not by ECDSA P-256 key ${ecdsa.id}`));
+    await assertNothingPublished(s.target);
+  });
+
+  it('a signature manifest of 150 signatures by other keys: bounded fetches, a bounded message, exit 6', async () => {
+    const layers = Array.from({ length: 150 }, (_, i) =>
+      signatureLayer(stranger, oras.digest, `registry.example/team/app${i}`),
+    );
+    await pushSigned(s, 'team/flood', oras, layers);
+    const { result, requests } = await traced(s, () =>
+      s.run(s.reference('team/flood:1.0'), keyEnv(ecdsa)),
+    );
+    assert.equal(result.code, 6, describeRun(result));
+    const failed = finalEvent(result);
+    assert.equal(failed.reason, 'signature-mismatch');
+    const payloads = requests.filter((r) => r.blobDigest !== undefined);
+    assert.equal(payloads.length, maxSignatureFetches, 'payloads fetched, no layer');
+    const message = String(failed.msg);
+    assert.ok(message.length < 2000, `a message of ${message.length} characters`);
+    assert.match(message, /and 61 more refused/);
+    assert.match(
+      message,
+      /86 more signature document\(s\) listed were not fetched \(at most 64 are\)/,
+    );
     await assertNothingPublished(s.target);
   });
 
@@ -272,6 +300,140 @@ describe('oci:// image signatures through the referrers API (issue 22)', () => {
     assert.ok(!lines.some((line) => line.includes('.sig')), lines.join('\n'));
     assert.match(String(firstEventNamed(result, 'signature').msg), /the referrer sha256:/);
     assert.equal(finalEvent(result).signedBy, ecdsa.id);
+  });
+});
+
+describe('oci:// image signatures on a registry without referrers API (review of issue 22)', () => {
+  // cosign's OCI 1.1 mode pushes through go-containerregistry, which on a registry without the
+  // API keeps the referrers tag schema's index under the tag sha256-<hex> (distribution-spec
+  // "Unavailable Referrers API": a client MUST fall back to it), and reads it back the same way.
+  async function pushedInOci11Mode(s: OciScenario, repo: string) {
+    await pushArtifact(s.registry, repo, '1.0', oras);
+    const subject = { mediaType: oras.mediaType, digest: oras.digest, size: oras.size };
+    const signature = referrerSignatureArtifact([signatureLayer(ecdsa, oras.digest)], subject);
+    await pushArtifact(s.registry, repo, referrersTag(oras.digest), referrersTagIndex([signature]));
+    return signature;
+  }
+
+  it('a 404 from the referrers API: the referrers tag sha256-<hex> is read, and its signature passes', async () => {
+    await using s = await ociScenario({ artifacts: {} });
+    const signature = await pushedInOci11Mode(s, 'team/app');
+    const { result, lines } = await traced(s, () =>
+      s.run(s.reference('team/app:1.0'), keyEnv(ecdsa)),
+    );
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(s.target, jar);
+    assert.deepEqual(lines.slice(0, 4), [
+      'GET /v2/team/app/manifests/1.0 200',
+      `GET /v2/team/app/referrers/${oras.digest} 404`,
+      `GET /v2/team/app/manifests/${referrersTag(oras.digest)} 200`,
+      `GET /v2/team/app/manifests/${signature.digest} 200`,
+    ]);
+    assert.ok(!lines.some((line) => line.includes('.sig')), lines.join('\n'));
+    assert.equal(finalEvent(result).signedBy, ecdsa.id);
+  });
+
+  for (const [name, answer] of [
+    [
+      '400, as some registries answer a path they do not know',
+      {
+        status: 400,
+        contentType: 'application/json',
+        body: '{"errors":[{"code":"UNSUPPORTED","message":"unsupported"}]}',
+      },
+    ],
+    ['406', { status: 406, contentType: 'text/plain', body: 'not acceptable' }],
+    [
+      '200 with a page that is not an image index (a catch-all route)',
+      { status: 200, contentType: 'text/html', body: '<html>registry</html>' },
+    ],
+  ] as const) {
+    it(`the referrers API answering ${name}: no API, the tags are read instead`, async () => {
+      await using s = await ociScenario({
+        artifacts: {},
+        relay: { answer: { match: /^GET \/v2\/.+\/referrers\//, ...answer } },
+      });
+      await pushedInOci11Mode(s, 'team/app');
+      const result = await s.run(s.reference('team/app:1.0'), keyEnv(ecdsa));
+      assert.equal(result.code, 0, describeRun(result));
+      await assertPublished(s.target, jar);
+      assert.equal(finalEvent(result).signedBy, ecdsa.id);
+    });
+  }
+});
+
+describe('oci:// image signatures through a mirror (review of issue 22)', () => {
+  /** A registry with the signed image, and a mirror (a registry of its own) holding `onMirror`. */
+  async function withMirror(
+    onMirror: (mirror: OciScenario['registry']) => Promise<unknown>,
+    relay?: RelayOptions,
+  ) {
+    await using stack = new AsyncDisposableStack();
+    const s = stack.use(await ociScenario({ artifacts: {} }));
+    await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
+    const cache = stack.use(await startRegistry());
+    await onMirror(cache);
+    const mirror = stack.use(await startRelay(cache.origin, relay));
+    const env = {
+      ...keyEnv(ecdsa),
+      LOADER_REGISTRY_MIRRORS: mirror.host,
+      LOADER_REGISTRY_PLAIN_HTTP: `${s.relay.host},${mirror.host}`,
+    };
+    const owned = stack.move();
+    return { s, mirror, env, [Symbol.asyncDispose]: () => owned.disposeAsync() };
+  }
+  const layerDigest = oras.blobs[1]?.digest ?? '';
+
+  it('a mirror that holds the image but not its signature (Spegel): the payload from the registry, the layer still from the mirror', async () => {
+    await using m = await withMirror((cache) => pushArtifact(cache, 'team/app', '1.0', oras));
+    const result = await m.s.run(m.s.reference('team/app:1.0'), m.env);
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(m.s.target, jar);
+    assert.equal(finalEvent(result).signedBy, ecdsa.id);
+    assert.deepEqual(
+      eventsNamed(result, 'mirror-dropped'),
+      [],
+      'a mirror lacking a signature is not dropped',
+    );
+    assert.deepEqual(
+      m.mirror.blobGets().map((r) => r.blobDigest),
+      [layerDigest],
+      'the layer from the mirror',
+    );
+    assert.ok(
+      !m.s.relay.requests.some((r) => r.blobDigest === layerDigest),
+      'not from the registry',
+    );
+  });
+
+  it("a mirror serving a wrong signature payload: refused by its digest and dropped, the registry's passes", async () => {
+    await using m = await withMirror(
+      (cache) =>
+        pushSigned({ registry: cache }, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]),
+      { corrupt: 'flip-one-byte-of-blob', corruptTimes: 1 },
+    );
+    const result = await m.s.run(m.s.reference('team/app:1.0'), m.env);
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(m.s.target, jar);
+    assert.equal(finalEvent(result).signedBy, ecdsa.id);
+    const [dropped, ...more] = eventsNamed(result, 'mirror-dropped');
+    assert.equal(more.length, 0);
+    assert.match(String(dropped?.reason), /checksum mismatch: the blob sha256:/);
+  });
+  it('a referrer listed but gone (404): passed over, the .sig tag still found', async () => {
+    const referrers = new Map<string, object[]>();
+    await using s = await ociScenario({ artifacts: {}, relay: { referrers } });
+    await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
+    const subject = { mediaType: oras.mediaType, digest: oras.digest, size: oras.size };
+    const deleted = referrerSignatureArtifact([signatureLayer(ecdsa, oras.digest)], subject);
+    referrers.set(oras.digest, [referrerDescriptor(deleted)]);
+    const { result, lines } = await traced(s, () =>
+      s.run(s.reference('team/app:1.0'), keyEnv(ecdsa)),
+    );
+    assert.equal(result.code, 0, describeRun(result));
+    assert.ok(lines.includes(`GET /v2/team/app/manifests/${deleted.digest} 404`), lines.join('\n'));
+    assert.match(String(firstEventNamed(result, 'signature').msg), /\.sig, signature 1 of 1/);
+    await assertPublished(s.target, jar);
   });
 });
 

@@ -105,6 +105,30 @@ export function referrerDescriptor(signature: Artifact) {
   };
 }
 
+/**
+ * The referrers tag schema's index (distribution-spec "Referrers Tag Schema"): what cosign's
+ * OCI 1.1 mode (through go-containerregistry's remote.Write) pushes under the tag
+ * `sha256-<hex>` of the subject when the registry has no referrers API, listing `signatures`.
+ */
+export function referrersTagIndex(signatures: readonly Artifact[]): Artifact {
+  const manifests = signatures.map(referrerDescriptor);
+  return artifact(
+    'application/vnd.oci.image.index.v1+json',
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests,
+    }),
+    [],
+    [...signatures],
+  );
+}
+
+/** `sha256-<hex>`: the referrers tag schema's tag for the referrers of `digest`. */
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-');
+}
+
 /** `sha256-<hex>.sig`: the tag cosign stores the signatures of `digest` under. */
 export function signatureTag(digest: string): string {
   return `${digest.replace(':', '-')}.sig`;

@@ -8,7 +8,9 @@
 //   as Distribution does with a cloud storage driver (registry/handlers/blobserver);
 // - referrers: answers GET /v2/<name>/referrers/<digest> itself with an image index, as a
 //   registry with the OCI 1.1 referrers API does (Distribution 2.8 has none: it answers 404);
-// - hold: never answers requests matching a pattern, as a stalled server does.
+// - hold: never answers requests matching a pattern, as a stalled server does;
+// - answer: answers requests matching a pattern itself with a fixed status and body, as a
+//   registry's catch-all route or a front page does for a path it does not know.
 import { once } from 'node:events';
 import http, {
   type IncomingHttpHeaders,
@@ -28,7 +30,7 @@ export interface RelayedRequest {
   headers: IncomingHttpHeaders;
   /** The digest of a /v2/<name>/blobs/<digest> request. */
   blobDigest: string | undefined;
-  action: 'forwarded' | 'throttled' | 'redirected' | 'failed' | 'referrers' | 'held';
+  action: 'forwarded' | 'throttled' | 'redirected' | 'failed' | 'referrers' | 'held' | 'answered';
   /** The status the client got; 0 until answered. */
   status: number;
   /** Body bytes the relay sent to the client. */
@@ -57,6 +59,8 @@ export interface RelayOptions {
   referrers?: Map<string, object[]>;
   /** `match` is tested against `METHOD path`: such requests are never answered. */
   hold?: RegExp;
+  /** `match` is tested against `METHOD path`: such requests get this answer, every time. */
+  answer?: { match: RegExp; status: number; contentType: string; body: string };
   /** The target's CA when it speaks https. */
   caCert?: string;
 }
@@ -180,6 +184,21 @@ export async function startRelay(target: string, options: RelayOptions = {}): Pr
     if (options.hold?.test(`${record.method} ${path}`)) {
       record.action = 'held';
       req.resume();
+      return;
+    }
+    const canned = options.answer;
+    if (canned?.match.test(`${record.method} ${path}`)) {
+      record.action = 'answered';
+      record.status = canned.status;
+      req.resume();
+      const body = Buffer.from(canned.body);
+      record.bytesSent = body.length;
+      res
+        .writeHead(canned.status, {
+          'content-type': canned.contentType,
+          'content-length': body.length,
+        })
+        .end(body);
       return;
     }
     const subject = referrersPath.exec(path)?.[1];
