@@ -371,6 +371,19 @@ describe('HttpClient connections and timeouts', () => {
     assert.equal(await text(second), 'ok');
   });
 
+  it("closes an idle connection before the server's Keep-Alive timeout, so no request is sent on one the server is closing", async () => {
+    // The server would keep the connection for a minute; it announces 2 s, so the client closes it after 1 s.
+    await using server = await rawServer((socket) =>
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nkeep-alive: timeout=2\r\n\r\nok'),
+    );
+    using context = contextWith();
+    const url = new URL(`http://127.0.0.1:${server.port}/`);
+    assert.equal(await text(await getFollowingRedirects(context, url, {}, signal())), 'ok');
+    // A loose upper bound: without the client's idle timeout, the connection stays open.
+    const late = sleep(5_000, 'still open', { ref: false });
+    assert.equal(await Promise.race([server.closed.then(() => 'closed'), late]), 'closed');
+  });
+
   it('a certificate from a CA it does not trust fails without retry, naming the fix', async () => {
     await using target = await serveTls((_request, response) => response.end('never'));
     using client = testClient();
