@@ -143,10 +143,7 @@ export function errorForNetworkFailure(
     );
   }
   const transient = code !== undefined && transientErrorCodes.has(code);
-  const tlsHint =
-    code !== undefined && isTlsVerificationCode(code)
-      ? '; for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file'
-      : '';
+  const tlsHint = code === undefined ? '' : (tlsHints[code] ?? '');
   const known = code === undefined ? undefined : reasons[code];
   // The client's own errors say what happened (a proxy's refusal); the timeouts name their setting.
   const reason =
@@ -201,16 +198,22 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function isTlsVerificationCode(code: string): boolean {
-  return (
-    code.startsWith('CERT_') ||
-    code.startsWith('ERR_TLS_') ||
-    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
-    code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
-    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
-    code === 'SELF_SIGNED_CERT_IN_CHAIN'
-  );
-}
+/**
+ * What to do about a certificate that was refused: a chain that ends at no CA
+ * in the store is a private CA; a name mismatch or a date is not, and
+ * trusting another CA would not help.
+ */
+const untrustedChain = '; for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file';
+const tlsHints: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: untrustedChain,
+  UNABLE_TO_GET_ISSUER_CERT: untrustedChain,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: untrustedChain,
+  DEPTH_ZERO_SELF_SIGNED_CERT: untrustedChain,
+  SELF_SIGNED_CERT_IN_CHAIN: untrustedChain,
+  CERT_UNTRUSTED: untrustedChain,
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    '; the certificate is not for this host name: use the name the certificate is issued for',
+};
 
 const maxLibraryMessageChars = 200;
 
