@@ -143,7 +143,7 @@ export function errorForNetworkFailure(
     );
   }
   const transient = code !== undefined && transientErrorCodes.has(code);
-  const tlsHint = code === undefined ? '' : (tlsHints[code] ?? '');
+  const tlsHint = (code !== undefined && tlsHints.get(code)) || '';
   const known = code === undefined ? undefined : reasons[code];
   // The client's own errors say what happened (a proxy's refusal); the timeouts name their setting.
   const reason =
@@ -204,16 +204,18 @@ function errorCode(error: unknown): string | undefined {
  * trusting another CA would not help.
  */
 const untrustedChain = '; for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file';
-const tlsHints: Record<string, string> = {
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: untrustedChain,
-  UNABLE_TO_GET_ISSUER_CERT: untrustedChain,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: untrustedChain,
-  DEPTH_ZERO_SELF_SIGNED_CERT: untrustedChain,
-  SELF_SIGNED_CERT_IN_CHAIN: untrustedChain,
-  CERT_UNTRUSTED: untrustedChain,
-  ERR_TLS_CERT_ALTNAME_INVALID:
+const tlsHints = new Map([
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', untrustedChain],
+  ['UNABLE_TO_GET_ISSUER_CERT', untrustedChain],
+  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', untrustedChain],
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', untrustedChain],
+  ['SELF_SIGNED_CERT_IN_CHAIN', untrustedChain],
+  ['CERT_UNTRUSTED', untrustedChain],
+  [
+    'ERR_TLS_CERT_ALTNAME_INVALID',
     '; the certificate is not for this host name: use the name the certificate is issued for',
-};
+  ],
+]);
 
 const maxLibraryMessageChars = 200;
 
