@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http';
 import { FetchError, type LoaderError, RejectedError } from '../../errors.ts';
 import { withoutCredentialShapes } from '../../log/server-text.ts';
 import { parseRetryAfterMs } from '../retry/retry-after.ts';
@@ -140,6 +141,13 @@ export function errorForNetworkFailure(
     return new FetchError(
       `server at ${where} sent response headers whose framing is invalid: ${framing.what} (RFC 9112 §6.3), which the HTTP client refuses; not retried, fix the server or the proxy in front of it`,
       { cause: error, details: { errorCode: framing.code } },
+    );
+  }
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    const limit = `${maxHeaderSize / 1024} KiB`;
+    return new FetchError(
+      `server at ${where} sent response headers larger than the ${limit} the HTTP client takes (a long Location or cookies?); not retried. NODE_OPTIONS=--max-http-header-size=BYTES raises the limit`,
+      { cause: error, details: { errorCode: 'HEADERS_TOO_LARGE' } },
     );
   }
   const transient = code !== undefined && transientErrorCodes.has(code);

@@ -384,6 +384,26 @@ describe('HttpClient connections and timeouts', () => {
     assert.equal(await Promise.race([server.closed.then(() => 'closed'), late]), 'closed');
   });
 
+  it("response headers beyond the parser's limit fail without retry, saying so and how to raise it", async () => {
+    // A presigned redirect whose Location alone is over the 16 KiB node:http takes.
+    const location = `/b?X-Amz-Security-Token=${'t'.repeat(20 * 1024)}`;
+    await using server = await serve((_request, response) =>
+      response.writeHead(302, { location }).end(),
+    );
+    using context = contextWith();
+    await assert.rejects(
+      getFollowingRedirects({ ...context, maxRedirects: 1 }, server.url('/a'), {}, signal()),
+      (error: unknown) => {
+        assert.ok(error instanceof FetchError);
+        assert.equal(error.transient, false);
+        assert.equal(error.details.errorCode, 'HEADERS_TOO_LARGE');
+        assert.match(error.message, /sent response headers larger than the 16 KiB/);
+        assert.match(error.message, /NODE_OPTIONS=--max-http-header-size=BYTES/);
+        return true;
+      },
+    );
+  });
+
   it('a certificate from a CA it does not trust fails without retry, naming the fix', async () => {
     await using target = await serveTls((_request, response) => response.end('never'));
     using client = testClient();
