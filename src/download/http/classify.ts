@@ -57,6 +57,10 @@ const invalidFraming: Record<string, { code: string; what: string }> = {
   },
 };
 
+/** What a 407 means, from a proxy in front of the origin or one asked for a tunnel. */
+export const proxyCredentialsNote =
+  "the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted";
+
 /** The error a non-2xx, non-redirect answer turns into. */
 export function errorForStatus(
   status: number,
@@ -90,7 +94,9 @@ export function errorForStatus(
           ? ': the signed URL may have expired or be invalid; issue a new one'
           : status === 404 || status === 410
             ? ': no artifact at that path'
-            : '';
+            : status === 407
+              ? `: ${proxyCredentialsNote}`
+              : '';
     return new RejectedError(`server rejected the request with ${what} for ${where}${hint}`, {
       details,
     });

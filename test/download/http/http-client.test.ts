@@ -15,6 +15,7 @@ import {
   type RequestContext,
   type Response,
 } from '../../../src/download/http/request.ts';
+import { unexpectedAnswerError } from '../../../src/download/http/unexpected-answer.ts';
 import { FetchError } from '../../../src/errors.ts';
 import { Redactor } from '../../../src/log/redact.ts';
 import { testClient } from '../../helpers/http-client.ts';
@@ -180,14 +181,39 @@ describe('HttpClient through an HTTP proxy', () => {
           assert.equal(error.transient, transient, String(status));
           assert.equal(error.details.errorCode, 'PROXY_REFUSED');
           assert.equal(error.details.proxyStatus, status);
+          const note =
+            status === 407
+              ? " (the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted)"
+              : '';
           assert.equal(
             error.message,
-            `request to https://127.0.0.1:1/app.jar failed: the proxy refused the tunnel to 127.0.0.1:1: it answered CONNECT with ${status} (PROXY_REFUSED)`,
+            `request to https://127.0.0.1:1/app.jar failed: the proxy refused the tunnel to 127.0.0.1:1: it answered CONNECT with ${status}${note} (PROXY_REFUSED)`,
           );
           return true;
         },
       );
     }
+  });
+
+  it("a proxy's 407 to an http URL's request says that the proxy's credentials are missing or wrong, and echoes none", async () => {
+    await using refusing = await serve((_request, response) =>
+      response.writeHead(407, { 'proxy-authenticate': 'Basic realm="proxy"' }).end(),
+    );
+    using context = contextWith({
+      proxy: { ...noProxy, httpProxy: refusing.origin.replace('//', '//agent:s3cret@') },
+    });
+    const response = await getFollowingRedirects(
+      context,
+      new URL('http://127.0.0.1:1/app.jar'),
+      {},
+      signal(),
+    );
+    const error = await unexpectedAnswerError(response, 200, context.redactor, undefined);
+    assert.equal(error.exitCode, 3);
+    assert.equal(
+      error.message,
+      "server rejected the request with 407 Proxy Authentication Required for http://127.0.0.1:1/app.jar: the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted",
+    );
   });
 
   it('a proxy that never answers the CONNECT is cut by the stall timeout', async () => {
