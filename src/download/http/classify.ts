@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http';
 import { FetchError, type LoaderError, RejectedError } from '../../errors.ts';
 import { withoutCredentialShapes } from '../../log/server-text.ts';
 import { parseRetryAfterMs } from '../retry/retry-after.ts';
@@ -56,6 +57,10 @@ const invalidFraming: Record<string, { code: string; what: string }> = {
   },
 };
 
+/** What a 407 means, from a proxy in front of the origin or one asked for a tunnel. */
+export const proxyCredentialsNote =
+  "the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted";
+
 /** The error a non-2xx, non-redirect answer turns into. */
 export function errorForStatus(
   status: number,
@@ -89,7 +94,9 @@ export function errorForStatus(
           ? ': the signed URL may have expired or be invalid; issue a new one'
           : status === 404 || status === 410
             ? ': no artifact at that path'
-            : '';
+            : status === 407
+              ? `: ${proxyCredentialsNote}`
+              : '';
     return new RejectedError(`server rejected the request with ${what} for ${where}${hint}`, {
       details,
     });
@@ -142,11 +149,15 @@ export function errorForNetworkFailure(
       { cause: error, details: { errorCode: framing.code } },
     );
   }
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    const limit = `${maxHeaderSize / 1024} KiB`;
+    return new FetchError(
+      `server at ${where} sent response headers larger than the ${limit} the HTTP client takes (a long Location or cookies?); not retried. NODE_OPTIONS=--max-http-header-size=BYTES raises the limit`,
+      { cause: error, details: { errorCode: 'HEADERS_TOO_LARGE' } },
+    );
+  }
   const transient = code !== undefined && transientErrorCodes.has(code);
-  const tlsHint =
-    code !== undefined && isTlsVerificationCode(code)
-      ? '; for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file'
-      : '';
+  const tlsHint = (code !== undefined && tlsHints.get(code)) || '';
   const known = code === undefined ? undefined : reasons[code];
   // The client's own errors say what happened (a proxy's refusal); the timeouts name their setting.
   const reason =
@@ -201,16 +212,24 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function isTlsVerificationCode(code: string): boolean {
-  return (
-    code.startsWith('CERT_') ||
-    code.startsWith('ERR_TLS_') ||
-    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
-    code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
-    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
-    code === 'SELF_SIGNED_CERT_IN_CHAIN'
-  );
-}
+/**
+ * What to do about a certificate that was refused: a chain that ends at no CA
+ * in the store is a private CA; a name mismatch or a date is not, and
+ * trusting another CA would not help.
+ */
+const untrustedChain = '; for a private CA, point NODE_EXTRA_CA_CERTS at its PEM file';
+const tlsHints = new Map([
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', untrustedChain],
+  ['UNABLE_TO_GET_ISSUER_CERT', untrustedChain],
+  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', untrustedChain],
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', untrustedChain],
+  ['SELF_SIGNED_CERT_IN_CHAIN', untrustedChain],
+  ['CERT_UNTRUSTED', untrustedChain],
+  [
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    '; the certificate is not for this host name: use the name the certificate is issued for',
+  ],
+]);
 
 const maxLibraryMessageChars = 200;
 

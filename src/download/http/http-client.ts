@@ -203,11 +203,24 @@ type Connector = (
   callback?: (error: Error | null, socket: Duplex) => void,
 ) => Duplex | null | undefined;
 
+/**
+ * How long an idle kept-alive connection waits for its next request before
+ * the client closes it (undici's default, the client before): a server
+ * closes idle connections too, and a request sent on one as it closes fails.
+ * A server's `Keep-Alive: timeout=N` shortens it to N - 1 s; node:http
+ * applies that hint only below an agent's `timeout`, and without one keeps
+ * an idle connection for as long as the server does.
+ */
+const idleConnectionMs = 4_000;
+
 /** An agent that keeps its connections alive, of http or https, with `connect` making them. */
 function keepAliveAgent(secure: boolean, ca: string | undefined, connect: Connector): HttpAgent {
+  // `timeout` also arms the idle timer of a connection in use: node:http only emits
+  // 'timeout' on its request then, which nothing here listens to (the stall timer bounds it).
+  const keepAlive = { keepAlive: true, timeout: idleConnectionMs };
   const agent = secure
-    ? new (https().Agent)({ keepAlive: true, ...(ca === undefined ? {} : { ca }) })
-    : new HttpAgent({ keepAlive: true });
+    ? new (https().Agent)({ ...keepAlive, ...(ca === undefined ? {} : { ca }) })
+    : new HttpAgent(keepAlive);
   agent.createConnection = connect;
   return agent;
 }

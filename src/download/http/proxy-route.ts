@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import type { ProxySettings } from '../../config/types.ts';
 
 /** A proxy to send a request through, from HTTP_PROXY or HTTPS_PROXY. */
@@ -11,11 +12,15 @@ export interface ProxyServer {
   readonly credentials?: { readonly username: string; readonly password: string };
 }
 
-/** One NO_PROXY entry: a host (or `*`), subdomains only or not, a port or any (0). */
+/**
+ * One NO_PROXY entry: a host (or `*`), subdomains only or not, a port or any
+ * (0); an address or a CIDR range is held as `addresses` too.
+ */
 interface Bypass {
   readonly host: string;
   readonly subdomainsOnly: boolean;
   readonly port: number;
+  readonly addresses?: BlockList;
 }
 
 const defaultPorts: Record<string, number> = { 'http:': 80, 'https:': 443, 'socks5:': 1080 };
@@ -65,8 +70,10 @@ function proxyOf(raw: string): ProxyServer {
  * NO_PROXY as curl reads it: entries separated by commas or white space; `*`
  * for every host; a name (`example.com` or `.example.com`) for that host and
  * every host under it; `*.example.com` for the hosts under it only; an
- * address (IPv6 with or without brackets); each with an optional `:port`
- * (IPv6 then in brackets). Case and a trailing dot do not matter.
+ * address (IPv6 with or without brackets) or a range of them in CIDR
+ * notation (`10.0.0.0/8`, `fd00::/8`), which an address in the URL matches
+ * as an address, not as text; each with an optional `:port` (IPv6 then in
+ * brackets). Case and a trailing dot do not matter.
  */
 function parseNoProxy(value: string): Bypass[] {
   const bypasses: Bypass[] = [];
@@ -81,7 +88,9 @@ function parseNoProxy(value: string): Bypass[] {
         : [entry, 0];
     const subdomainsOnly = name.startsWith('*.');
     const host = normalHost(name.replace(/^\*?\./, ''));
-    if (host !== '') bypasses.push({ host, subdomainsOnly, port });
+    const addresses = addressesOf(host);
+    if (addresses !== undefined) bypasses.push({ host, subdomainsOnly: false, port, addresses });
+    else if (host !== '') bypasses.push({ host, subdomainsOnly, port });
   }
   return bypasses;
 }
@@ -89,8 +98,26 @@ function parseNoProxy(value: string): Bypass[] {
 function bypasses(bypass: Bypass, host: string, port: number): boolean {
   if (bypass.port !== 0 && bypass.port !== port) return false;
   if (bypass.host === '*') return true;
+  const family = isIP(host);
+  // An address is no name: `10.0.0.0/8` and `::1` match it as an address, no name matches it.
+  if (family !== 0 || bypass.addresses !== undefined)
+    return family !== 0 && bypass.addresses?.check(host, family === 6 ? 'ipv6' : 'ipv4') === true;
   if (host.endsWith(`.${bypass.host}`)) return true;
   return !bypass.subdomainsOnly && host === bypass.host;
+}
+
+/** The address or CIDR range an entry names, or undefined when it names none (a host name). */
+function addressesOf(entry: string): BlockList | undefined {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return undefined;
+  const type = family === 6 ? 'ipv6' : 'ipv4';
+  const maxBits = family === 6 ? 128 : 32;
+  const prefix = bits === undefined ? maxBits : /^\d{1,3}$/.test(bits) ? Number(bits) : -1;
+  if (prefix < 0 || prefix > maxBits) return undefined;
+  const list = new BlockList();
+  list.addSubnet(address, prefix, type);
+  return list;
 }
 
 /** Lower case, without IPv6 brackets or the trailing dot of a fully qualified name. */

@@ -1,4 +1,5 @@
 import { connect as connectTcp, isIP, isIPv6, type Socket } from 'node:net';
+import { proxyCredentialsNote } from './classify.ts';
 import { connectWithin, whenReady } from './connection.ts';
 import { ProxyConversation } from './proxy-conversation.ts';
 import type { ProxyServer } from './proxy-route.ts';
@@ -86,7 +87,7 @@ async function connectHandshake(
     // The reason phrase is the proxy's text: only the status is told.
     throw new TransportError(
       'PROXY_REFUSED',
-      `the proxy refused the tunnel to ${authority}: it answered CONNECT with ${status}`,
+      `the proxy refused the tunnel to ${authority}: it answered CONNECT with ${status}${status === '407' ? ` (${proxyCredentialsNote})` : ''}`,
       Number(status),
     );
   }

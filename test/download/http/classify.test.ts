@@ -37,6 +37,25 @@ describe('classify', () => {
     assert.match(tls.message, /NODE_EXTRA_CA_CERTS/);
   });
 
+  it('names NODE_EXTRA_CA_CERTS for a certificate no trusted CA signed, and only then', () => {
+    for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']) {
+      const untrusted = errorForNetworkFailure(withCode(code), 'x');
+      assert.equal(untrusted.transient, false);
+      assert.match(untrusted.message, /point NODE_EXTRA_CA_CERTS at its PEM file/, code);
+    }
+    const mismatch = errorForNetworkFailure(withCode('ERR_TLS_CERT_ALTNAME_INVALID'), 'x');
+    assert.equal(mismatch.transient, false);
+    assert.doesNotMatch(mismatch.message, /NODE_EXTRA_CA_CERTS/);
+    assert.match(mismatch.message, /the certificate is not for this host name/);
+    for (const code of ['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']) {
+      assert.doesNotMatch(
+        errorForNetworkFailure(withCode(code), 'x').message,
+        /NODE_EXTRA_CA_CERTS/,
+        code,
+      );
+    }
+  });
+
   it("a closed connection is a break-off during the body, the parser's refused framing is invalid framing", () => {
     // node:http's error for a connection closed before the answer was complete: ECONNRESET, no system call.
     const closed = errorForNetworkFailure(withCode('ECONNRESET'), 'x');

@@ -15,6 +15,7 @@ import {
   type RequestContext,
   type Response,
 } from '../../../src/download/http/request.ts';
+import { unexpectedAnswerError } from '../../../src/download/http/unexpected-answer.ts';
 import { FetchError } from '../../../src/errors.ts';
 import { Redactor } from '../../../src/log/redact.ts';
 import { testClient } from '../../helpers/http-client.ts';
@@ -180,14 +181,39 @@ describe('HttpClient through an HTTP proxy', () => {
           assert.equal(error.transient, transient, String(status));
           assert.equal(error.details.errorCode, 'PROXY_REFUSED');
           assert.equal(error.details.proxyStatus, status);
+          const note =
+            status === 407
+              ? " (the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted)"
+              : '';
           assert.equal(
             error.message,
-            `request to https://127.0.0.1:1/app.jar failed: the proxy refused the tunnel to 127.0.0.1:1: it answered CONNECT with ${status} (PROXY_REFUSED)`,
+            `request to https://127.0.0.1:1/app.jar failed: the proxy refused the tunnel to 127.0.0.1:1: it answered CONNECT with ${status}${note} (PROXY_REFUSED)`,
           );
           return true;
         },
       );
     }
+  });
+
+  it("a proxy's 407 to an http URL's request says that the proxy's credentials are missing or wrong, and echoes none", async () => {
+    await using refusing = await serve((_request, response) =>
+      response.writeHead(407, { 'proxy-authenticate': 'Basic realm="proxy"' }).end(),
+    );
+    using context = contextWith({
+      proxy: { ...noProxy, httpProxy: refusing.origin.replace('//', '//agent:s3cret@') },
+    });
+    const response = await getFollowingRedirects(
+      context,
+      new URL('http://127.0.0.1:1/app.jar'),
+      {},
+      signal(),
+    );
+    const error = await unexpectedAnswerError(response, 200, context.redactor, undefined);
+    assert.equal(error.exitCode, 3);
+    assert.equal(
+      error.message,
+      "server rejected the request with 407 Proxy Authentication Required for http://127.0.0.1:1/app.jar: the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted",
+    );
   });
 
   it('a proxy that never answers the CONNECT is cut by the stall timeout', async () => {
@@ -369,6 +395,39 @@ describe('HttpClient connections and timeouts', () => {
     const second = await getFollowingRedirects(context, server.url('/2'), {}, signal());
     assert.equal(second.body.socket, socket, 'the same connection');
     assert.equal(await text(second), 'ok');
+  });
+
+  it("closes an idle connection before the server's Keep-Alive timeout, so no request is sent on one the server is closing", async () => {
+    // The server would keep the connection for a minute; it announces 2 s, so the client closes it after 1 s.
+    await using server = await rawServer((socket) =>
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nkeep-alive: timeout=2\r\n\r\nok'),
+    );
+    using context = contextWith();
+    const url = new URL(`http://127.0.0.1:${server.port}/`);
+    assert.equal(await text(await getFollowingRedirects(context, url, {}, signal())), 'ok');
+    // A loose upper bound: without the client's idle timeout, the connection stays open.
+    const late = sleep(5_000, 'still open', { ref: false });
+    assert.equal(await Promise.race([server.closed.then(() => 'closed'), late]), 'closed');
+  });
+
+  it("response headers beyond the parser's limit fail without retry, saying so and how to raise it", async () => {
+    // A presigned redirect whose Location alone is over the 16 KiB node:http takes.
+    const location = `/b?X-Amz-Security-Token=${'t'.repeat(20 * 1024)}`;
+    await using server = await serve((_request, response) =>
+      response.writeHead(302, { location }).end(),
+    );
+    using context = contextWith();
+    await assert.rejects(
+      getFollowingRedirects({ ...context, maxRedirects: 1 }, server.url('/a'), {}, signal()),
+      (error: unknown) => {
+        assert.ok(error instanceof FetchError);
+        assert.equal(error.transient, false);
+        assert.equal(error.details.errorCode, 'HEADERS_TOO_LARGE');
+        assert.match(error.message, /sent response headers larger than the 16 KiB/);
+        assert.match(error.message, /NODE_OPTIONS=--max-http-header-size=BYTES/);
+        return true;
+      },
+    );
   });
 
   it('a certificate from a CA it does not trust fails without retry, naming the fix', async () => {

@@ -101,6 +101,24 @@ describe('ProxyRoutes', () => {
     assert.equal(proxied('http://[::1]:9090/', '[::1]:8080'), true);
   });
 
+  it('NO_PROXY: a CIDR range (as curl reads it) bypasses the addresses in it, with a port too', () => {
+    const list = '10.0.0.0/8,192.168.1.0/24:8080,fd00::/8';
+    assert.equal(proxied('http://10.96.0.1/', list), false);
+    assert.equal(proxied('https://10.255.255.255:8443/', list), false);
+    assert.equal(proxied('http://11.0.0.1/', list), true);
+    assert.equal(proxied('http://192.168.1.7:8080/', list), false);
+    assert.equal(proxied('http://192.168.1.7/', list), true, 'another port');
+    assert.equal(proxied('http://[fd12:3456::1]/', list), false);
+    assert.equal(proxied('http://[fe80::1]/', list), true);
+    assert.equal(proxied('http://example.com/', list), true);
+  });
+
+  it('NO_PROXY: an address matches as one, however it is written, and never as the tail of a name', () => {
+    assert.equal(proxied('http://[::1]/', '0:0:0:0:0:0:0:1'), false);
+    assert.equal(proxied('http://127.0.0.1/', '0.0.1'), true);
+    assert.equal(proxied('http://127.0.0.1/', '0.1'), true);
+  });
+
   it('NO_PROXY: entries split at commas and white space; case and a trailing dot do not matter', () => {
     const list = ' registry.internal ,\tEXAMPLE.com.  other.test';
     assert.equal(proxied('https://Example.COM/', list), false);
