@@ -18,6 +18,7 @@ import { fastLoaderEnv, loaderEnv } from '../helpers/loader-env.ts';
 import { type ForwardProxy, startProxy } from '../helpers/proxy.ts';
 import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
+import { startSocks5Proxy } from '../helpers/socks5-proxy.ts';
 import { makeTestPki, type TestPki } from '../helpers/tls.ts';
 import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
@@ -88,6 +89,25 @@ describe('proxies', () => {
     assert.deepEqual(s.proxy.requests, [
       { method: 'CONNECT', target: new URL(s.server.origin).host },
     ]);
+    assert.equal(s.server.requests.length, 1);
+  });
+
+  // curl's socks5h://: the proxy resolves the name, which a pod's own DNS may not know.
+  test('a socks5h:// proxy carries an https download, the host name resolved by the proxy', async () => {
+    await using s = await setup({ https: true });
+    await using socks = await startSocks5Proxy();
+    const url = new URL(s.server.url());
+    url.hostname = 'localhost';
+
+    const run = await s.run({
+      ARTIFACT_URL: url.href,
+      HTTPS_PROXY: socks.url.replace('socks5://', 'socks5h://'),
+      NODE_EXTRA_CA_CERTS: pki.caCertPath,
+    });
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.deepEqual(socks.requests, [{ target: url.host }], 'the name, not an address');
     assert.equal(s.server.requests.length, 1);
   });
 

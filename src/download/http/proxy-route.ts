@@ -3,7 +3,10 @@ import type { ProxySettings } from '../../config/types.ts';
 
 /** A proxy to send a request through, from HTTP_PROXY or HTTPS_PROXY. */
 export interface ProxyServer {
-  /** `http:` or `https:` (spoken to over TLS), or `socks5:` (`socks:` is read as it). */
+  /**
+   * `http:` or `https:` (spoken to over TLS), or `socks5:` (`socks5h:` and
+   * `socks:` are read as it: the proxy always resolves the target's name).
+   */
   readonly protocol: 'http:' | 'https:' | 'socks5:';
   /** Host name or address, an IPv6 address without brackets. */
   readonly host: string;
@@ -52,10 +55,14 @@ export class ProxyRoutes {
   }
 }
 
+/** The spellings of a SOCKS5 proxy; each sends the target's name for the proxy to resolve. */
+const socksSchemes = new Set(['socks5:', 'socks5h:', 'socks:']);
+
 function proxyOf(raw: string): ProxyServer {
   const url = new URL(raw);
-  const protocol =
-    url.protocol === 'socks:' ? 'socks5:' : (url.protocol as ProxyServer['protocol']);
+  const protocol = socksSchemes.has(url.protocol)
+    ? 'socks5:'
+    : (url.protocol as ProxyServer['protocol']);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port) || defaultPorts[protocol] || 0;
   if (url.username === '' && url.password === '') return { protocol, host, port };

@@ -65,6 +65,21 @@ describe('ProxyRoutes', () => {
     });
   });
 
+  it("socks5h: (curl's name for a proxy that resolves names) is socks5:, which does that", () => {
+    const routes = new ProxyRoutes({
+      httpProxy: 'socks5h://u:p@socks.internal',
+      httpsProxy: 'socks5h://socks.internal:9050',
+      noProxy: undefined,
+    });
+    assert.deepEqual(routes.for(new URL('http://a.example/')), {
+      protocol: 'socks5:',
+      host: 'socks.internal',
+      port: 1080,
+      credentials: { username: 'u', password: 'p' },
+    });
+    assert.equal(routes.for(new URL('https://a.example/'))?.protocol, 'socks5:');
+  });
+
   it('NO_PROXY: * bypasses every host; an empty value none', () => {
     assert.equal(proxied('https://a.example/x', '*'), false);
     assert.equal(proxied('https://a.example/x', ''), true);
