@@ -78,7 +78,7 @@ function proxyOf(raw: string): ProxyServer {
  * for every host; a name (`example.com` or `.example.com`) for that host and
  * every host under it; `*.example.com` for the hosts under it only; an
  * address (IPv6 with or without brackets) or a range of them in CIDR
- * notation (`10.0.0.0/8`, `fd00::/8`), which an address in the URL matches
+ * notation (`10.0.0.0/8`, `fd00::/8` or `[fd00::]/8`), which an address in the URL matches
  * as an address, not as text; each with an optional `:port` (IPv6 then in
  * brackets). Case and a trailing dot do not matter.
  */
@@ -86,10 +86,11 @@ function parseNoProxy(value: string): Bypass[] {
   const bypasses: Bypass[] = [];
   for (const entry of value.split(/[\s,]+/)) {
     if (entry === '') continue;
-    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    // `[fd00::]/8` is `fd00::/8`, the prefix length outside the brackets.
+    const bracketed = /^\[([^\]]+)\](\/\d+)?(?::(\d+))?$/.exec(entry);
     const withPort = /^([^:]+):(\d+)$/.exec(entry);
     const [name, port] = bracketed
-      ? [bracketed[1] ?? '', Number(bracketed[2] ?? 0)]
+      ? [`${bracketed[1] ?? ''}${bracketed[2] ?? ''}`, Number(bracketed[3] ?? 0)]
       : withPort
         ? [withPort[1] ?? '', Number(withPort[2])]
         : [entry, 0];

@@ -128,6 +128,14 @@ describe('ProxyRoutes', () => {
     assert.equal(proxied('http://example.com/', list), true);
   });
 
+  it('NO_PROXY: an IPv6 range in brackets is the bare one, with a port after it too', () => {
+    assert.equal(proxied('http://[fd12:3456::1]/', '[fd00::]/8'), false);
+    assert.equal(proxied('http://[fe80::1]/', '[fd00::]/8'), true);
+    assert.equal(proxied('http://example.com/', '[fd00::]/8'), true);
+    assert.equal(proxied('http://[fd12::1]:8080/', '[fd00::]/8:8080'), false);
+    assert.equal(proxied('http://[fd12::1]:9090/', '[fd00::]/8:8080'), true, 'another port');
+  });
+
   it('NO_PROXY: an address matches as one, however it is written, and never as the tail of a name', () => {
     assert.equal(proxied('http://[::1]/', '0:0:0:0:0:0:0:1'), false);
     assert.equal(proxied('http://127.0.0.1/', '0.0.1'), true);
