@@ -277,6 +277,30 @@ describe('proxy failures', () => {
     assert.doesNotMatch(run.stdout, /proxysecret/);
   });
 
+  // 407 comes from the proxy, never from the server: the URL is fine, and a new one would meet
+  // the same proxy. Exit 4 for both schemes, not 3 ("issue a new URL"), and not retried in the run.
+  for (const https of [false, true]) {
+    test(`a proxy's 407 in front of an ${https ? 'https (CONNECT)' : 'http'} URL: exit 4, PROXY_REFUSED, one attempt`, async () => {
+      await using s = await setup({ https });
+      await using guarded = await startProxy({
+        credentials: { username: 'agent', password: 'right' },
+      });
+      const run = await s.run({
+        [https ? 'HTTPS_PROXY' : 'HTTP_PROXY']: guarded.url.replace('//', '//agent:proxysecret@'),
+        ...(https ? { NODE_EXTRA_CA_CERTS: pki.caCertPath } : {}),
+      });
+      assert.equal(run.code, 4, describeRun(run));
+      const failed = finalEvent(run);
+      assert.equal(failed.errorCode, 'PROXY_REFUSED');
+      assert.equal(failed.proxyStatus, 407);
+      assert.equal(failed.attempts, 1);
+      assert.match(String(failed.msg), /missing or not accepted/);
+      assert.equal(guarded.requests.length, 1);
+      assert.equal(s.server.requests.length, 0);
+      assert.doesNotMatch(`${run.stdout}${run.stderr}`, /proxysecret/);
+    });
+  }
+
   test('proxy credentials never appear in the output', async () => {
     await using s = await setup({ https: false });
     s.server.schedule({ kind: 'status', status: 403 });

@@ -66,6 +66,21 @@ const invalidFraming = new Map([
 export const proxyCredentialsNote =
   "the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted";
 
+/**
+ * A proxy's 407 to a request sent through it in absolute form (an http URL),
+ * the same failure as its 407 to a CONNECT (tunnel.ts): exit 4, not retried.
+ * Not a rejection (exit 3, "issue a new URL"): the URL was never shown to its
+ * server, and a new one would meet the same proxy; the way to the server is
+ * what failed, as with any other proxy failure. The proxy's own text is not
+ * told, as for a CONNECT.
+ */
+export function proxyAuthenticationError(where: string): FetchError {
+  return new FetchError(
+    `request to ${where} failed: the proxy refused the request: it answered 407 (${proxyCredentialsNote}) (PROXY_REFUSED)`,
+    { details: { errorCode: 'PROXY_REFUSED', proxyStatus: 407 } },
+  );
+}
+
 /** The error a non-2xx, non-redirect answer turns into. */
 export function errorForStatus(
   status: number,
@@ -80,6 +95,7 @@ export function errorForStatus(
   const misleading = status === 400 && signatureTime?.kind === 'expired';
   const text = statusText && !misleading ? ` ${statusText}` : '';
   const what = `${status}${text}${said}`;
+  if (status === 407) return proxyAuthenticationError(where);
   if (transientStatuses.has(status)) {
     const retryAfterMs = parseRetryAfterMs(retryAfter);
     return new FetchError(`server answered ${what} for ${where}`, {
@@ -99,9 +115,7 @@ export function errorForStatus(
           ? ': the signed URL may have expired or be invalid; issue a new one'
           : status === 404 || status === 410
             ? ': no artifact at that path'
-            : status === 407
-              ? `: ${proxyCredentialsNote}`
-              : '';
+            : '';
     return new RejectedError(`server rejected the request with ${what} for ${where}${hint}`, {
       details,
     });
