@@ -286,6 +286,20 @@ describe('HttpClient through a SOCKS5 proxy', () => {
     ]);
   });
 
+  it("bytes that come in the same read as the proxy's reply reach node:http's parser, none lost", async () => {
+    // The target never answers: what the client reads is what came along with the reply.
+    await using silent = await rawServer();
+    await using socks = await startSocks5Proxy({
+      alongReply: 'HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nearly',
+    });
+    using context = contextWith({
+      stallTimeoutMs: 2_000,
+      proxy: { ...noProxy, httpProxy: socks.url },
+    });
+    const url = new URL(`http://127.0.0.1:${silent.port}/app.jar`);
+    assert.equal(await text(await getFollowingRedirects(context, url, {}, signal())), 'early');
+  });
+
   it('a SOCKS5 proxy that refuses the connection fails the request naming its reply', async () => {
     await using socks = await startSocks5Proxy({ refuseWith: 5 });
     using context = contextWith({ proxy: { ...noProxy, httpProxy: socks.url } });
