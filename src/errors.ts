@@ -74,13 +74,13 @@ export class ConfigError extends LoaderError {
   readonly exitCode = ExitCode.config;
 }
 
-/** The server refused the request for good: 4xx other than 408/425/429. */
+/** The server refused the request for good: 4xx other than 408/425/429 (and a proxy's 407). */
 export class RejectedError extends LoaderError {
   readonly code = 'ERR_REJECTED';
   readonly exitCode = ExitCode.rejected;
 }
 
-/** Network failure, 5xx, timeout, truncated body: usually worth another attempt. */
+/** Network failure, 5xx, timeout, truncated body, a proxy's refusal: usually worth another attempt. */
 export class FetchError extends LoaderError {
   readonly code = 'ERR_FETCH';
   readonly exitCode = ExitCode.fetch;

@@ -15,10 +15,17 @@ interface ProxyVariable {
   readonly parse: (raw: string) => string;
 }
 
+/**
+ * The schemes a proxy URL may have. `socks5h:` is curl's name for a SOCKS5
+ * proxy that resolves the target's name; the loader's `socks5:` does that
+ * already, so both (and `socks:`) are the same proxy.
+ */
+const proxySchemes = ['http:', 'https:', 'socks5:', 'socks5h:', 'socks:'];
+
 /** A proxy URL with its scheme. Never echoed: it may hold credentials. */
 function parseProxyUrl(raw: string): string {
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  if (url === undefined || !['http:', 'https:', 'socks5:', 'socks:'].includes(url.protocol)) {
+  if (url === undefined || !proxySchemes.includes(url.protocol)) {
     throw new InvalidValueError(
       'expected a proxy URL such as http://proxy.internal:3128 (with its scheme); the value is not shown',
     );

@@ -178,10 +178,59 @@ export class RegistryClient {
    * spec says it tells so with a 404, and registries without one also answer
    * 400 or 406, or 200 with something other than an OCI index (a catch-all
    * route), which cosign's client takes as no API too.
+   *
+   * A registry that cannot list them all in one index sends the rest in
+   * further pages, each named by a `Link: <url>; rel="next"` header (RFC
+   * 8288): they are read in turn, at most maxReferrersPages of them, and only
+   * from the registry's own origin (its credentials go nowhere else); a next
+   * page not read is said in a `referrers-truncated` warning. The pages'
+   * descriptors are returned as one index.
    */
   async referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined> {
-    const url = referrersUrl(this.#registry.origin, this.reference, digest);
     const what = `the referrers of ${this.#display(digest)}`;
+    const first = await this.#referrersPage(
+      referrersUrl(this.#registry.origin, this.reference, digest),
+      what,
+      true,
+      signal,
+    );
+    if (first === undefined) return undefined;
+    const manifests = [...first.index.manifests];
+    let next = first.next;
+    for (let pages = 1; next !== undefined; pages += 1) {
+      const notRead = (why: string) => {
+        this.#session.logger.warn(
+          'referrers-truncated',
+          `not reading more of ${what}: ${why}; ${pages} page(s) read`,
+          { pages, reason: why },
+        );
+      };
+      if (next.origin !== this.#registry.origin.origin) {
+        notRead(`its next page is on another origin (${next.host}), which gets no credentials`);
+        break;
+      }
+      if (pages >= maxReferrersPages) {
+        notRead(`it has more than ${maxReferrersPages} pages`);
+        break;
+      }
+      const page = await this.#referrersPage(next, what, false, signal);
+      manifests.push(...(page?.index.manifests ?? []));
+      next = page?.next;
+    }
+    return { ...first.index, manifests };
+  }
+
+  /**
+   * One page of the referrers and the URL of the next, if the registry names
+   * one. The first page may say there is no referrers API (undefined); a later
+   * page comes from a registry that has one, so any failure is an error.
+   */
+  async #referrersPage(
+    url: URL,
+    what: string,
+    first: boolean,
+    signal: AbortSignal,
+  ): Promise<{ readonly index: ImageIndex; readonly next: URL | undefined } | undefined> {
     const headers = { ...artifactHeaders(this.#session.userAgent), accept: ociIndex };
     return this.#withRetries(async () => {
       const response = await this.#registry.auth.send(
@@ -191,23 +240,22 @@ export class RegistryClient {
         signal,
       );
       try {
-        if (noReferrersApi.has(response.status)) return undefined;
+        if (first && noReferrersApi.has(response.status)) return undefined;
         if (response.status !== 200) {
           throw await this.#answerError(response, this.#registry, what);
         }
         const contentType = response.headers['content-type'];
-        if (typeof contentType !== 'string' || bareMediaType(contentType) !== ociIndex) {
-          return undefined;
-        }
+        const isIndex = typeof contentType === 'string' && bareMediaType(contentType) === ociIndex;
+        if (first && !isIndex) return undefined;
         const body = await readBody(response, maxManifestBytes, signal);
         const document = parseManifest(body, {
           what: `${what} from ${url.host}`,
-          contentType,
+          contentType: typeof contentType === 'string' ? contentType : undefined,
         });
         if (document.kind !== 'index') {
           throw new IntegrityError(`${what} from ${url.host} is not an image index`);
         }
-        return document;
+        return { index: document, next: nextPage(response.headers.link, response.url) };
       } finally {
         discardBody(response.body);
       }
@@ -410,6 +458,26 @@ export class RegistryClient {
   #withRetries<T>(operation: () => Promise<T>, signal: AbortSignal): Promise<T> {
     return this.#session.newLoop().run(operation, signal, this.#session.onRetry());
   }
+}
+
+/** Pages of one referrers list read at most; a real image has a handful of referrers. */
+export const maxReferrersPages = 10;
+
+/**
+ * The target of the `rel="next"` link in a Link header (RFC 8288 §3: `<uri>`
+ * and parameters, links separated by commas, `rel` a space-separated list),
+ * resolved against the page it came with; undefined when there is none.
+ */
+export function nextPage(link: string | string[] | undefined, page: URL): URL | undefined {
+  const links = [link ?? []].flat().join(',');
+  for (const match of links.matchAll(/<([^>]*)>([^<]*)/g)) {
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(match[2] ?? '');
+    const relations = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/);
+    if (relations.includes('next') && URL.canParse(match[1] ?? '', page.href)) {
+      return new URL(match[1] ?? '', page);
+    }
+  }
+  return undefined;
 }
 
 /** Statuses that say a registry has no referrers API: the spec's 404, and what others answer. */

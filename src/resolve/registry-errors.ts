@@ -10,6 +10,7 @@
  * A registry is no signed URL: nothing here speaks of expiry.
  */
 
+import { proxyAuthenticationError } from '../download/http/classify.ts';
 import { readErrorBody, serverTextLine } from '../download/http/error-body.ts';
 import type { Response } from '../download/http/request.ts';
 import { parseRetryAfterMs } from '../download/retry/retry-after.ts';
@@ -81,6 +82,8 @@ export async function registryAnswerError(
       { details: { status } },
     );
   }
+  // A proxy's, not the registry's: the way to the registry failed (exit 4), as for a URL.
+  if (status === 407) return proxyAuthenticationError(where);
   const reason = await registryReasonOf(response, redactor);
   const statusText = serverTextLine(response.statusText, redactor, maxStatusTextChars);
   const said = [reason.code, reason.message].filter((part) => part !== undefined).join(': ');

@@ -42,6 +42,23 @@ describe('readProxySettings', () => {
     assert.doesNotMatch(problems.join(' '), /proxysecret|pa%zz/);
   });
 
+  it("takes every proxy scheme the loader speaks, socks5h: (curl's name) too", () => {
+    for (const url of [
+      'http://proxy:3128',
+      'https://proxy:8443',
+      'socks5://proxy:1080',
+      'socks5h://proxy:1080',
+      'socks://proxy',
+    ]) {
+      const problems: string[] = [];
+      assert.equal(readProxySettings({ HTTPS_PROXY: url }, problems).httpsProxy, url);
+      assert.deepEqual(problems, [], url);
+    }
+    const problems: string[] = [];
+    readProxySettings({ HTTPS_PROXY: 'socks4://proxy:1080' }, problems);
+    assert.match(problems[0] ?? '', /^HTTPS_PROXY: expected a proxy URL/);
+  });
+
   it('names every spelling that may carry a proxy URL, for redaction', () => {
     assert.deepEqual([...proxyUrlVariableNames].sort(), [
       'HTTPS_PROXY',

@@ -303,6 +303,37 @@ describe('oci:// image signatures through the referrers API (issue 22)', () => {
   });
 });
 
+describe('oci:// image signatures on a registry that pages its referrers (follow-up of issue 22)', () => {
+  it('the signature on the second page: the Link header is followed, and it is found', async () => {
+    const referrers = new Map<string, object[]>();
+    await using s = await ociScenario({
+      artifacts: { 'team/app:1.0': oras },
+      relay: { referrers, referrersPageSize: 1 },
+    });
+    const subject = { mediaType: oras.mediaType, digest: oras.digest, size: oras.size };
+    const signature = referrerSignatureArtifact([signatureLayer(ecdsa, oras.digest)], subject);
+    await pushArtifact(s.registry, 'team/app', signature.digest, signature);
+    const attestation = {
+      ...referrerDescriptor(signature),
+      artifactType: 'application/vnd.in-toto+json',
+    };
+    referrers.set(oras.digest, [attestation, referrerDescriptor(signature)]);
+    const { result, lines } = await traced(s, () =>
+      s.run(s.reference('team/app:1.0'), keyEnv(ecdsa)),
+    );
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(s.target, jar);
+    assert.deepEqual(lines.slice(0, 4), [
+      'GET /v2/team/app/manifests/1.0 200',
+      `GET /v2/team/app/referrers/${oras.digest} 200`,
+      `GET /v2/team/app/referrers/${oras.digest}?page=2 200`,
+      `GET /v2/team/app/manifests/${signature.digest} 200`,
+    ]);
+    assert.ok(!lines.some((line) => line.includes('.sig')), lines.join('\n'));
+    assert.equal(finalEvent(result).signedBy, ecdsa.id);
+  });
+});
+
 describe('oci:// image signatures on a registry without referrers API (review of issue 22)', () => {
   // cosign's OCI 1.1 mode pushes through go-containerregistry, which on a registry without the
   // API keeps the referrers tag schema's index under the tag sha256-<hex> (distribution-spec

@@ -18,6 +18,7 @@ import { fastLoaderEnv, loaderEnv } from '../helpers/loader-env.ts';
 import { type ForwardProxy, startProxy } from '../helpers/proxy.ts';
 import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
 import { assertNoSecret, type LoaderRun, runLoader } from '../helpers/run-loader.ts';
+import { startSocks5Proxy } from '../helpers/socks5-proxy.ts';
 import { makeTestPki, type TestPki } from '../helpers/tls.ts';
 import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
@@ -88,6 +89,25 @@ describe('proxies', () => {
     assert.deepEqual(s.proxy.requests, [
       { method: 'CONNECT', target: new URL(s.server.origin).host },
     ]);
+    assert.equal(s.server.requests.length, 1);
+  });
+
+  // curl's socks5h://: the proxy resolves the name, which a pod's own DNS may not know.
+  test('a socks5h:// proxy carries an https download, the host name resolved by the proxy', async () => {
+    await using s = await setup({ https: true });
+    await using socks = await startSocks5Proxy();
+    const url = new URL(s.server.url());
+    url.hostname = 'localhost';
+
+    const run = await s.run({
+      ARTIFACT_URL: url.href,
+      HTTPS_PROXY: socks.url.replace('socks5://', 'socks5h://'),
+      NODE_EXTRA_CA_CERTS: pki.caCertPath,
+    });
+
+    assert.equal(run.code, 0, describeRun(run));
+    await assertPublished(s.target, s.server.artifact);
+    assert.deepEqual(socks.requests, [{ target: url.host }], 'the name, not an address');
     assert.equal(s.server.requests.length, 1);
   });
 
@@ -256,6 +276,30 @@ describe('proxy failures', () => {
     assert.match(String(finalEvent(run).msg), /HTTPS_PROXY: expected a proxy URL/);
     assert.doesNotMatch(run.stdout, /proxysecret/);
   });
+
+  // 407 comes from the proxy, never from the server: the URL is fine, and a new one would meet
+  // the same proxy. Exit 4 for both schemes, not 3 ("issue a new URL"), and not retried in the run.
+  for (const https of [false, true]) {
+    test(`a proxy's 407 in front of an ${https ? 'https (CONNECT)' : 'http'} URL: exit 4, PROXY_REFUSED, one attempt`, async () => {
+      await using s = await setup({ https });
+      await using guarded = await startProxy({
+        credentials: { username: 'agent', password: 'right' },
+      });
+      const run = await s.run({
+        [https ? 'HTTPS_PROXY' : 'HTTP_PROXY']: guarded.url.replace('//', '//agent:proxysecret@'),
+        ...(https ? { NODE_EXTRA_CA_CERTS: pki.caCertPath } : {}),
+      });
+      assert.equal(run.code, 4, describeRun(run));
+      const failed = finalEvent(run);
+      assert.equal(failed.errorCode, 'PROXY_REFUSED');
+      assert.equal(failed.proxyStatus, 407);
+      assert.equal(failed.attempts, 1);
+      assert.match(String(failed.msg), /missing or not accepted/);
+      assert.equal(guarded.requests.length, 1);
+      assert.equal(s.server.requests.length, 0);
+      assert.doesNotMatch(`${run.stdout}${run.stderr}`, /proxysecret/);
+    });
+  }
 
   test('proxy credentials never appear in the output', async () => {
     await using s = await setup({ https: false });

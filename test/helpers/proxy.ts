@@ -1,6 +1,7 @@
 // A tiny forward proxy on 127.0.0.1: absolute-form HTTP requests are forwarded
 // with node:http, CONNECT opens a TCP tunnel. It only reaches loopback targets,
-// so a misconfigured test can never send traffic off the machine.
+// so a misconfigured test can never send traffic off the machine. With `credentials`
+// it answers any request without them (as Proxy-Authorization: Basic) with a 407.
 import { once } from 'node:events';
 import http, {
   type IncomingHttpHeaders,
@@ -47,8 +48,17 @@ const hopByHop = new Set([
   'upgrade',
 ]);
 
-export async function startProxy(): Promise<ForwardProxy> {
+export async function startProxy(
+  options: { credentials?: { username: string; password: string } } = {},
+): Promise<ForwardProxy> {
   const requests: ProxiedRequest[] = [];
+  const { credentials } = options;
+  const expected =
+    credentials === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  const refused = (headers: IncomingHttpHeaders) =>
+    expected !== undefined && headers['proxy-authorization'] !== expected;
   const sockets = new Set<Duplex>();
   const track = (socket: Duplex) => {
     sockets.add(socket);
@@ -58,6 +68,10 @@ export async function startProxy(): Promise<ForwardProxy> {
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? '';
     requests.push(recorded(req.method ?? '', target, req.headers));
+    if (refused(req.headers)) {
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="test"' }).end();
+      return;
+    }
     const url = URL.canParse(target) ? new URL(target) : undefined;
     if (url?.protocol !== 'http:' || !loopbackHosts.has(url.hostname)) {
       res.writeHead(url ? 403 : 400).end();
@@ -84,6 +98,12 @@ export async function startProxy(): Promise<ForwardProxy> {
   server.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     const target = req.url ?? '';
     requests.push(recorded('CONNECT', target, req.headers));
+    if (refused(req.headers)) {
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm="test"\r\n\r\n',
+      );
+      return;
+    }
     const url = URL.canParse(`http://${target}`) ? new URL(`http://${target}`) : undefined;
     if (!url || !loopbackHosts.has(url.hostname)) {
       client.end('HTTP/1.1 403 Forbidden\r\n\r\n');

@@ -1,7 +1,9 @@
 // A tiny SOCKS5 proxy (RFC 1928) on 127.0.0.1 for the tests: CONNECT only, with
 // no authentication or with one user name and password (RFC 1929). It only
 // reaches loopback targets, so a misconfigured test can never send traffic off the
-// machine; `refuseWith` makes it answer every CONNECT with that reply code instead.
+// machine; `refuseWith` makes it answer every CONNECT with that reply code instead;
+// `alongReply` is sent in the same write as its success reply, as bytes the target sent
+// at once would be (a target that speaks first), before the client said anything.
 import { once } from 'node:events';
 import net, { type AddressInfo, type Socket } from 'node:net';
 
@@ -22,7 +24,11 @@ export interface Socks5Proxy extends AsyncDisposable {
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function startSocks5Proxy(
-  options: { credentials?: { username: string; password: string }; refuseWith?: number } = {},
+  options: {
+    credentials?: { username: string; password: string };
+    refuseWith?: number;
+    alongReply?: string;
+  } = {},
 ): Promise<Socks5Proxy> {
   const requests: Socks5Request[] = [];
   const sockets = new Set<Socket>();
@@ -78,7 +84,7 @@ export async function startSocks5Proxy(
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     await once(upstream, 'connect');
-    client.write(reply(0x00));
+    client.write(Buffer.concat([reply(0x00), Buffer.from(options.alongReply ?? '')]));
     const early = rest();
     if (early.length > 0) upstream.write(early);
     upstream.pipe(client);

@@ -96,6 +96,20 @@ describe('registryAnswerError', () => {
     }
   });
 
+  it("a proxy's 407 (a plain-HTTP registry behind HTTP_PROXY) is the proxy's refusal: exit 4, not retried", async () => {
+    const error = await errorFor({
+      status: 407,
+      headers: { 'proxy-authenticate': 'Basic realm="proxy"', ...json },
+      body: errors('DENIED', 'proxy text'),
+    });
+    assert.ok(error instanceof FetchError);
+    assert.equal(error.exitCode, 4);
+    assert.equal(error.transient, false);
+    assert.deepEqual(error.details, { errorCode: 'PROXY_REFUSED', proxyStatus: 407 });
+    assert.match(error.message, /the proxy refused the request: it answered 407 \(the proxy asks/);
+    assert.doesNotMatch(error.message, /proxy text/);
+  });
+
   it('429 TOOMANYREQUESTS and 5xx are transient; a Retry-After paces the retry', async () => {
     const throttled = await errorFor({
       status: 429,

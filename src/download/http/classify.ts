@@ -26,40 +26,60 @@ const transientErrorCodes = new Set([
   'BODY_TIMEOUT',
 ]);
 
-const reasons: Record<string, string> = {
-  ECONNRESET: 'connection reset by the server',
-  ECONNREFUSED: 'connection refused',
-  EAI_AGAIN: 'temporary DNS failure',
-  ENOTFOUND: 'host name does not resolve (DNS)',
-  ETIMEDOUT: 'connection timed out',
-  CONNECT_TIMEOUT: 'connect timeout (LOADER_CONNECT_TIMEOUT_SECONDS)',
-  HEADERS_TIMEOUT: 'no response headers within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
-  BODY_TIMEOUT: 'no data received within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
-};
+/** Maps, not objects: a code is outside text, and `constructor` must find nothing. */
+const reasons = new Map([
+  ['ECONNRESET', 'connection reset by the server'],
+  ['ECONNREFUSED', 'connection refused'],
+  ['EAI_AGAIN', 'temporary DNS failure'],
+  ['ENOTFOUND', 'host name does not resolve (DNS)'],
+  ['ETIMEDOUT', 'connection timed out'],
+  ['CONNECT_TIMEOUT', 'connect timeout (LOADER_CONNECT_TIMEOUT_SECONDS)'],
+  [
+    'HEADERS_TIMEOUT',
+    'no response headers within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)',
+  ],
+  ['BODY_TIMEOUT', 'no data received within the stall timeout (LOADER_STALL_TIMEOUT_SECONDS)'],
+]);
 
 /**
  * llhttp's refusals of a header block whose framing is invalid (RFC 9112
  * §6.3): a repeated or malformed Content-Length, or one beside
  * Transfer-Encoding. Not retried: the same server would answer the same way.
  */
-const invalidFraming: Record<string, { code: string; what: string }> = {
-  HPE_UNEXPECTED_CONTENT_LENGTH: {
-    code: 'INVALID_CONTENT_LENGTH',
-    what: 'a repeated or malformed Content-Length header',
-  },
-  HPE_INVALID_CONTENT_LENGTH: {
-    code: 'INVALID_CONTENT_LENGTH',
-    what: 'a repeated or malformed Content-Length header',
-  },
-  HPE_INVALID_TRANSFER_ENCODING: {
-    code: 'INVALID_TRANSFER_ENCODING',
-    what: 'a Transfer-Encoding header that is not chunked last, or beside a Content-Length',
-  },
+const repeatedLength = {
+  code: 'INVALID_CONTENT_LENGTH',
+  what: 'a repeated or malformed Content-Length header',
 };
+const invalidFraming = new Map([
+  ['HPE_UNEXPECTED_CONTENT_LENGTH', repeatedLength],
+  ['HPE_INVALID_CONTENT_LENGTH', repeatedLength],
+  [
+    'HPE_INVALID_TRANSFER_ENCODING',
+    {
+      code: 'INVALID_TRANSFER_ENCODING',
+      what: 'a Transfer-Encoding header that is not chunked last, or beside a Content-Length',
+    },
+  ],
+]);
 
 /** What a 407 means, from a proxy in front of the origin or one asked for a tunnel. */
 export const proxyCredentialsNote =
   "the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted";
+
+/**
+ * A proxy's 407 to a request sent through it in absolute form (an http URL),
+ * the same failure as its 407 to a CONNECT (tunnel.ts): exit 4, not retried.
+ * Not a rejection (exit 3, "issue a new URL"): the URL was never shown to its
+ * server, and a new one would meet the same proxy; the way to the server is
+ * what failed, as with any other proxy failure. The proxy's own text is not
+ * told, as for a CONNECT.
+ */
+export function proxyAuthenticationError(where: string): FetchError {
+  return new FetchError(
+    `request to ${where} failed: the proxy refused the request: it answered 407 (${proxyCredentialsNote}) (PROXY_REFUSED)`,
+    { details: { errorCode: 'PROXY_REFUSED', proxyStatus: 407 } },
+  );
+}
 
 /** The error a non-2xx, non-redirect answer turns into. */
 export function errorForStatus(
@@ -75,6 +95,7 @@ export function errorForStatus(
   const misleading = status === 400 && signatureTime?.kind === 'expired';
   const text = statusText && !misleading ? ` ${statusText}` : '';
   const what = `${status}${text}${said}`;
+  if (status === 407) return proxyAuthenticationError(where);
   if (transientStatuses.has(status)) {
     const retryAfterMs = parseRetryAfterMs(retryAfter);
     return new FetchError(`server answered ${what} for ${where}`, {
@@ -94,9 +115,7 @@ export function errorForStatus(
           ? ': the signed URL may have expired or be invalid; issue a new one'
           : status === 404 || status === 410
             ? ': no artifact at that path'
-            : status === 407
-              ? `: ${proxyCredentialsNote}`
-              : '';
+            : '';
     return new RejectedError(`server rejected the request with ${what} for ${where}${hint}`, {
       details,
     });
@@ -142,7 +161,7 @@ export function errorForNetworkFailure(
   beforeHeaders = false,
 ): FetchError {
   const code = errorCode(error);
-  const framing = code === undefined ? undefined : invalidFraming[code];
+  const framing = code === undefined ? undefined : invalidFraming.get(code);
   if (framing !== undefined) {
     return new FetchError(
       `server at ${where} sent response headers whose framing is invalid: ${framing.what} (RFC 9112 §6.3), which the HTTP client refuses; not retried, fix the server or the proxy in front of it`,
@@ -158,7 +177,7 @@ export function errorForNetworkFailure(
   }
   const transient = code !== undefined && transientErrorCodes.has(code);
   const tlsHint = (code !== undefined && tlsHints.get(code)) || '';
-  const known = code === undefined ? undefined : reasons[code];
+  const known = code === undefined ? undefined : reasons.get(code);
   // The client's own errors say what happened (a proxy's refusal); the timeouts name their setting.
   const reason =
     error instanceof TransportError && known === undefined

@@ -73,11 +73,31 @@ export class ProxyConversation {
     });
   }
 
-  /** The tunnel is open: the socket is the caller's, with anything the proxy sent past its answer. */
+  /**
+   * The tunnel is open: the socket is the caller's, with anything the proxy
+   * sent past its answer (what the target sent at once, in the same read).
+   *
+   * Why paused: the socket is flowing, and without this conversation's
+   * listener nobody reads it until node:http attaches its parser, a tick
+   * later. Bytes put back with unshift() would be emitted to no listener in
+   * that tick, and lost. Paused, they wait in the socket's buffer; the first
+   * 'data' listener resumes it (resume() starts the flow on the next tick,
+   * once that listener is in place). Over TLS to the origin nothing can come
+   * early (the origin speaks after the ClientHello), and TLS reads the
+   * connection below this stream anyway.
+   */
   handOver(): Socket {
+    const socket = this.#socket;
+    socket.pause();
     this.#detach();
-    if (this.#buffered.length > 0) this.#socket.unshift(this.#buffered);
-    return this.#socket;
+    if (this.#buffered.length > 0) socket.unshift(this.#buffered);
+    const resumeOnRead = (event: string | symbol) => {
+      if (event !== 'data') return;
+      socket.off('newListener', resumeOnRead);
+      socket.resume();
+    };
+    socket.on('newListener', resumeOnRead);
+    return socket;
   }
 
   /** Ends the conversation and the connection (after a failure). */

@@ -3,7 +3,10 @@ import type { ProxySettings } from '../../config/types.ts';
 
 /** A proxy to send a request through, from HTTP_PROXY or HTTPS_PROXY. */
 export interface ProxyServer {
-  /** `http:` or `https:` (spoken to over TLS), or `socks5:` (`socks:` is read as it). */
+  /**
+   * `http:` or `https:` (spoken to over TLS), or `socks5:` (`socks5h:` and
+   * `socks:` are read as it: the proxy always resolves the target's name).
+   */
   readonly protocol: 'http:' | 'https:' | 'socks5:';
   /** Host name or address, an IPv6 address without brackets. */
   readonly host: string;
@@ -52,10 +55,14 @@ export class ProxyRoutes {
   }
 }
 
+/** The spellings of a SOCKS5 proxy; each sends the target's name for the proxy to resolve. */
+const socksSchemes = new Set(['socks5:', 'socks5h:', 'socks:']);
+
 function proxyOf(raw: string): ProxyServer {
   const url = new URL(raw);
-  const protocol =
-    url.protocol === 'socks:' ? 'socks5:' : (url.protocol as ProxyServer['protocol']);
+  const protocol = socksSchemes.has(url.protocol)
+    ? 'socks5:'
+    : (url.protocol as ProxyServer['protocol']);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port) || defaultPorts[protocol] || 0;
   if (url.username === '' && url.password === '') return { protocol, host, port };
@@ -71,7 +78,7 @@ function proxyOf(raw: string): ProxyServer {
  * for every host; a name (`example.com` or `.example.com`) for that host and
  * every host under it; `*.example.com` for the hosts under it only; an
  * address (IPv6 with or without brackets) or a range of them in CIDR
- * notation (`10.0.0.0/8`, `fd00::/8`), which an address in the URL matches
+ * notation (`10.0.0.0/8`, `fd00::/8` or `[fd00::]/8`), which an address in the URL matches
  * as an address, not as text; each with an optional `:port` (IPv6 then in
  * brackets). Case and a trailing dot do not matter.
  */
@@ -79,10 +86,11 @@ function parseNoProxy(value: string): Bypass[] {
   const bypasses: Bypass[] = [];
   for (const entry of value.split(/[\s,]+/)) {
     if (entry === '') continue;
-    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    // `[fd00::]/8` is `fd00::/8`, the prefix length outside the brackets.
+    const bracketed = /^\[([^\]]+)\](\/\d+)?(?::(\d+))?$/.exec(entry);
     const withPort = /^([^:]+):(\d+)$/.exec(entry);
     const [name, port] = bracketed
-      ? [bracketed[1] ?? '', Number(bracketed[2] ?? 0)]
+      ? [`${bracketed[1] ?? ''}${bracketed[2] ?? ''}`, Number(bracketed[3] ?? 0)]
       : withPort
         ? [withPort[1] ?? '', Number(withPort[2])]
         : [entry, 0];

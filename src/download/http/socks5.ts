@@ -23,7 +23,10 @@ const replies: Record<number, string> = {
 /**
  * The SOCKS5 handshake (RFC 1928) that makes the proxy connect to `target`:
  * no authentication, or the user name and password of the proxy URL (RFC
- * 1929). A host name is sent as a name, for the proxy to resolve.
+ * 1929). A host name is sent as a name, for the proxy to resolve (what curl
+ * calls `socks5h://`, for `socks5://` too): in a pod the proxy's DNS may know
+ * a target that the pod's does not, and resolving locally would leak the name
+ * to a DNS the proxy was meant to stand in front of.
  */
 export async function socks5Handshake(
   talk: ProxyConversation,

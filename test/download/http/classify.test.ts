@@ -79,4 +79,12 @@ describe('classify', () => {
     assert.equal(both.transient, false);
     assert.equal(both.details.errorCode, 'INVALID_TRANSFER_ENCODING');
   });
+  it('a code that names a property of every object (constructor, __proto__) is an unknown code', () => {
+    for (const code of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const error = errorForNetworkFailure(withCode(code), 'x', true);
+      assert.equal(error.message, `request to x failed: ${code} (${code})`, code);
+      assert.deepEqual(error.details, { errorCode: code }, code);
+      assert.equal(error.transient, false, code);
+    }
+  });
 });

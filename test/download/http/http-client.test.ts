@@ -195,9 +195,11 @@ describe('HttpClient through an HTTP proxy', () => {
     }
   });
 
-  it("a proxy's 407 to an http URL's request says that the proxy's credentials are missing or wrong, and echoes none", async () => {
+  it("a proxy's 407 to an http URL's request is its 407 to a CONNECT: exit 4, not retried, and echoes nothing", async () => {
     await using refusing = await serve((_request, response) =>
-      response.writeHead(407, { 'proxy-authenticate': 'Basic realm="proxy"' }).end(),
+      response
+        .writeHead(407, 'Login at s3cret-portal', { 'proxy-authenticate': 'Basic realm="proxy"' })
+        .end('proxy page'),
     );
     using context = contextWith({
       proxy: { ...noProxy, httpProxy: refusing.origin.replace('//', '//agent:s3cret@') },
@@ -209,10 +211,13 @@ describe('HttpClient through an HTTP proxy', () => {
       signal(),
     );
     const error = await unexpectedAnswerError(response, 200, context.redactor, undefined);
-    assert.equal(error.exitCode, 3);
+    assert.ok(error instanceof FetchError);
+    assert.equal(error.exitCode, 4);
+    assert.equal(error.transient, false);
+    assert.deepEqual(error.details, { errorCode: 'PROXY_REFUSED', proxyStatus: 407 });
     assert.equal(
       error.message,
-      "server rejected the request with 407 Proxy Authentication Required for http://127.0.0.1:1/app.jar: the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted",
+      "request to http://127.0.0.1:1/app.jar failed: the proxy refused the request: it answered 407 (the proxy asks for a user name and password, and those in the proxy's URL are missing or not accepted) (PROXY_REFUSED)",
     );
   });
 
@@ -279,6 +284,20 @@ describe('HttpClient through a SOCKS5 proxy', () => {
       { target: new URL(plain.origin).host, username: 'agent' },
       { target: new URL(secure.origin).host, username: 'agent' },
     ]);
+  });
+
+  it("bytes that come in the same read as the proxy's reply reach node:http's parser, none lost", async () => {
+    // The target never answers: what the client reads is what came along with the reply.
+    await using silent = await rawServer();
+    await using socks = await startSocks5Proxy({
+      alongReply: 'HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nearly',
+    });
+    using context = contextWith({
+      stallTimeoutMs: 2_000,
+      proxy: { ...noProxy, httpProxy: socks.url },
+    });
+    const url = new URL(`http://127.0.0.1:${silent.port}/app.jar`);
+    assert.equal(await text(await getFollowingRedirects(context, url, {}, signal())), 'early');
   });
 
   it('a SOCKS5 proxy that refuses the connection fails the request naming its reply', async () => {

@@ -65,6 +65,21 @@ describe('ProxyRoutes', () => {
     });
   });
 
+  it("socks5h: (curl's name for a proxy that resolves names) is socks5:, which does that", () => {
+    const routes = new ProxyRoutes({
+      httpProxy: 'socks5h://u:p@socks.internal',
+      httpsProxy: 'socks5h://socks.internal:9050',
+      noProxy: undefined,
+    });
+    assert.deepEqual(routes.for(new URL('http://a.example/')), {
+      protocol: 'socks5:',
+      host: 'socks.internal',
+      port: 1080,
+      credentials: { username: 'u', password: 'p' },
+    });
+    assert.equal(routes.for(new URL('https://a.example/'))?.protocol, 'socks5:');
+  });
+
   it('NO_PROXY: * bypasses every host; an empty value none', () => {
     assert.equal(proxied('https://a.example/x', '*'), false);
     assert.equal(proxied('https://a.example/x', ''), true);
@@ -111,6 +126,14 @@ describe('ProxyRoutes', () => {
     assert.equal(proxied('http://[fd12:3456::1]/', list), false);
     assert.equal(proxied('http://[fe80::1]/', list), true);
     assert.equal(proxied('http://example.com/', list), true);
+  });
+
+  it('NO_PROXY: an IPv6 range in brackets is the bare one, with a port after it too', () => {
+    assert.equal(proxied('http://[fd12:3456::1]/', '[fd00::]/8'), false);
+    assert.equal(proxied('http://[fe80::1]/', '[fd00::]/8'), true);
+    assert.equal(proxied('http://example.com/', '[fd00::]/8'), true);
+    assert.equal(proxied('http://[fd12::1]:8080/', '[fd00::]/8:8080'), false);
+    assert.equal(proxied('http://[fd12::1]:9090/', '[fd00::]/8:8080'), true, 'another port');
   });
 
   it('NO_PROXY: an address matches as one, however it is written, and never as the tail of a name', () => {

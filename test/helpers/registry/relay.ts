@@ -8,6 +8,8 @@
 //   as Distribution does with a cloud storage driver (registry/handlers/blobserver);
 // - referrers: answers GET /v2/<name>/referrers/<digest> itself with an image index, as a
 //   registry with the OCI 1.1 referrers API does (Distribution 2.8 has none: it answers 404);
+//   with referrersPageSize, in pages of that many, each but the last naming the next in a
+//   `Link: <...?page=N>; rel="next"` header (relative, as the spec's examples are);
 // - hold: never answers requests matching a pattern, as a stalled server does;
 // - answer: answers requests matching a pattern itself with a fixed status and body, as a
 //   registry's catch-all route or a front page does for a path it does not know.
@@ -57,6 +59,8 @@ export interface RelayOptions {
    * may add to it after the relay started; a digest not in it has none (an empty index).
    */
   referrers?: Map<string, object[]>;
+  /** With `referrers`: list that many per page, the next page named by a Link header. */
+  referrersPageSize?: number;
   /** `match` is tested against `METHOD path`: such requests are never answered. */
   hold?: RegExp;
   /** `match` is tested against `METHOD path`: such requests get this answer, every time. */
@@ -206,11 +210,16 @@ export async function startRelay(target: string, options: RelayOptions = {}): Pr
       record.action = 'referrers';
       record.status = 200;
       req.resume();
+      const all = options.referrers.get(subject) ?? [];
+      const size = options.referrersPageSize ?? Math.max(all.length, 1);
+      const url = new URL(path, 'http://relay');
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const more = page * size < all.length;
       const body = Buffer.from(
         JSON.stringify({
           schemaVersion: 2,
           mediaType: 'application/vnd.oci.image.index.v1+json',
-          manifests: options.referrers.get(subject) ?? [],
+          manifests: all.slice((page - 1) * size, page * size),
         }),
       );
       record.bytesSent = body.length;
@@ -218,6 +227,7 @@ export async function startRelay(target: string, options: RelayOptions = {}): Pr
         .writeHead(200, {
           'content-type': 'application/vnd.oci.image.index.v1+json',
           'content-length': body.length,
+          ...(more ? { link: `<${url.pathname}?page=${page + 1}>; rel="next"` } : {}),
         })
         .end(body);
       return;
