@@ -9,7 +9,8 @@
 //   node bench/floor-levers.ts --rounds 20 \
 //     --variant 'before|.tmp/dist-base/runtime-loader.mjs' \
 //     --variant 'after|dist/runtime-loader.mjs'
-//   A variant: name|bundle|node flags (empty: the image's).
+//   A variant: name|bundle|node flags (empty: the image's). No bundle: the flags
+//   name what to run (e.g. --snapshot-blob FILE).
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,7 +33,11 @@ const { values: flags } = parseArgs({
 const variants = flags.variant.map((text) => {
   const [name = '', bundle = '', nodeArgs = ''] = text.split('|');
   const words = nodeArgs.split(' ').filter(Boolean);
-  return { name, bundle: resolve(bundle), nodeArgs: words.length > 0 ? words : imageNodeArgs };
+  return {
+    name,
+    bundle: bundle === '' ? [] : [resolve(bundle)],
+    nodeArgs: words.length > 0 ? words : imageNodeArgs,
+  };
 });
 const rounds = Number(flags.rounds);
 const sizeBytes = 4096;
@@ -64,7 +69,7 @@ const clients = [
       const command = base.command(download);
       return {
         file: process.execPath,
-        args: [...variant.nodeArgs, variant.bundle],
+        args: [...variant.nodeArgs, ...variant.bundle],
         env: { ...command.env, NODE_COMPILE_CACHE: join(work, `cache-${index}`) },
       };
     },
