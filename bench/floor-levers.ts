@@ -1,4 +1,5 @@
-// One lever at a time for the loader's floor: a 4 KiB download from `serve`,
+// One lever at a time for the loader's floor: a 4 KiB download from `serve`
+// (or --size),
 // start to exit, with each build of the loader in alternation (A B A B ...,
 // whole processes, one warm-up round left out), each with its own warmed
 // compile cache and the image's V8 flag, and `node -e 0` beside them. Prints
@@ -17,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServeProcess } from '../scripts/loader-process.ts';
+import { parseByteSize } from '../src/options/sizes.ts';
 import { writeRandomFile } from './artifact.ts';
 import { imageNodeArgs, loader } from './clients.ts';
 import { measure, type Sample } from './measure.ts';
@@ -28,6 +30,7 @@ const { values: flags } = parseArgs({
     variant: { type: 'string', multiple: true, default: [] },
     rounds: { type: 'string', default: '20' },
     'no-node': { type: 'boolean', default: false },
+    size: { type: 'string', default: '4KiB' },
   },
 });
 const variants = flags.variant.map((text) => {
@@ -40,7 +43,7 @@ const variants = flags.variant.map((text) => {
   };
 });
 const rounds = Number(flags.rounds);
-const sizeBytes = 4096;
+const sizeBytes = parseByteSize(flags.size);
 
 const work = await mkdtemp(join(tmpdir(), 'floor-levers-'));
 const served = join(work, 'served');
@@ -95,7 +98,7 @@ try {
 const loadAfter = loadavg();
 const mib = (kib: number | undefined) => (kib ?? Number.NaN) / 1024;
 console.log(
-  `${rounds} rounds; load average ${loadBefore.map((v) => v.toFixed(2)).join(' ')} → ${loadAfter.map((v) => v.toFixed(2)).join(' ')}`,
+  `${rounds} rounds of ${flags.size}; load average ${loadBefore.map((v) => v.toFixed(2)).join(' ')} → ${loadAfter.map((v) => v.toFixed(2)).join(' ')}`,
 );
 console.log('| variant | wall (median) | CPU user+sys (median) | peak RSS median / max |');
 console.log('|---|---|---|---|');
