@@ -5,6 +5,7 @@
  * `serve` and `sign` load their own.
  */
 import { ExitCode, toLoaderError } from './errors.ts';
+import { nowMs } from './process/clock.ts';
 import { closableWriter } from './process/closable-output.ts';
 import { loaderVersion } from './process/self.ts';
 
@@ -12,7 +13,7 @@ import { loaderVersion } from './process/self.ts';
 let scrub = (text: string): string => text;
 
 async function entry(): Promise<number> {
-  const startedAt = performance.now();
+  const startedAt = nowMs();
   const argv = process.argv.slice(2);
   const [command, ...commandArgs] = argv;
   const writeStderr = closableWriter(process.stderr);

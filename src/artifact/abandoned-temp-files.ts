@@ -1,6 +1,6 @@
-import { lstat, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { WriteError } from '../errors.ts';
+import { lstat, readdir, unlink } from '../process/files.ts';
 import { heartbeatMs } from './heartbeat.ts';
 import { isTempNameFor } from './temp-name.ts';
 

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from '../process/files.ts';
 
 /**
  * Every this many bytes written, the data is handed to the disk in the
@@ -10,13 +10,13 @@ const backgroundSyncBytes = 32 * 1024 * 1024;
 
 /** Hands written data to the disk in the background, one fdatasync at a time. */
 export class BackgroundSync {
-  readonly #handle: FileHandle;
+  readonly #handle: OpenFile;
   #writtenSinceSync = 0;
   #syncing: Promise<void> | undefined;
   /** A failed background sync: Linux reports a writeback error once, so it is kept for the final sync. */
   #syncError: unknown;
 
-  constructor(handle: FileHandle) {
+  constructor(handle: OpenFile) {
     this.#handle = handle;
   }
 

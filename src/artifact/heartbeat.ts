@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from '../process/files.ts';
 
 /**
  * How often a live temp file's modification time is refreshed, even while no
@@ -14,12 +14,12 @@ export const heartbeatMs = 5_000;
  * silences. A failure only means one beat fewer.
  */
 export class Heartbeat {
-  readonly #handle: FileHandle;
+  readonly #handle: OpenFile;
   readonly #timer: NodeJS.Timeout;
   #beating: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(handle: FileHandle, everyMs: number) {
+  constructor(handle: OpenFile, everyMs: number) {
     this.#handle = handle;
     // Unref'd: the heartbeat never keeps a finished run alive.
     this.#timer = setInterval(() => this.#beat(), everyMs).unref();

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from '../process/files.ts';
 
 /** Read-back chunk: the write batch's size, so memory stays as flat. */
 const readBackBytes = 1024 * 1024;
@@ -10,7 +10,7 @@ const readBackBytes = 1024 * 1024;
  * buffers take turns). Ends early at the end of the file.
  */
 export async function* readBack(
-  handle: FileHandle,
+  handle: OpenFile,
   fromByte: number,
   endByte: number,
   signal: AbortSignal,

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { type OpenFile, open, unlink } from '../process/files.ts';
 import { BackgroundSync } from './background-sync.ts';
 import { Heartbeat, heartbeatMs } from './heartbeat.ts';
 import { readBack } from './read-back.ts';
@@ -34,7 +34,7 @@ export interface TempArtifactOptions {
 export class TempArtifact {
   readonly path: string;
   readonly folder: string;
-  readonly #handle: FileHandle;
+  readonly #handle: OpenFile;
   #hash: Hash = createHash('sha256');
   readonly #readers: InOrderReader[] = [];
   #bytesWritten = 0;
@@ -42,7 +42,7 @@ export class TempArtifact {
   readonly #sync: BackgroundSync;
   readonly #heartbeat: Heartbeat;
 
-  private constructor(path: string, handle: FileHandle, everyMs: number) {
+  private constructor(path: string, handle: OpenFile, everyMs: number) {
     this.path = path;
     this.folder = dirname(path);
     this.#handle = handle;
@@ -56,7 +56,7 @@ export class TempArtifact {
   ): Promise<TempArtifact> {
     const folder = dirname(targetPath);
     const path = join(folder, tempNameFor(targetPath));
-    let handle: FileHandle;
+    let handle: OpenFile;
     try {
       // 'wx+' = O_RDWR|O_CREAT|O_EXCL: never follows or reuses an existing file or
       // symlink; readable so that hashThrough can read back parts written out of order.

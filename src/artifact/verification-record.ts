@@ -1,5 +1,5 @@
-import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { lstat, open, readFile, rename, unlink } from '../process/files.ts';
 import { loaderVersion } from '../process/self.ts';
 import {
   isVersionSelector,

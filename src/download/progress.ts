@@ -1,3 +1,5 @@
+import { nowMs } from '../process/clock.ts';
+
 export interface ProgressReport {
   readonly bytes: number;
   readonly totalBytes: number;
@@ -26,7 +28,7 @@ export class ProgressTracker {
     totalBytes: number,
     intervalMs: number,
     report: (progress: ProgressReport) => void,
-    now: () => number = performance.now.bind(performance),
+    now: () => number = nowMs,
   ) {
     this.#totalBytes = totalBytes;
     this.#intervalMs = intervalMs;

@@ -1,9 +1,9 @@
-import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { removeAbandonedTempFiles, type TempFileSweep } from '../artifact/abandoned-temp-files.ts';
 import { readRecord, type VerificationRecord } from '../artifact/verification-record.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { LoaderConfig } from '../config/types.ts';
+import { lstat, mkdir } from '../process/files.ts';
 import { findVerifiedFile, sha256OfFile, signerProblem } from './verified-file.ts';
 
 export type Plan =

@@ -3,7 +3,9 @@
  * abandons cleanup at once), the overall deadline, and a grace period after
  * any abort, so cleanup can never keep an aborted run alive.
  */
+
 import { DeadlineError, InterruptedError, type LoaderError, toLoaderError } from '../errors.ts';
+import { nowMs } from './clock.ts';
 
 /** Where the stop signals come from: the process, or an emitter in a test. */
 export interface SignalSource {
@@ -11,7 +13,7 @@ export interface SignalSource {
 }
 
 export interface LifecycleOptions {
-  /** When the run started, on performance.now()'s clock: the deadline counts from here. */
+  /** When the run started, on the loader's clock (clock.ts): the deadline counts from here. */
   readonly startedAt: number;
   readonly deadlineMs: number;
   /** The setting that sets the deadline, named in the deadline's message. */
@@ -60,7 +62,7 @@ export function startLifecycle(options: LifecycleOptions): Lifecycle {
   });
   return {
     signal: controller.signal,
-    remainingMs: () => deadlineAt - performance.now(),
+    remainingMs: () => deadlineAt - nowMs(),
     dispose: () => {
       clearTimeout(deadlineTimer);
       clearTimeout(graceTimer);

@@ -5,6 +5,7 @@
  * (node:diagnostics_channel is; importing node:fs would load a module more).
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { nowMs } from './clock.ts';
 
 // Replaced at build time by scripts/build.mjs from package.json.
 declare const __LOADER_VERSION__: string | undefined;
@@ -19,15 +20,14 @@ const requestCreated = 'http.client.request.created';
 
 /**
  * Start-up cost as an orchestrator sees it: milliseconds from process start
- * (performance.timeOrigin, before Node itself initialised, so the module
- * loading counts too) to the moment the first HTTP request is dispatched.
+ * (clock.ts: Node's own start, so the module loading counts too) to the moment the first HTTP request is dispatched.
  * Returns a reader: undefined until a request was made (a configuration
  * error, a file already in place).
  */
 export function watchStartupMs(): () => number | undefined {
   let startupMs: number | undefined;
   const onRequest = () => {
-    startupMs = Math.round(performance.now());
+    startupMs = Math.round(nowMs());
     unsubscribe(requestCreated, onRequest);
   };
   subscribe(requestCreated, onRequest);

@@ -1,4 +1,3 @@
-import { access, lutimes, open, rename } from 'node:fs/promises';
 import { tempFileRemovedError } from '../artifact/abandoned-temp-files.ts';
 import type { TempArtifact } from '../artifact/temp-artifact.ts';
 import {
@@ -8,6 +7,7 @@ import {
 } from '../artifact/verification-record.ts';
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { WriteError } from '../errors.ts';
+import { access, lutimes, open, rename } from '../process/files.ts';
 
 /** What is published with the artifact: its modification time and its verification record. */
 export interface PublishOptions {

@@ -9,6 +9,7 @@ import { describeUnknownVariable, findUnknownVariables } from '../config/unknown
 import { ExitCode, type LoaderError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
+import { nowMs } from '../process/clock.ts';
 import { loaderVersion } from '../process/self.ts';
 import { redactUrl } from '../urls/shown.ts';
 import { type FailureFacts, failureMessage, type RunResult } from './run-facts.ts';
@@ -75,7 +76,7 @@ export function doneFields(
     signedBy: result.signedBy,
     attempts: result.attempts,
     resumedBytes: result.resumedBytes,
-    durationMs: Math.round(performance.now() - startedAt),
+    durationMs: Math.round(nowMs() - startedAt),
     startupMs,
     peakRssBytes: peakRssBytes(),
   };
@@ -113,7 +114,7 @@ export function finalFields(
     code: error.code,
     ...error.details,
     ...facts,
-    durationMs: Math.round(performance.now() - startedAt),
+    durationMs: Math.round(nowMs() - startedAt),
     startupMs,
   };
   if (error.exitCode === ExitCode.internal && error.cause instanceof Error)

@@ -1,4 +1,4 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { type OpenFile, open } from '../process/files.ts';
 import { zipFailure } from './zip-errors.ts';
 
 /** Random access to an archive's bytes; the verifier asks only for small windows of it. */
@@ -25,7 +25,7 @@ export async function withFileSource<T>(
   }
 }
 
-async function readExact(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readExact(handle: OpenFile, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   let filled = 0;
   while (filled < length) {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { DeadlineError, InterruptedError, type LoaderError } from '../../src/errors.ts';
+import { nowMs } from '../../src/process/clock.ts';
 import { type LifecycleOptions, startLifecycle } from '../../src/process/lifecycle.ts';
 
 interface Abandoned {
@@ -16,7 +17,7 @@ function lifecycleFor(options: Partial<LifecycleOptions> = {}) {
   const signals = new EventEmitter();
   const abandoned: Abandoned[] = [];
   const lifecycle = startLifecycle({
-    startedAt: performance.now(),
+    startedAt: nowMs(),
     deadlineMs: 60_000,
     deadlineSetting: 'LOADER_DEADLINE_SECONDS',
     graceMs: 60_000,
@@ -87,7 +88,7 @@ describe('startLifecycle', () => {
   });
 
   it('counts the time left from when the run started, not from when the lifecycle did', () => {
-    const { lifecycle } = lifecycleFor({ startedAt: performance.now() - 1_000, deadlineMs: 5_000 });
+    const { lifecycle } = lifecycleFor({ startedAt: nowMs() - 1_000, deadlineMs: 5_000 });
     try {
       const remaining = lifecycle.remainingMs();
       assert.ok(remaining <= 4_000 && remaining > 3_000, `remaining ${remaining} ms`);

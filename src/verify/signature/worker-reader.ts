@@ -1,6 +1,6 @@
 import type * as NodeCrypto from 'node:crypto';
 import type * as NodeThreads from 'node:worker_threads';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { InOrderReader } from '../../artifact/temp-artifact.ts';
 import { InternalError } from '../../errors.ts';
 import type { StreamingCheck, VerifiedSignature } from './check.ts';
@@ -56,6 +56,8 @@ export class WorkerSignatureReader implements InOrderReader {
   #state: 'reading' | 'finishing' | 'closed' = 'reading';
 
   constructor() {
+    // node:worker_threads at its first use: a download without keys never loads it.
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     this.#worker = new Worker(workerSource, { eval: true });
     this.#worker.on('message', (message: FromWorker) => this.#received(message));
     this.#worker.on('error', (error) => this.#fail(error));
