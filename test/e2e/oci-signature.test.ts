@@ -228,7 +228,7 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
     assert.match(message, /and 61 more refused/);
     assert.match(
       message,
-      /86 more signature document\(s\) listed were not fetched \(at most 64 are\)/,
+      /86 more signature document\(s\) listed were not fetched \(at most 64 are from each source\)/,
     );
     await assertNothingPublished(s.target);
   });
