@@ -7,7 +7,8 @@
  *
  * Where each request goes: a tag names a version only at its registry, and
  * a mirror could answer with another, so tags are resolved at the registry
- * alone. What is addressed by digest (a manifest by digest, a blob) is asked
+ * alone (a signature's tags and referrers excepted: signatureSources()).
+ * What is addressed by digest (a manifest by digest, a blob) is asked
  * of the mirrors first, in order, each with containerd's `?ns=<registry>` so
  * one mirror can serve many registries, and of the registry last. A mirror
  * gets one try per request: a connect error, a timeout, an error status or
@@ -219,38 +220,27 @@ export class RegistryClient {
    * registry the run's retries apply and a failure is thrown.
    */
   signatureSources(): SignatureSource[] {
-    const source = (host: string, origin: Origin, mirror: boolean): SignatureSource => {
-      const onSource = mirror ? (url: URL) => this.#onMirror(url) : (url: URL) => url;
+    return [...this.#live, this.reference.registry].map((host) => {
+      const mirror = this.#mirrors.get(host);
+      const origin = mirror ?? this.#registry;
+      const onSource = (url: URL) => (mirror ? this.#onMirror(url) : url);
       const ask = <T>(request: () => Promise<T>, signal: AbortSignal) =>
         mirror ? this.#atMirror(host, request, signal, 'signature') : request();
-      return {
-        host,
-        mirror,
-        tagged: (tag, signal) =>
-          ask(async () => {
-            const what = `the manifest ${this.#display(tag)}`;
-            const url = onSource(manifestUrl(origin.origin, this.reference, tag));
-            const get = () => this.#getManifest(origin, url, what, undefined, signal);
-            try {
-              return await (mirror ? get() : this.#withRetries(get, signal));
-            } catch (error) {
-              if (!mirror && error instanceof RejectedError && error.details.status === 404) {
-                return undefined;
-              }
-              throw error;
-            }
-          }, signal),
-        referrers: (digest, signal) =>
-          ask(() => this.#referrersAt(origin, onSource, digest, signal), signal),
+      const tagged = async (tag: string, signal: AbortSignal) => {
+        const url = onSource(manifestUrl(origin.origin, this.reference, tag));
+        const what = `the manifest ${this.#display(tag)}`;
+        const get = () => this.#getManifest(origin, url, what, undefined, signal);
+        try {
+          return await ask(mirror ? get : () => this.#withRetries(get, signal), signal);
+        } catch (error) {
+          if (error instanceof RejectedError && error.details.status === 404) return undefined;
+          throw error;
+        }
       };
-    };
-    return [
-      ...this.#live.flatMap((host) => {
-        const mirror = this.#mirrors.get(host);
-        return mirror === undefined ? [] : [source(host, mirror, true)];
-      }),
-      source(this.reference.registry, this.#registry, false),
-    ];
+      const referrers = (digest: string, signal: AbortSignal) =>
+        ask(() => this.#referrersAt(origin, onSource, digest, signal), signal);
+      return { host, mirror: mirror !== undefined, tagged, referrers };
+    });
   }
 
   /** The referrers of `digest` at one origin, its pages read as referrers() says; one try a page at a mirror. */

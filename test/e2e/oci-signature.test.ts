@@ -401,7 +401,7 @@ describe('oci:// image signatures through a mirror (review of issue 22)', () => 
     registryRelay?: RelayOptions,
   ) {
     await using stack = new AsyncDisposableStack();
-    const s = stack.use(await ociScenario({ artifacts: {}, relay: registryRelay }));
+    const s = stack.use(await ociScenario({ artifacts: {}, relay: registryRelay ?? {} }));
     await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
     const cache = stack.use(await startRegistry());
     await onMirror(cache);
