@@ -10,21 +10,29 @@
  * the digest of the platform's manifest the pull chose; for an image
  * manifest they are one.
  *
- * Where, for each digest, in this order:
+ * Where: at each mirror still in use, then at the registry (see
+ * RegistryClient.signatureSources: a mirror that lacks a signature is passed
+ * over and kept), and at each, for each digest, in this order:
  * 1. the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`), where
- *    the registry has one: manifests of artifactType
+ *    the source has one: manifests of artifactType
  *    `application/vnd.dev.cosign.artifact.sig.v1+json`, as cosign writes them
  *    in its OCI 1.1 mode. A 404 (or 400, 406, or an answer that is not an
- *    OCI index) says the registry has none (CNCF Distribution 2.8 has none),
- *    and it is not asked again in the run; the referrers are then the index
- *    under the tag `sha256-<hex>` (the spec's referrers tag schema, which
- *    cosign's OCI 1.1 mode keeps on such a registry), when there is one;
+ *    OCI index) from the registry says it has none (CNCF Distribution 2.8 has
+ *    none), and it is not asked again in the run; from a mirror it only says
+ *    the mirror has no list. The referrers are then the index under the tag
+ *    `sha256-<hex>` (the spec's referrers tag schema, which cosign's OCI 1.1
+ *    mode keeps on such a registry), when there is one;
  * 2. cosign's tag scheme: the tag `sha256-<hex>.sig` in the same repository.
+ * The mirrors are searched whole before the registry, so a pull pinned by
+ * digest that the mirrors serve needs no registry; a signature a mirror
+ * holds that no key verifies (a stale `.sig` tag from before a rotation, or
+ * a hostile mirror) is refused and the search goes on to the next source.
  * Every request goes through the run's registry client (mirrors, auth,
  * plain-HTTP rules, retries, redaction). The first signature layer that
  * verifies with one of the keys wins (several layers and several keys: a
- * rotation); a network failure or refusal while looking ends the run with
- * the fetch codes (3, 4), as for the image itself.
+ * rotation); a network failure or refusal at the registry while looking
+ * ends the run with the fetch codes (3, 4), as for the image itself (at a
+ * mirror it drops the mirror).
  */
 import { describeKeys, type KeySet } from '../config/public-keys.ts';
 import { IntegrityError, RejectedError } from '../errors.ts';
@@ -69,7 +77,7 @@ export async function verifyImageSignature(
   const looked: string[] = [];
   const refused: IntegrityError[] = [];
   let referrersApi = true;
-  // What a registry lists is its own to choose: the documents fetched for it are bounded.
+  // What a source lists is its own to choose: the documents fetched from each are bounded.
   let fetches = 0;
   let notFetched = 0;
   const spend = () => {
@@ -81,68 +89,75 @@ export async function verifyImageSignature(
     return true;
   };
   const checked = new Set<string>();
-  for (const subject of subjects) {
-    const places: (() => Promise<SignatureManifest[]>)[] = [
-      async () => {
-        let index = referrersApi ? await client.referrers(subject, signal) : undefined;
-        if (index !== undefined) {
-          looked.push(`the referrers of ${at(client, `@${subject}`)}`);
-        } else {
-          referrersApi = false;
-          const tag = referrersTag(subject);
-          looked.push(`the referrers tag ${at(client, `:${tag}`)}`);
-          const document = await documentAt(client, tag, signal);
-          if (document?.kind !== 'index') return [];
-          index = document;
-        }
-        const found: SignatureManifest[] = [];
-        for (const entry of index.manifests) {
-          if (entry.artifactType !== cosignSignatureArtifactType || !spend()) continue;
-          // A list may still name a manifest deleted since: it signs nothing.
-          const document = await documentAt(client, entry.digest, signal, entry.digest);
-          if (document?.kind === 'image') {
-            found.push({ manifest: document, where: `the referrer ${entry.digest}` });
+  for (const source of client.signatureSources()) {
+    fetches = 0;
+    const on = source.mirror ? ` on the mirror ${source.host}` : '';
+    for (const subject of subjects) {
+      const places: (() => Promise<SignatureManifest[]>)[] = [
+        async () => {
+          const asked = source.mirror || referrersApi;
+          let index = asked ? await source.referrers(subject, signal) : undefined;
+          if (index !== undefined) {
+            looked.push(`the referrers of ${at(client, `@${subject}`)}${on}`);
+          } else {
+            // Only the registry's own answer says it has no referrers API.
+            if (!source.mirror) referrersApi = false;
+            const tag = referrersTag(subject);
+            looked.push(`the referrers tag ${at(client, `:${tag}`)}${on}`);
+            const document = await source.tagged(tag, signal);
+            if (document?.kind !== 'index') return [];
+            index = document;
           }
-        }
-        return found;
-      },
-      async () => {
-        const tag = signatureTag(subject);
-        const where = `the tag ${at(client, `:${tag}`)}`;
-        looked.push(where);
-        const manifest = await documentAt(client, tag, signal);
-        return manifest?.kind === 'image' ? [{ manifest, where }] : [];
-      },
-    ];
-    for (const place of places) {
-      for (const { manifest, where } of await place()) {
-        const layers = manifest.layers.filter(
-          (layer) => layer.mediaType === simpleSigningMediaType,
-        );
-        for (const [index, layer] of layers.entries()) {
-          const layerWhere = `${where}, signature ${index + 1} of ${layers.length}`;
-          // The same payload and signature again (under the tag and as a referrer) is one check.
-          const key = `${layer.digest} ${layer.annotations.get(signatureAnnotation)}`;
-          if (checked.has(key)) continue;
-          checked.add(key);
-          if (layer.annotations.has(signatureAnnotation) && !spend()) continue;
-          const verdict = await checkLayer(client, keySet, layer, layerWhere, subjects, signal);
-          if (verdict instanceof IntegrityError) {
-            refused.push(verdict);
-            continue;
+          const found: SignatureManifest[] = [];
+          for (const entry of index.manifests) {
+            if (entry.artifactType !== cosignSignatureArtifactType || !spend()) continue;
+            // A list may still name a manifest deleted since: it signs nothing.
+            const document = await byDigest(client, entry.digest, signal);
+            if (document?.kind === 'image') {
+              found.push({ manifest: document, where: `the referrer ${entry.digest}${on}` });
+            }
           }
-          logger.info(
-            'signature',
-            `the ${form} in ${layerWhere} by key ${verdict.keyId} vouches for ${verdict.manifestDigest}`,
-            {
-              signatureForm: form,
-              signatureKeyIds: [verdict.keyId],
-              signedBy: verdict.keyId,
-              signedDigest: verdict.manifestDigest,
-              signatureSource: layerWhere,
-            },
+          return found;
+        },
+        async () => {
+          const tag = signatureTag(subject);
+          const where = `the tag ${at(client, `:${tag}`)}${on}`;
+          looked.push(where);
+          const manifest = await source.tagged(tag, signal);
+          return manifest?.kind === 'image' ? [{ manifest, where }] : [];
+        },
+      ];
+      for (const place of places) {
+        for (const { manifest, where } of await place()) {
+          const layers = manifest.layers.filter(
+            (layer) => layer.mediaType === simpleSigningMediaType,
           );
-          return { ...verdict, where: layerWhere };
+          for (const [index, layer] of layers.entries()) {
+            const layerWhere = `${where}, signature ${index + 1} of ${layers.length}`;
+            // The same payload and signature again (under the tag and as a referrer, or at
+            // another source) is one check.
+            const key = `${layer.digest} ${layer.annotations.get(signatureAnnotation)}`;
+            if (checked.has(key)) continue;
+            checked.add(key);
+            if (layer.annotations.has(signatureAnnotation) && !spend()) continue;
+            const verdict = await checkLayer(client, keySet, layer, layerWhere, subjects, signal);
+            if (verdict instanceof IntegrityError) {
+              refused.push(verdict);
+              continue;
+            }
+            logger.info(
+              'signature',
+              `the ${form} in ${layerWhere} by key ${verdict.keyId} vouches for ${verdict.manifestDigest}`,
+              {
+                signatureForm: form,
+                signatureKeyIds: [verdict.keyId],
+                signedBy: verdict.keyId,
+                signedDigest: verdict.manifestDigest,
+                signatureSource: layerWhere,
+              },
+            );
+            return { ...verdict, where: layerWhere };
+          }
         }
       }
     }
@@ -150,7 +165,7 @@ export async function verifyImageSignature(
   throw noValidSignature(keySet, looked, refused, referrersApi, notFetched);
 }
 
-/** Signature manifests and payloads fetched in one run at most; a real image has a few. */
+/** Signature manifests and payloads fetched from one source at most; a real image has a few. */
 export const maxSignatureFetches = 64;
 
 /** Refusals a message spells out; the rest are counted. */
@@ -172,17 +187,16 @@ export function referrersTag(digest: string): string {
 }
 
 /**
- * The manifest or index a tag or a digest names (a signature's, which a
- * mirror need not hold), or undefined when the registry has no such thing.
+ * The signature manifest `digest` names (mirrors first: a mirror need not
+ * hold it), or undefined when the registry has no such thing.
  */
-async function documentAt(
+async function byDigest(
   client: RegistryClient,
-  tagOrDigest: string,
+  digest: string,
   signal: AbortSignal,
-  digest?: string,
 ): Promise<ManifestDocument | undefined> {
   try {
-    return (await client.manifest(tagOrDigest, digest, signal, 'signature')).document;
+    return (await client.manifest(digest, digest, signal, 'signature')).document;
   } catch (error) {
     if (error instanceof RejectedError && error.details.status === 404) return undefined;
     throw error;
@@ -226,7 +240,7 @@ function noValidSignature(
   const unfetched =
     notFetched === 0
       ? ''
-      : `; ${notFetched} more signature document(s) listed were not fetched (at most ${maxSignatureFetches} are)`;
+      : `; ${notFetched} more signature document(s) listed were not fetched (at most ${maxSignatureFetches} are from each source)`;
   const places = `${looked.join(', ')}${referrersApi ? '' : ' (the registry has no referrers API)'}${unfetched}`;
   if (refused.length === 0) {
     return signatureFailure(

@@ -7,7 +7,8 @@
  *
  * Where each request goes: a tag names a version only at its registry, and
  * a mirror could answer with another, so tags are resolved at the registry
- * alone. What is addressed by digest (a manifest by digest, a blob) is asked
+ * alone (a signature's tags and referrers excepted: signatureSources()).
+ * What is addressed by digest (a manifest by digest, a blob) is asked
  * of the mirrors first, in order, each with containerd's `?ns=<registry>` so
  * one mirror can serve many registries, and of the registry last. A mirror
  * gets one try per request: a connect error, a timeout, an error status or
@@ -31,7 +32,13 @@ import {
 } from '../download/http/request.ts';
 import type { DownloadSession } from '../download/session.ts';
 import { type ByteSource, ByteSources, type DownloadTarget } from '../download/target.ts';
-import { IntegrityError, InternalError, LoaderError, WriteError } from '../errors.ts';
+import {
+  IntegrityError,
+  InternalError,
+  LoaderError,
+  RejectedError,
+  WriteError,
+} from '../errors.ts';
 import { digestProblem, sha256DigestOf } from '../oci/digest.ts';
 import type { OciReference } from '../oci/reference.ts';
 import { redactUrl } from '../urls/shown.ts';
@@ -66,6 +73,17 @@ export interface TagAnswer {
  * must hold, or its signature, which a mirror may lack (a 404 does not drop it).
  */
 export type Lookup = 'content' | 'signature';
+
+/** One place an image's signature is looked for: a mirror, or the registry (signatureSources()). */
+export interface SignatureSource {
+  /** host[:port] of the mirror or the registry. */
+  readonly host: string;
+  readonly mirror: boolean;
+  /** The manifest or index under a signature tag here; undefined when there is none here. */
+  tagged(tag: string, signal: AbortSignal): Promise<ManifestDocument | undefined>;
+  /** The referrers of a digest here, as referrers() reads them; undefined when there is no list here. */
+  referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined>;
+}
 
 interface Origin {
   readonly origin: URL;
@@ -186,14 +204,58 @@ export class RegistryClient {
    * page not read is said in a `referrers-truncated` warning. The pages'
    * descriptors are returned as one index.
    */
-  async referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined> {
+  referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined> {
+    return this.#referrersAt(this.#registry, (url) => url, digest, signal);
+  }
+
+  /**
+   * Where an image's signature is looked for, in order: each mirror still in
+   * use, then the registry. The signature's tags and referrers are mutable,
+   * not checked against a digest, but what they lead to is (the signature
+   * manifest's payload against the keys and the pulled digest, blobs against
+   * their digests), so a mirror is asked for them too. At a mirror a request
+   * gets one try; a 404 (or, for the referrers, any answer that says there is
+   * no list) is "not here" and keeps the mirror, another failure drops it;
+   * either way it yields undefined, and the next source is searched. At the
+   * registry the run's retries apply and a failure is thrown.
+   */
+  signatureSources(): SignatureSource[] {
+    return [...this.#live, this.reference.registry].map((host) => {
+      const mirror = this.#mirrors.get(host);
+      const origin = mirror ?? this.#registry;
+      const onSource = (url: URL) => (mirror ? this.#onMirror(url) : url);
+      const ask = <T>(request: () => Promise<T>, signal: AbortSignal) =>
+        mirror ? this.#atMirror(host, request, signal, 'signature') : request();
+      const tagged = async (tag: string, signal: AbortSignal) => {
+        const url = onSource(manifestUrl(origin.origin, this.reference, tag));
+        const what = `the manifest ${this.#display(tag)}`;
+        const get = () => this.#getManifest(origin, url, what, undefined, signal);
+        try {
+          return await ask(mirror ? get : () => this.#withRetries(get, signal), signal);
+        } catch (error) {
+          if (error instanceof RejectedError && error.details.status === 404) return undefined;
+          throw error;
+        }
+      };
+      const referrers = (digest: string, signal: AbortSignal) =>
+        ask(() => this.#referrersAt(origin, onSource, digest, signal), signal);
+      return { host, mirror: mirror !== undefined, tagged, referrers };
+    });
+  }
+
+  /** The referrers of `digest` at one origin, its pages read as referrers() says; one try a page at a mirror. */
+  async #referrersAt(
+    origin: Origin,
+    onSource: (url: URL) => URL,
+    digest: string,
+    signal: AbortSignal,
+  ): Promise<ImageIndex | undefined> {
     const what = `the referrers of ${this.#display(digest)}`;
-    const first = await this.#referrersPage(
-      referrersUrl(this.#registry.origin, this.reference, digest),
-      what,
-      true,
-      signal,
-    );
+    const read = (url: URL, first: boolean) => {
+      const page = () => this.#referrersPage(origin, onSource(url), what, first, signal);
+      return origin === this.#registry ? this.#withRetries(page, signal) : page();
+    };
+    const first = await read(referrersUrl(origin.origin, this.reference, digest), true);
     if (first === undefined) return undefined;
     const manifests = [...first.index.manifests];
     let next = first.next;
@@ -205,7 +267,7 @@ export class RegistryClient {
           { pages, reason: why },
         );
       };
-      if (next.origin !== this.#registry.origin.origin) {
+      if (next.origin !== origin.origin.origin) {
         notRead(`its next page is on another origin (${next.host}), which gets no credentials`);
         break;
       }
@@ -213,7 +275,7 @@ export class RegistryClient {
         notRead(`it has more than ${maxReferrersPages} pages`);
         break;
       }
-      const page = await this.#referrersPage(next, what, false, signal);
+      const page = await read(next, false);
       manifests.push(...(page?.index.manifests ?? []));
       next = page?.next;
     }
@@ -221,45 +283,37 @@ export class RegistryClient {
   }
 
   /**
-   * One page of the referrers and the URL of the next, if the registry names
+   * One page of the referrers and the URL of the next, if the origin names
    * one. The first page may say there is no referrers API (undefined); a later
-   * page comes from a registry that has one, so any failure is an error.
+   * page comes from an origin that has one, so any failure is an error.
    */
   async #referrersPage(
+    { auth }: Origin,
     url: URL,
     what: string,
     first: boolean,
     signal: AbortSignal,
   ): Promise<{ readonly index: ImageIndex; readonly next: URL | undefined } | undefined> {
     const headers = { ...artifactHeaders(this.#session.userAgent), accept: ociIndex };
-    return this.#withRetries(async () => {
-      const response = await this.#registry.auth.send(
-        this.#session.requestContext,
-        url,
-        headers,
-        signal,
-      );
-      try {
-        if (first && noReferrersApi.has(response.status)) return undefined;
-        if (response.status !== 200) {
-          throw await this.#answerError(response, this.#registry, what);
-        }
-        const contentType = response.headers['content-type'];
-        const isIndex = typeof contentType === 'string' && bareMediaType(contentType) === ociIndex;
-        if (first && !isIndex) return undefined;
-        const body = await readBody(response, maxManifestBytes, signal);
-        const document = parseManifest(body, {
-          what: `${what} from ${url.host}`,
-          contentType: typeof contentType === 'string' ? contentType : undefined,
-        });
-        if (document.kind !== 'index') {
-          throw new IntegrityError(`${what} from ${url.host} is not an image index`);
-        }
-        return { index: document, next: nextPage(response.headers.link, response.url) };
-      } finally {
-        discardBody(response.body);
+    const response = await auth.send(this.#session.requestContext, url, headers, signal);
+    try {
+      if (first && noReferrersApi.has(response.status)) return undefined;
+      if (response.status !== 200) throw await this.#answerError(response, { auth }, what);
+      const contentType = response.headers['content-type'];
+      const isIndex = typeof contentType === 'string' && bareMediaType(contentType) === ociIndex;
+      if (first && !isIndex) return undefined;
+      const body = await readBody(response, maxManifestBytes, signal);
+      const document = parseManifest(body, {
+        what: `${what} from ${url.host}`,
+        contentType: typeof contentType === 'string' ? contentType : undefined,
+      });
+      if (document.kind !== 'index') {
+        throw new IntegrityError(`${what} from ${url.host} is not an image index`);
       }
-    }, signal);
+      return { index: document, next: nextPage(response.headers.link, response.url) };
+    } finally {
+      discardBody(response.body);
+    }
   }
 
   /**
@@ -348,9 +402,7 @@ export class RegistryClient {
   /**
    * What is addressed by digest, from the first mirror still in use that
    * serves it (a mirror that fails is dropped), else from the registry, with
-   * the run's retries; `at` is its URL on an origin. For a `signature`
-   * lookup a mirror's 404 only sends the request on: a mirror fed by what
-   * nodes pulled (Spegel) never holds signatures, and still serves the layer.
+   * the run's retries; `at` is its URL on an origin.
    */
   async #byDigest<T>(
     at: (origin: URL) => URL,
@@ -361,17 +413,36 @@ export class RegistryClient {
     for (const host of [...this.#live]) {
       const mirror = this.#mirrors.get(host);
       if (mirror === undefined) continue;
-      try {
-        return { value: await get(mirror, this.#onMirror(at(mirror.origin))), source: host };
-      } catch (error) {
-        if (signal.aborted || !isSourceFailure(error)) throw error;
-        if (lookup === 'signature' && error.details.status === 404) continue;
-        this.#dropMirror(host, error);
-      }
+      const url = this.#onMirror(at(mirror.origin));
+      const value = await this.#atMirror(host, () => get(mirror, url), signal, lookup);
+      if (value !== undefined) return { value, source: host };
     }
     const url = at(this.#registry.origin);
     const value = await this.#withRetries(() => get(this.#registry, url), signal);
     return { value, source: this.reference.registry };
+  }
+
+  /**
+   * One try of `request` at a mirror still in use: its answer, or undefined
+   * when the mirror is no longer in use or failed (it is then dropped). For
+   * a `signature` lookup a 404 is undefined and keeps the mirror: a mirror
+   * fed by what nodes pulled (Spegel) never holds signatures, and still
+   * serves the layer.
+   */
+  async #atMirror<T>(
+    host: string,
+    request: () => Promise<T>,
+    signal: AbortSignal,
+    lookup: Lookup,
+  ): Promise<T | undefined> {
+    if (!this.#live.includes(host)) return undefined;
+    try {
+      return await request();
+    } catch (error) {
+      if (signal.aborted || !isSourceFailure(error)) throw error;
+      if (lookup !== 'signature' || error.details.status !== 404) this.#dropMirror(host, error);
+      return undefined;
+    }
   }
 
   /** Drops a mirror for the rest of the run, saying why and what is asked next. */

@@ -11,11 +11,18 @@ import { describe, it } from 'node:test';
 import { buildJar } from '../../scripts/jar.ts';
 import { describeRun, eventsNamed, finalEvent, firstEventNamed } from '../helpers/events.ts';
 import { dockerConfig, fastOciEnv } from '../helpers/oci-scenario.ts';
-import { assertPublished } from '../helpers/published.ts';
+import { assertNothingPublished, assertPublished } from '../helpers/published.ts';
 import { pushArtifact } from '../helpers/registry/artifact.ts';
 import { basic, type Credentials } from '../helpers/registry/client.ts';
+import {
+  cosignKeyPair,
+  signatureArtifact,
+  signatureLayer,
+  signatureTag,
+} from '../helpers/registry/cosign.ts';
 import { imageArtifact } from '../helpers/registry/image.ts';
 import { orasArtifact } from '../helpers/registry/oras.ts';
+import { sha256Digest } from '../helpers/registry/push.ts';
 import { freePort, type RegistryOptions, startRegistry } from '../helpers/registry/registry.ts';
 import { type RelayedRequest, type RelayOptions, startRelay } from '../helpers/registry/relay.ts';
 import { assertNoSecret, runLoader } from '../helpers/run-loader.ts';
@@ -126,6 +133,74 @@ describe('oci:// mirrors (issue 21)', () => {
     assert.equal(alone.result.code, 0, describeRun(alone.result));
     await assertPublished(alone.target, jar);
     assert.deepEqual(eventsNamed(alone.result, 'mirror-dropped'), []);
+  });
+
+  it('pinned by digest and signed, keys set: the signature from the mirror too, so the registry down fails nothing', async () => {
+    await using m = await mirrored();
+    const key = cosignKeyPair();
+    const signed = signatureLayer(key, image.digest);
+    const tag = signatureTag(image.digest);
+    await pushArtifact(m.upstream, 'team/image', tag, signatureArtifact([signed]));
+    const payload = sha256Digest(signed.payload);
+    const pinned = `oci://${m.registry.host}/team/image@${image.digest}`;
+    const env = { ARTIFACT_PUBLIC_KEY: key.publicKeyPem };
+    const warm = await m.pull(pinned, env);
+    assert.equal(warm.result.code, 0, describeRun(warm.result));
+    assert.deepEqual(
+      m.registry.requests.filter(fromLoader).map((r) => r.path),
+      [],
+      'the registry is not asked: the mirror passes the signature through',
+    );
+    const ns = `?ns=${encodeURIComponent(m.registry.host)}`;
+    // The cache has no referrers API (404) and no referrers tag; the .sig tag it fetches upstream.
+    assert.deepEqual(
+      m.mirror.requests.filter(fromLoader).map((r) => `${r.method} ${r.path} ${r.status}`),
+      [
+        `GET /v2/team/image/manifests/${image.digest}${ns} 200`,
+        `GET /v2/team/image/referrers/${image.digest}${ns} 404`,
+        `GET /v2/team/image/manifests/${tag.slice(0, -'.sig'.length)}${ns} 404`,
+        `GET /v2/team/image/manifests/${tag}${ns} 200`,
+        `GET /v2/team/image/blobs/${payload}${ns} 200`,
+        `GET /v2/team/image/blobs/${image.layer.digest}${ns} 200`,
+      ],
+    );
+    // Once the cache has stored the payload and the layer (it logs so), it serves them alone;
+    // it answers a tag from its own store when its upstream is down.
+    for (const digest of [payload, image.layer.digest]) {
+      await m.cache.waitForLog(new RegExp(`Adding new scheduler entry for team/image@${digest}`));
+    }
+    await m.registry.close();
+    const alone = await m.pull(pinned, env);
+    assert.equal(alone.result.code, 0, describeRun(alone.result));
+    await assertPublished(alone.target, jar);
+    assert.equal(finalEvent(alone.result).signedBy, key.id);
+    assert.match(
+      String(firstEventNamed(alone.result, 'signature').msg),
+      new RegExp(`:${tag} on the mirror ${m.mirror.host}, signature 1 of 1`),
+    );
+    assert.deepEqual(eventsNamed(alone.result, 'mirror-dropped'), []);
+  });
+
+  it('pinned by digest, keys set, the registry down and no mirror holding the signature: exit 4, as before', async () => {
+    await using m = await mirrored();
+    const key = cosignKeyPair();
+    const pinned = `oci://${m.registry.host}/team/image@${image.digest}`;
+    const warm = await m.pull(pinned);
+    assert.equal(warm.result.code, 0, describeRun(warm.result));
+    await m.cache.waitForLog(
+      new RegExp(`Adding new scheduler entry for team/image@${image.layer.digest}`),
+    );
+    await m.registry.close();
+    const { result, target } = await m.pull(pinned, {
+      ARTIFACT_PUBLIC_KEY: key.publicKeyPem,
+      LOADER_MAX_ATTEMPTS: '2',
+    });
+    assert.equal(result.code, 4, describeRun(result));
+    const failed = finalEvent(result);
+    assert.equal(failed.errorCode, 'ECONNREFUSED');
+    assert.match(String(failed.msg), new RegExp(`/v2/team/image/referrers/${image.digest} failed`));
+    assert.deepEqual(eventsNamed(result, 'mirror-dropped'), [], 'the mirror only lacked it');
+    await assertNothingPublished(target);
   });
 
   it('mirror down: dropped with a warning naming why, the registry serves', async () => {

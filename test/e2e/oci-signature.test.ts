@@ -228,7 +228,7 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
     assert.match(message, /and 61 more refused/);
     assert.match(
       message,
-      /86 more signature document\(s\) listed were not fetched \(at most 64 are\)/,
+      /86 more signature document\(s\) listed were not fetched \(at most 64 are from each source\)/,
     );
     await assertNothingPublished(s.target);
   });
@@ -398,9 +398,10 @@ describe('oci:// image signatures through a mirror (review of issue 22)', () => 
   async function withMirror(
     onMirror: (mirror: OciScenario['registry']) => Promise<unknown>,
     relay?: RelayOptions,
+    registryRelay?: RelayOptions,
   ) {
     await using stack = new AsyncDisposableStack();
-    const s = stack.use(await ociScenario({ artifacts: {} }));
+    const s = stack.use(await ociScenario({ artifacts: {}, relay: registryRelay ?? {} }));
     await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
     const cache = stack.use(await startRegistry());
     await onMirror(cache);
@@ -411,16 +412,38 @@ describe('oci:// image signatures through a mirror (review of issue 22)', () => 
       LOADER_REGISTRY_PLAIN_HTTP: `${s.relay.host},${mirror.host}`,
     };
     const owned = stack.move();
-    return { s, mirror, env, [Symbol.asyncDispose]: () => owned.disposeAsync() };
+    // What the mirror was asked, as `METHOD path status`, with ?ns=<registry> written out.
+    const mirrorLines = () =>
+      mirror.requests.map((r) => `${r.method} ${r.path.replace(ns, '?ns')} ${r.status}`);
+    const ns = `?ns=${encodeURIComponent(s.relay.host)}`;
+    return { s, mirror, env, mirrorLines, [Symbol.asyncDispose]: () => owned.disposeAsync() };
   }
   const layerDigest = oras.blobs[1]?.digest ?? '';
+  const payloadDigest = sha256Digest(signatureLayer(ecdsa, oras.digest).payload);
+  const hex = oras.digest.slice('sha256:'.length);
 
   it('a mirror that holds the image but not its signature (Spegel): the payload from the registry, the layer still from the mirror', async () => {
     await using m = await withMirror((cache) => pushArtifact(cache, 'team/app', '1.0', oras));
-    const result = await m.s.run(m.s.reference('team/app:1.0'), m.env);
+    const { result, lines } = await traced(m.s, () =>
+      m.s.run(m.s.reference('team/app:1.0'), m.env),
+    );
     assert.equal(result.code, 0, describeRun(result));
     await assertPublished(m.s.target, jar);
     assert.equal(finalEvent(result).signedBy, ecdsa.id);
+    assert.deepEqual(m.mirrorLines(), [
+      `GET /v2/team/app/referrers/${oras.digest}?ns 404`,
+      `GET /v2/team/app/manifests/sha256-${hex}?ns 404`,
+      `GET /v2/team/app/manifests/sha256-${hex}.sig?ns 404`,
+      `GET /v2/team/app/blobs/${payloadDigest}?ns 404`,
+      `GET /v2/team/app/blobs/${layerDigest}?ns 200`,
+    ]);
+    assert.deepEqual(lines, [
+      'GET /v2/team/app/manifests/1.0 200',
+      `GET /v2/team/app/referrers/${oras.digest} 404`,
+      `GET /v2/team/app/manifests/sha256-${hex} 404`,
+      `GET /v2/team/app/manifests/sha256-${hex}.sig 200`,
+      `GET /v2/team/app/blobs/${payloadDigest} 200`,
+    ]);
     assert.deepEqual(
       eventsNamed(result, 'mirror-dropped'),
       [],
@@ -435,6 +458,98 @@ describe('oci:// image signatures through a mirror (review of issue 22)', () => 
       !m.s.relay.requests.some((r) => r.blobDigest === layerDigest),
       'not from the registry',
     );
+  });
+
+  it("the registry down, the image pinned by digest: its signature listed by the mirror's referrers API, the pull served by the mirror alone", async () => {
+    const referrers = new Map<string, object[]>();
+    const subject = { mediaType: oras.mediaType, digest: oras.digest, size: oras.size };
+    const signature = referrerSignatureArtifact([signatureLayer(ecdsa, oras.digest)], subject);
+    referrers.set(oras.digest, [referrerDescriptor(signature)]);
+    await using m = await withMirror(
+      async (cache) => {
+        await pushArtifact(cache, 'team/app', '1.0', oras);
+        await pushArtifact(cache, 'team/app', signature.digest, signature);
+      },
+      { referrers },
+    );
+    await m.s.relay.close();
+    const result = await m.s.run(m.s.reference(`team/app@${oras.digest}`), m.env);
+    assert.equal(result.code, 0, describeRun(result));
+    await assertPublished(m.s.target, jar);
+    assert.equal(finalEvent(result).signedBy, ecdsa.id);
+    assert.match(
+      String(firstEventNamed(result, 'signature').msg),
+      new RegExp(
+        `the referrer ${signature.digest} on the mirror ${m.mirror.host}, signature 1 of 1`,
+      ),
+    );
+    assert.deepEqual(m.mirrorLines(), [
+      `GET /v2/team/app/manifests/${oras.digest}?ns 200`,
+      `GET /v2/team/app/referrers/${oras.digest}?ns 200`,
+      `GET /v2/team/app/manifests/${signature.digest}?ns 200`,
+      `GET /v2/team/app/blobs/${payloadDigest}?ns 200`,
+      `GET /v2/team/app/blobs/${layerDigest}?ns 200`,
+    ]);
+    assert.deepEqual(eventsNamed(result, 'mirror-dropped'), []);
+  });
+
+  it("a mirror's 404 from the referrers API says nothing of the registry's: the registry's referrers are still read", async () => {
+    const referrers = new Map<string, object[]>();
+    await using m = await withMirror(
+      (cache) => pushArtifact(cache, 'team/app', '1.0', oras),
+      undefined,
+      { referrers },
+    );
+    const subject = { mediaType: oras.mediaType, digest: oras.digest, size: oras.size };
+    const signature = referrerSignatureArtifact([signatureLayer(ecdsa, oras.digest)], subject);
+    await pushArtifact(m.s.registry, 'team/app', signature.digest, signature);
+    referrers.set(oras.digest, [referrerDescriptor(signature)]);
+    const { result, lines } = await traced(m.s, () =>
+      m.s.run(m.s.reference('team/app:1.0'), m.env),
+    );
+    assert.equal(result.code, 0, describeRun(result));
+    assert.match(
+      String(firstEventNamed(result, 'signature').msg),
+      new RegExp(`the referrer ${signature.digest}, signature 1 of 1`),
+    );
+    assert.equal(m.mirrorLines()[0], `GET /v2/team/app/referrers/${oras.digest}?ns 404`);
+    assert.ok(lines.includes(`GET /v2/team/app/referrers/${oras.digest} 200`), lines.join('\n'));
+    assert.deepEqual(eventsNamed(result, 'mirror-dropped'), []);
+  });
+
+  it("a mirror's signature by another key (a .sig tag from before a rotation): refused, the registry's is then found; none valid anywhere: exit 6 naming both", async () => {
+    await using m = await withMirror((cache) =>
+      pushSigned({ registry: cache }, 'team/app', oras, [signatureLayer(stranger, oras.digest)]),
+    );
+    const found = await traced(m.s, () => m.s.run(m.s.reference('team/app:1.0'), m.env));
+    assert.equal(found.result.code, 0, describeRun(found.result));
+    assert.equal(finalEvent(found.result).signedBy, ecdsa.id);
+    const tag = `oci://${m.s.relay.host}/team/app:sha256-${hex}.sig`;
+    assert.equal(
+      firstEventNamed(found.result, 'signature').signatureSource,
+      `the tag ${tag}, signature 1 of 1`,
+    );
+    assert.ok(m.mirrorLines().includes(`GET /v2/team/app/manifests/sha256-${hex}.sig?ns 200`));
+    assert.ok(found.lines.includes(`GET /v2/team/app/manifests/sha256-${hex}.sig 200`));
+    assert.deepEqual(
+      eventsNamed(found.result, 'mirror-dropped'),
+      [],
+      'a mirror is not dropped for a signature its digest matched',
+    );
+
+    await rm(join(m.s.dir.path, 'out'), { recursive: true, force: true });
+    const none = await m.s.run(m.s.reference('team/app:1.0'), { ...m.env, ...keyEnv(rotated) });
+    assert.equal(none.code, 6, describeRun(none));
+    const failed = finalEvent(none);
+    assert.equal(failed.reason, 'signature-mismatch');
+    const message = String(failed.msg);
+    for (const where of [
+      `${tag} on the mirror ${m.mirror.host}, signature 1 of 1`,
+      `${tag}, signature 1 of 1`,
+    ]) {
+      assert.ok(message.includes(`the tag ${where}`), message);
+    }
+    await assertNothingPublished(m.s.target);
   });
 
   it("a mirror serving a wrong signature payload: refused by its digest and dropped, the registry's passes", async () => {

@@ -206,6 +206,52 @@ describe('RegistryClient.referrers', () => {
   });
 });
 
+describe('RegistryClient.signatureSources', () => {
+  it('the mirrors still in use, then the registry; at a mirror a 404 is nothing here and keeps it, a 503 drops it', async () => {
+    let status = 404;
+    const asked: string[] = [];
+    await using mirror = await serve((request: IncomingMessage, response: ServerResponse) => {
+      asked.push(`${request.url} ${status}`);
+      response.writeHead(status, { 'content-type': 'application/json' }).end('{"errors":[]}');
+    });
+    await using r = await registry();
+    const { kit, client: c } = client(hostOf(r), [hostOf(mirror)]);
+    await using _ = kit;
+    const sources = c.signatureSources();
+    assert.deepEqual(
+      sources.map((source) => [source.host, source.mirror]),
+      [
+        [hostOf(mirror), true],
+        [hostOf(r), false],
+      ],
+    );
+    const [atMirror, atRegistry] = sources;
+    assert.equal(await atMirror?.referrers(artifact.digest, signal()), undefined);
+    assert.equal(await atMirror?.tagged('sha256-aa.sig', signal()), undefined);
+    assert.deepEqual(c.liveMirrors, [hostOf(mirror)], 'a 404 keeps the mirror');
+    status = 503;
+    assert.equal(await atMirror?.tagged('sha256-aa.sig', signal()), undefined);
+    assert.deepEqual(c.liveMirrors, [], 'a 503 drops it');
+    assert.equal(await atMirror?.tagged('sha256-aa.sig', signal()), undefined, 'not asked again');
+    const ns = `ns=${encodeURIComponent(hostOf(r))}`;
+    assert.deepEqual(asked, [
+      `/v2/team/app/referrers/${artifact.digest}?${ns} 404`,
+      `/v2/team/app/manifests/sha256-aa.sig?${ns} 404`,
+      `/v2/team/app/manifests/sha256-aa.sig?${ns} 503`,
+    ]);
+    assert.deepEqual(
+      kit.named('mirror-dropped').map((event) => event.status),
+      [503],
+    );
+    assert.equal(
+      await atRegistry?.tagged('sha256-aa.sig', signal()),
+      undefined,
+      "the registry's 404",
+    );
+    assert.equal((await atRegistry?.tagged('1.0', signal()))?.digest, artifact.digest);
+  });
+});
+
 describe('nextPage', () => {
   const page = new URL('https://reg.example/v2/team/app/referrers/sha256:aa');
   it('takes the link whose rel lists next, resolved against the page; none without one', () => {
