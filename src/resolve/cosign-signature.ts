@@ -11,7 +11,7 @@
  * manifest they are one.
  *
  * Where: at each mirror still in use, then at the registry (see
- * RegistryClient.signatureSources: a mirror that lacks a signature is passed
+ * signatureSources in referrers.ts: a mirror that lacks a signature is passed
  * over and kept), and at each, for each digest, in this order:
  * 1. the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`), where
  *    the source has one: manifests of artifactType
@@ -45,6 +45,7 @@ import {
   simpleSigningMediaType,
 } from '../verify/signature/image-signature.ts';
 import type { Descriptor, ImageManifest, ManifestDocument } from './manifest.ts';
+import { signatureSources } from './referrers.ts';
 import type { RegistryClient } from './registry-client.ts';
 
 /** The artifactType of a cosign signature manifest in OCI 1.1 mode. */
@@ -89,7 +90,7 @@ export async function verifyImageSignature(
     return true;
   };
   const checked = new Set<string>();
-  for (const source of client.signatureSources()) {
+  for (const source of signatureSources(client)) {
     fetches = 0;
     const on = source.mirror ? ` on the mirror ${source.host}` : '';
     for (const subject of subjects) {

@@ -1,23 +1,19 @@
 /**
  * The loader's side of the distribution API for one reference: manifests
  * (GET, or HEAD to learn what a tag points at), the blob request the
- * download core then makes, and for the image's signature the referrers
- * list and small blobs read into memory. Every request goes through http/request.ts, and
- * each origin authenticates on its own (origin-auth.ts).
+ * download core then makes, and small blobs read into memory (a signature's
+ * payload; its referrers and tags: referrers.ts). Every request goes through
+ * http/request.ts, and each origin authenticates on its own (origin-auth.ts).
  *
  * Where each request goes: a tag names a version only at its registry, and
  * a mirror could answer with another, so tags are resolved at the registry
- * alone (a signature's tags and referrers excepted: signatureSources()).
- * What is addressed by digest (a manifest by digest, a blob) is asked
- * of the mirrors first, in order, each with containerd's `?ns=<registry>` so
- * one mirror can serve many registries, and of the registry last. A mirror
- * gets one try per request: a connect error, a timeout, an error status or
- * bytes that do not hash to the digest drop it for the rest of the run
- * (`mirror-dropped`), and the next source is asked at once; the registry
- * gets the whole retry budget. What a mirror sends is checked against the
- * digest exactly as the registry's is, so a mirror needs no trust, and a
- * reference pinned by digest is served by the mirrors alone when the
- * registry is down.
+ * alone (a signature's tags and referrers excepted: referrers.ts).
+ * What is addressed by digest (a manifest by digest, a blob) is asked of
+ * the mirrors first (mirrors.ts: one try each, a failure drops the mirror)
+ * and of the registry last, which gets the whole retry budget. What a
+ * mirror sends is checked against the digest exactly as the registry's is,
+ * so a mirror needs no trust, and a reference pinned by digest is served by
+ * the mirrors alone when the registry is down.
  */
 
 import { namesOf } from '../config/read-setting.ts';
@@ -32,27 +28,18 @@ import {
 } from '../download/http/request.ts';
 import type { DownloadSession } from '../download/session.ts';
 import { type ByteSource, ByteSources, type DownloadTarget } from '../download/target.ts';
-import {
-  IntegrityError,
-  InternalError,
-  LoaderError,
-  RejectedError,
-  WriteError,
-} from '../errors.ts';
+import { IntegrityError, type LoaderError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
 import { digestProblem, sha256DigestOf } from '../oci/digest.ts';
 import type { OciReference } from '../oci/reference.ts';
 import { redactUrl } from '../urls/shown.ts';
 import { type AuthFile, credentialsFor } from './credentials.ts';
 import type { BlobRequest } from './fetch-plan.ts';
-import {
-  type ImageIndex,
-  type ManifestDocument,
-  maxManifestBytes,
-  parseManifest,
-} from './manifest.ts';
-import { bareMediaType, manifestAccept, ociIndex } from './media-types.ts';
+import { type ManifestDocument, maxManifestBytes, parseManifest } from './manifest.ts';
+import { manifestAccept } from './media-types.ts';
+import { type Lookup, Mirrors, type Origin } from './mirrors.ts';
 import { OriginAuth } from './origin-auth.ts';
-import { blobUrl, manifestUrl, referrersUrl, registryOrigin } from './registry-endpoint.ts';
+import { blobUrl, manifestUrl, registryOrigin } from './registry-endpoint.ts';
 import { registryAnswerError } from './registry-errors.ts';
 
 /** A manifest as fetched: the document, and who sent it (the registry or a mirror). */
@@ -69,34 +56,34 @@ export interface TagAnswer {
 }
 
 /**
- * What a request by digest is for: the image's own content, which a mirror
- * must hold, or its signature, which a mirror may lack (a 404 does not drop it).
+ * One place the client asks, a mirror or the registry, as referrers.ts
+ * reaches it: each request with this origin's credentials.
  */
-export type Lookup = 'content' | 'signature';
-
-/** One place an image's signature is looked for: a mirror, or the registry (signatureSources()). */
-export interface SignatureSource {
+export interface RegistrySource {
   /** host[:port] of the mirror or the registry. */
   readonly host: string;
   readonly mirror: boolean;
-  /** The manifest or index under a signature tag here; undefined when there is none here. */
-  tagged(tag: string, signal: AbortSignal): Promise<ManifestDocument | undefined>;
-  /** The referrers of a digest here, as referrers() reads them; undefined when there is no list here. */
-  referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined>;
-}
-
-interface Origin {
+  /** Its origin, the one its credentials go to. */
   readonly origin: URL;
-  readonly auth: OriginAuth;
+  /** `url` as asked here: at a mirror with `?ns=<registry>`. */
+  onSource(url: URL): URL;
+  /** One GET of `url` accepting the media types `accept`; the caller discards the body. */
+  send(url: URL, accept: string, signal: AbortSignal): Promise<Response>;
+  /** The error an answer other than 200 means, with this origin's advice on credentials. */
+  answerError(response: Response, what: string): Promise<LoaderError>;
+  /** One GET of the manifest (or index) at `url`, `what` naming it in errors. */
+  manifest(url: URL, what: string, signal: AbortSignal): Promise<ManifestDocument>;
+  /** A request as this source takes one: at the registry with the run's retries, at a mirror once. */
+  tried<T>(request: () => Promise<T>, signal: AbortSignal): Promise<T>;
+  /** A signature's lookup: at a mirror a failure yields undefined (a 404 keeps it, another drops it). */
+  lookup<T>(request: () => Promise<T>, signal: AbortSignal): Promise<T | undefined>;
 }
 
 export class RegistryClient {
   readonly reference: OciReference;
   readonly #session: DownloadSession;
   readonly #registry: Origin;
-  readonly #mirrors = new Map<string, Origin>();
-  /** The mirrors still in use, in order. */
-  readonly #live: string[];
+  readonly #mirrors: Mirrors;
 
   constructor(
     reference: OciReference,
@@ -122,14 +109,17 @@ export class RegistryClient {
       }),
     });
     this.#registry = originOf(reference.registry);
-    // A mirror that names the registry itself would only ask it twice.
-    this.#live = registry.mirrors.filter((host) => host !== reference.registry);
-    for (const host of this.#live) this.#mirrors.set(host, originOf(host));
+    this.#mirrors = new Mirrors(registry.mirrors, reference.registry, originOf, session.logger);
   }
 
   /** The mirrors still in use, in order. */
   get liveMirrors(): readonly string[] {
-    return this.#live;
+    return this.#mirrors.live;
+  }
+
+  /** The run's logger. */
+  get logger(): Logger {
+    return this.#session.logger;
   }
 
   /**
@@ -177,7 +167,7 @@ export class RegistryClient {
   ): Promise<FetchedManifest> {
     const byDigest = digestProblem(tagOrDigest) === undefined;
     const digest = byDigest ? (expectedDigest ?? tagOrDigest) : expectedDigest;
-    const what = `the manifest ${this.#display(tagOrDigest)}`;
+    const what = `the manifest ${this.display(tagOrDigest)}`;
     const get = (origin: Origin, url: URL) => this.#getManifest(origin, url, what, digest, signal);
     const at = (origin: URL) => manifestUrl(origin, this.reference, tagOrDigest);
     if (!byDigest) {
@@ -189,131 +179,34 @@ export class RegistryClient {
     return { document: value, source };
   }
 
-  /**
-   * The referrers of `digest` (OCI distribution spec 1.1, "Listing Referrers"),
-   * asked of the registry alone: an image index of the manifests whose
-   * subject it is. Undefined when the registry has no referrers API: the
-   * spec says it tells so with a 404, and registries without one also answer
-   * 400 or 406, or 200 with something other than an OCI index (a catch-all
-   * route), which cosign's client takes as no API too.
-   *
-   * A registry that cannot list them all in one index sends the rest in
-   * further pages, each named by a `Link: <url>; rel="next"` header (RFC
-   * 8288): they are read in turn, at most maxReferrersPages of them, and only
-   * from the registry's own origin (its credentials go nowhere else); a next
-   * page not read is said in a `referrers-truncated` warning. The pages'
-   * descriptors are returned as one index.
-   */
-  referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined> {
-    return this.#referrersAt(this.#registry, (url) => url, digest, signal);
+  /** The mirrors still in use, in order, then the registry. */
+  sources(): RegistrySource[] {
+    return [...this.#mirrors.live, this.reference.registry].map((host) => this.#sourceAt(host));
   }
 
-  /**
-   * Where an image's signature is looked for, in order: each mirror still in
-   * use, then the registry. The signature's tags and referrers are mutable,
-   * not checked against a digest, but what they lead to is (the signature
-   * manifest's payload against the keys and the pulled digest, blobs against
-   * their digests), so a mirror is asked for them too. At a mirror a request
-   * gets one try; a 404 (or, for the referrers, any answer that says there is
-   * no list) is "not here" and keeps the mirror, another failure drops it;
-   * either way it yields undefined, and the next source is searched. At the
-   * registry the run's retries apply and a failure is thrown.
-   */
-  signatureSources(): SignatureSource[] {
-    return [...this.#live, this.reference.registry].map((host) => {
-      const mirror = this.#mirrors.get(host);
-      const origin = mirror ?? this.#registry;
-      const onSource = (url: URL) => (mirror ? this.#onMirror(url) : url);
-      const ask = <T>(request: () => Promise<T>, signal: AbortSignal) =>
-        mirror ? this.#atMirror(host, request, signal, 'signature') : request();
-      const tagged = async (tag: string, signal: AbortSignal) => {
-        const url = onSource(manifestUrl(origin.origin, this.reference, tag));
-        const what = `the manifest ${this.#display(tag)}`;
-        const get = () => this.#getManifest(origin, url, what, undefined, signal);
-        try {
-          return await ask(mirror ? get : () => this.#withRetries(get, signal), signal);
-        } catch (error) {
-          if (error instanceof RejectedError && error.details.status === 404) return undefined;
-          throw error;
-        }
-      };
-      const referrers = (digest: string, signal: AbortSignal) =>
-        ask(() => this.#referrersAt(origin, onSource, digest, signal), signal);
-      return { host, mirror: mirror !== undefined, tagged, referrers };
-    });
+  /** The registry, as a source. */
+  get registry(): RegistrySource {
+    return this.#sourceAt(this.reference.registry);
   }
 
-  /** The referrers of `digest` at one origin, its pages read as referrers() says; one try a page at a mirror. */
-  async #referrersAt(
-    origin: Origin,
-    onSource: (url: URL) => URL,
-    digest: string,
-    signal: AbortSignal,
-  ): Promise<ImageIndex | undefined> {
-    const what = `the referrers of ${this.#display(digest)}`;
-    const read = (url: URL, first: boolean) => {
-      const page = () => this.#referrersPage(origin, onSource(url), what, first, signal);
-      return origin === this.#registry ? this.#withRetries(page, signal) : page();
+  #sourceAt(host: string): RegistrySource {
+    const mirror = this.#mirrors.origin(host);
+    const at = mirror ?? this.#registry;
+    return {
+      host,
+      mirror: mirror !== undefined,
+      origin: at.origin,
+      onSource: (url) => (mirror ? this.#mirrors.onMirror(url) : url),
+      send: (url, accept, signal) => {
+        const headers = { ...artifactHeaders(this.#session.userAgent), accept };
+        return at.auth.send(this.#session.requestContext, url, headers, signal);
+      },
+      answerError: (response, what) => this.#answerError(response, at, what),
+      manifest: (url, what, signal) => this.#getManifest(at, url, what, undefined, signal),
+      tried: (request, signal) => (mirror ? request() : this.#withRetries(request, signal)),
+      lookup: (request, signal) =>
+        mirror ? this.#mirrors.at(host, request, signal, 'signature') : request(),
     };
-    const first = await read(referrersUrl(origin.origin, this.reference, digest), true);
-    if (first === undefined) return undefined;
-    const manifests = [...first.index.manifests];
-    let next = first.next;
-    for (let pages = 1; next !== undefined; pages += 1) {
-      const notRead = (why: string) => {
-        this.#session.logger.warn(
-          'referrers-truncated',
-          `not reading more of ${what}: ${why}; ${pages} page(s) read`,
-          { pages, reason: why },
-        );
-      };
-      if (next.origin !== origin.origin.origin) {
-        notRead(`its next page is on another origin (${next.host}), which gets no credentials`);
-        break;
-      }
-      if (pages >= maxReferrersPages) {
-        notRead(`it has more than ${maxReferrersPages} pages`);
-        break;
-      }
-      const page = await read(next, false);
-      manifests.push(...(page?.index.manifests ?? []));
-      next = page?.next;
-    }
-    return { ...first.index, manifests };
-  }
-
-  /**
-   * One page of the referrers and the URL of the next, if the origin names
-   * one. The first page may say there is no referrers API (undefined); a later
-   * page comes from an origin that has one, so any failure is an error.
-   */
-  async #referrersPage(
-    { auth }: Origin,
-    url: URL,
-    what: string,
-    first: boolean,
-    signal: AbortSignal,
-  ): Promise<{ readonly index: ImageIndex; readonly next: URL | undefined } | undefined> {
-    const headers = { ...artifactHeaders(this.#session.userAgent), accept: ociIndex };
-    const response = await auth.send(this.#session.requestContext, url, headers, signal);
-    try {
-      if (first && noReferrersApi.has(response.status)) return undefined;
-      if (response.status !== 200) throw await this.#answerError(response, { auth }, what);
-      const contentType = response.headers['content-type'];
-      const isIndex = typeof contentType === 'string' && bareMediaType(contentType) === ociIndex;
-      if (first && !isIndex) return undefined;
-      const body = await readBody(response, maxManifestBytes, signal);
-      const document = parseManifest(body, {
-        what: `${what} from ${url.host}`,
-        contentType: typeof contentType === 'string' ? contentType : undefined,
-      });
-      if (document.kind !== 'index') {
-        throw new IntegrityError(`${what} from ${url.host} is not an image index`);
-      }
-      return { index: document, next: nextPage(response.headers.link, response.url) };
-    } finally {
-      discardBody(response.body);
-    }
   }
 
   /**
@@ -370,20 +263,20 @@ export class RegistryClient {
   blobTarget(blob: BlobRequest): DownloadTarget {
     const source = (host: string, { origin, auth }: Origin, mirror: boolean): ByteSource => {
       const base = blobUrl(origin, this.reference, blob.digest);
-      const url = mirror ? this.#onMirror(base) : base;
+      const url = mirror ? this.#mirrors.onMirror(base) : base;
       return {
         url,
         mirror: mirror ? host : undefined,
         get: (context, headers, signal) => auth.send(context, url, headers, signal),
       };
     };
-    const mirrors = this.#live.flatMap((host) => {
-      const mirror = this.#mirrors.get(host);
+    const mirrors = this.#mirrors.live.flatMap((host) => {
+      const mirror = this.#mirrors.origin(host);
       return mirror === undefined ? [] : [source(host, mirror, true)];
     });
     const registry = source(this.reference.registry, this.#registry, false);
     const sources = new ByteSources([...mirrors, registry], (dropped, error) =>
-      this.#dropMirror(dropped.mirror ?? '', error),
+      this.#mirrors.drop(dropped.mirror ?? '', error),
     );
     const what = `the blob ${blob.digest}`;
     return {
@@ -410,60 +303,16 @@ export class RegistryClient {
     signal: AbortSignal,
     lookup: Lookup,
   ): Promise<{ readonly value: T; readonly source: string }> {
-    for (const host of [...this.#live]) {
-      const mirror = this.#mirrors.get(host);
+    for (const host of [...this.#mirrors.live]) {
+      const mirror = this.#mirrors.origin(host);
       if (mirror === undefined) continue;
-      const url = this.#onMirror(at(mirror.origin));
-      const value = await this.#atMirror(host, () => get(mirror, url), signal, lookup);
+      const url = this.#mirrors.onMirror(at(mirror.origin));
+      const value = await this.#mirrors.at(host, () => get(mirror, url), signal, lookup);
       if (value !== undefined) return { value, source: host };
     }
     const url = at(this.#registry.origin);
     const value = await this.#withRetries(() => get(this.#registry, url), signal);
     return { value, source: this.reference.registry };
-  }
-
-  /**
-   * One try of `request` at a mirror still in use: its answer, or undefined
-   * when the mirror is no longer in use or failed (it is then dropped). For
-   * a `signature` lookup a 404 is undefined and keeps the mirror: a mirror
-   * fed by what nodes pulled (Spegel) never holds signatures, and still
-   * serves the layer.
-   */
-  async #atMirror<T>(
-    host: string,
-    request: () => Promise<T>,
-    signal: AbortSignal,
-    lookup: Lookup,
-  ): Promise<T | undefined> {
-    if (!this.#live.includes(host)) return undefined;
-    try {
-      return await request();
-    } catch (error) {
-      if (signal.aborted || !isSourceFailure(error)) throw error;
-      if (lookup !== 'signature' || error.details.status !== 404) this.#dropMirror(host, error);
-      return undefined;
-    }
-  }
-
-  /** Drops a mirror for the rest of the run, saying why and what is asked next. */
-  #dropMirror(host: string, error: LoaderError): void {
-    const index = this.#live.indexOf(host);
-    if (index < 0) return;
-    this.#live.splice(index, 1);
-    const next = this.#live[0];
-    const then =
-      next === undefined ? `the registry ${this.reference.registry}` : `the mirror ${next}`;
-    this.#session.logger.warn(
-      'mirror-dropped',
-      `not asking the mirror ${host} again in this run: ${error.message}; asking ${then}`,
-      {
-        mirror: host,
-        reason: error.message,
-        status: error.details.status,
-        errorCode: error.details.errorCode ?? error.code,
-        next: next ?? this.reference.registry,
-      },
-    );
   }
 
   async #getManifest(
@@ -502,7 +351,7 @@ export class RegistryClient {
 
   /** A 401 or 403 is about the origin that answered; storage behind a redirect has its own reasons. */
   #adviceFor(answered: URL): string {
-    for (const { origin, auth } of [this.#registry, ...this.#mirrors.values()]) {
+    for (const { origin, auth } of [this.#registry, ...this.#mirrors.origins()]) {
       if (origin.host === answered.host) return auth.advice();
     }
     return `the storage the registry redirected the blob request to (${redactUrl(answered)}) refused it; the registry's signed URL for it may be wrong or expired`;
@@ -512,14 +361,8 @@ export class RegistryClient {
     return { ...artifactHeaders(this.#session.userAgent), accept: manifestAccept };
   }
 
-  /** `?ns=<registry>`, as containerd asks a mirror, so it knows which registry is meant. */
-  #onMirror(url: URL): URL {
-    const onMirror = new URL(url);
-    onMirror.searchParams.set('ns', this.reference.registry);
-    return onMirror;
-  }
-
-  #display(tagOrDigest: string): string {
+  /** `oci://<registry>/<repository>` with `:<tag>` or `@<digest>`. */
+  display(tagOrDigest: string): string {
     const { registry, repository } = this.reference;
     const separator = digestProblem(tagOrDigest) === undefined ? '@' : ':';
     return `oci://${registry}/${repository}${separator}${tagOrDigest}`;
@@ -531,45 +374,17 @@ export class RegistryClient {
   }
 }
 
-/** Pages of one referrers list read at most; a real image has a handful of referrers. */
-export const maxReferrersPages = 10;
-
-/**
- * The target of the `rel="next"` link in a Link header (RFC 8288 §3: `<uri>`
- * and parameters, links separated by commas, `rel` a space-separated list),
- * resolved against the page it came with; undefined when there is none.
- */
-export function nextPage(link: string | string[] | undefined, page: URL): URL | undefined {
-  const links = [link ?? []].flat().join(',');
-  for (const match of links.matchAll(/<([^>]*)>([^<]*)/g)) {
-    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(match[2] ?? '');
-    const relations = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/);
-    if (relations.includes('next') && URL.canParse(match[1] ?? '', page.href)) {
-      return new URL(match[1] ?? '', page);
-    }
-  }
-  return undefined;
-}
-
-/** Statuses that say a registry has no referrers API: the spec's 404, and what others answer. */
-const noReferrersApi: ReadonlySet<number> = new Set([400, 404, 406]);
-
 /** Statuses a HEAD cannot be told apart on without a body: retried, or refused at once. */
 function isRetried(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
-/** A failure of the source (not of this machine, not a bug): a mirror is dropped for it. */
-function isSourceFailure(error: unknown): error is LoaderError {
-  return (
-    error instanceof LoaderError &&
-    !(error instanceof WriteError) &&
-    !(error instanceof InternalError)
-  );
-}
-
 /** At most `limit` + 1 bytes of a body (a too-large one is told by its size), its failures as fetch errors. */
-async function readBody(response: Response, limit: number, signal: AbortSignal): Promise<Buffer> {
+export async function readBody(
+  response: Response,
+  limit: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   try {
