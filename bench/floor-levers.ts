@@ -12,14 +12,14 @@
 //     --variant 'after|dist/runtime-loader.mjs'
 //   A variant: name|bundle|node flags (empty: the image's). No bundle: the flags
 //   name what to run (e.g. --snapshot-blob FILE).
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+
+import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServeProcess } from '../scripts/loader-process.ts';
 import { parseByteSize } from '../src/options/sizes.ts';
-import { writeRandomFile } from './artifact.ts';
+import { leverWorkspace } from './artifact.ts';
 import { imageNodeArgs, loader } from './clients.ts';
 import { measure, type Sample } from './measure.ts';
 import { type BenchContext, signedUrl } from './scenarios.ts';
@@ -45,14 +45,10 @@ const variants = flags.variant.map((text) => {
 const rounds = Number(flags.rounds);
 const sizeBytes = parseByteSize(flags.size);
 
-const work = await mkdtemp(join(tmpdir(), 'floor-levers-'));
-const served = join(work, 'served');
-await mkdir(join(work, 'out'), { recursive: true });
-await mkdir(served);
-const secret = randomBytes(32).toString('base64url');
-const secretFile = join(work, 'secret');
-await writeFile(secretFile, secret, { mode: 0o600 });
-const sha256 = await writeRandomFile(join(served, 'artifact.bin'), sizeBytes);
+const { work, served, secret, secretFile, sha256 } = await leverWorkspace(
+  'floor-levers',
+  sizeBytes,
+);
 const context: BenchContext = { secret, rounds, runs: [], progress: () => {} };
 const server = await startServeProcess({ dir: served, secretFile });
 const download = {

@@ -9,14 +9,14 @@
 //     --variant 'pool|dist/runtime-loader.mjs|--max-semi-space-size=1|--max-transfers 32' \
 //     --variant nginx
 //   A variant: name|bundle|node flags|serve flags (empty fields: the defaults), or `nginx`.
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+import { rm } from 'node:fs/promises';
+
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServeProcess } from '../scripts/loader-process.ts';
 import { parseByteSize } from '../src/options/sizes.ts';
-import { writeRandomFile } from './artifact.ts';
+import { leverWorkspace } from './artifact.ts';
 import { compileCacheDir, loader } from './clients.ts';
 import { type HerdResult, herd } from './herd.ts';
 import { startNginx } from './nginx.ts';
@@ -40,14 +40,10 @@ const rounds = Number(flags.rounds);
 const count = Number(flags.herd);
 const sizeBytes = parseByteSize(flags['herd-size']);
 
-const work = await mkdtemp(join(tmpdir(), 'serve-levers-'));
-const served = join(work, 'served');
-await mkdir(join(work, 'out'), { recursive: true });
-await mkdir(served);
-const secret = randomBytes(32).toString('base64url');
-const secretFile = join(work, 'secret');
-await writeFile(secretFile, secret, { mode: 0o600 });
-const sha256 = await writeRandomFile(join(served, 'artifact.bin'), sizeBytes);
+const { work, served, secret, secretFile, sha256 } = await leverWorkspace(
+  'serve-levers',
+  sizeBytes,
+);
 const context: BenchContext = {
   secret,
   rounds,
