@@ -24,7 +24,7 @@ export interface SignatureSource {
   readonly mirror: boolean;
   /** The manifest or index under a signature tag here; undefined when there is none here. */
   tagged(tag: string, signal: AbortSignal): Promise<ManifestDocument | undefined>;
-  /** The referrers of a digest here, as referrers() reads them; undefined when there is no list here. */
+  /** The referrers of a digest here, as referrersAt() reads them; undefined when there is no list here. */
   referrers(digest: string, signal: AbortSignal): Promise<ImageIndex | undefined>;
 }
 
@@ -33,29 +33,6 @@ export const maxReferrersPages = 10;
 
 /** Statuses that say a registry has no referrers API: the spec's 404, and what others answer. */
 const noReferrersApi: ReadonlySet<number> = new Set([400, 404, 406]);
-
-/**
- * The referrers of `digest` (OCI distribution spec 1.1, "Listing Referrers"),
- * asked of the registry alone: an image index of the manifests whose
- * subject it is. Undefined when the registry has no referrers API: the
- * spec says it tells so with a 404, and registries without one also answer
- * 400 or 406, or 200 with something other than an OCI index (a catch-all
- * route), which cosign's client takes as no API too.
- *
- * A registry that cannot list them all in one index sends the rest in
- * further pages, each named by a `Link: <url>; rel="next"` header (RFC
- * 8288): they are read in turn, at most maxReferrersPages of them, and only
- * from the registry's own origin (its credentials go nowhere else); a next
- * page not read is said in a `referrers-truncated` warning. The pages'
- * descriptors are returned as one index.
- */
-export function referrers(
-  client: RegistryClient,
-  digest: string,
-  signal: AbortSignal,
-): Promise<ImageIndex | undefined> {
-  return referrersAt(client, client.registry, digest, signal);
-}
 
 /**
  * Where an image's signature is looked for, in order: each mirror still in
@@ -87,7 +64,21 @@ export function signatureSources(client: RegistryClient): SignatureSource[] {
   });
 }
 
-/** The referrers of `digest` at one source, its pages read as referrers() says; one try a page at a mirror. */
+/**
+ * The referrers of `digest` at one source (OCI distribution spec 1.1,
+ * "Listing Referrers"): an image index of the manifests whose subject it is;
+ * one try a page at a mirror. Undefined when the source has no referrers
+ * API: the spec says it tells so with a 404, and registries without one also
+ * answer 400 or 406, or 200 with something other than an OCI index (a
+ * catch-all route), which cosign's client takes as no API too.
+ *
+ * A source that cannot list them all in one index sends the rest in
+ * further pages, each named by a `Link: <url>; rel="next"` header (RFC
+ * 8288): they are read in turn, at most maxReferrersPages of them, and only
+ * from the source's own origin (its credentials go nowhere else); a next
+ * page not read is said in a `referrers-truncated` warning. The pages'
+ * descriptors are returned as one index.
+ */
 async function referrersAt(
   client: RegistryClient,
   source: RegistrySource,

@@ -184,11 +184,6 @@ export class RegistryClient {
     return [...this.#mirrors.live, this.reference.registry].map((host) => this.#sourceAt(host));
   }
 
-  /** The registry, as a source. */
-  get registry(): RegistrySource {
-    return this.#sourceAt(this.reference.registry);
-  }
-
   #sourceAt(host: string): RegistrySource {
     const mirror = this.#mirrors.origin(host);
     const at = mirror ?? this.#registry;

@@ -72,6 +72,24 @@ const keyEnv = (...keys: CosignKeyPair[]) => ({
   ARTIFACT_PUBLIC_KEY: keys.map((key) => key.publicKeyPem).join('\n'),
 });
 
+/**
+ * Pushes `oras` at `repo:1.0` with `layers` under its .sig tag and runs it with `env`: the run
+ * must exit with `code` and publish nothing. The run, and the relay's requests during it.
+ */
+async function failingRun(
+  s: OciScenario,
+  code: number,
+  repo: string,
+  layers: readonly SignatureLayer[],
+  env: Record<string, string>,
+) {
+  await pushSigned(s, repo, oras, layers);
+  const run = await traced(s, () => s.run(s.reference(`${repo}:1.0`), env));
+  assert.equal(run.result.code, code, describeRun(run.result));
+  await assertNothingPublished(s.target);
+  return run;
+}
+
 describe('oci:// image signatures found at the registry (issue 22)', () => {
   let s: OciScenario;
   before(async () => {
@@ -180,45 +198,35 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
 
   it('a payload naming another digest: exit 6 naming both digests', async () => {
     // The signature of another image, copied under this image's .sig tag.
-    await pushSigned(s, 'team/copied', oras, [signatureLayer(ecdsa, other.digest)]);
-    const result = await s.run(s.reference('team/copied:1.0'), keyEnv(ecdsa));
-    assert.equal(result.code, 6, describeRun(result));
+    const copied = [signatureLayer(ecdsa, other.digest)];
+    const { result } = await failingRun(s, 6, 'team/copied', copied, keyEnv(ecdsa));
     const failed = finalEvent(result);
     assert.equal(failed.reason, 'signature-other-digest');
     assert.match(String(failed.msg), new RegExp(`for the manifest ${other.digest}`));
     assert.match(String(failed.msg), new RegExp(`not for the manifest pulled \\(${oras.digest}`));
-    await assertNothingPublished(s.target);
   });
 
   it('a payload of another type than cosign signs: refused', async () => {
     const payload = simpleSigningPayload(oras.digest, 'registry.example/team/app', 'atomic');
-    await pushSigned(s, 'team/type', oras, [{ payload, signature: signPayload(ecdsa, payload) }]);
-    const result = await s.run(s.reference('team/type:1.0'), keyEnv(ecdsa));
-    assert.equal(result.code, 6, describeRun(result));
+    const layers = [{ payload, signature: signPayload(ecdsa, payload) }];
+    const { result } = await failingRun(s, 6, 'team/type', layers, keyEnv(ecdsa));
     assert.match(String(finalEvent(result).msg), /critical\.type "atomic"/);
-    await assertNothingPublished(s.target);
   });
 
   it('a signature by another key: exit 6 naming the key ids and the form', async () => {
-    await pushSigned(s, 'team/stranger', oras, [signatureLayer(stranger, oras.digest)]);
-    const result = await s.run(s.reference('team/stranger:1.0'), keyEnv(ecdsa));
-    assert.equal(result.code, 6, describeRun(result));
+    const layers = [signatureLayer(stranger, oras.digest)];
+    const { result } = await failingRun(s, 6, 'team/stranger', layers, keyEnv(ecdsa));
     const failed = finalEvent(result);
     assert.equal(failed.reason, 'signature-mismatch');
     assert.equal(failed.signatureForm, 'cosign image signature');
     assert.match(String(failed.msg), new RegExp(`is not by ECDSA P-256 key ${ecdsa.id}`));
-    await assertNothingPublished(s.target);
   });
 
   it('a signature manifest of 150 signatures by other keys: bounded fetches, a bounded message, exit 6', async () => {
     const layers = Array.from({ length: 150 }, (_, i) =>
       signatureLayer(stranger, oras.digest, `registry.example/team/app${i}`),
     );
-    await pushSigned(s, 'team/flood', oras, layers);
-    const { result, requests } = await traced(s, () =>
-      s.run(s.reference('team/flood:1.0'), keyEnv(ecdsa)),
-    );
-    assert.equal(result.code, 6, describeRun(result));
+    const { result, requests } = await failingRun(s, 6, 'team/flood', layers, keyEnv(ecdsa));
     const failed = finalEvent(result);
     assert.equal(failed.reason, 'signature-mismatch');
     const payloads = requests.filter((r) => r.blobDigest !== undefined);
@@ -230,7 +238,6 @@ describe('oci:// image signatures found at the registry (issue 22)', () => {
       message,
       /86 more signature document\(s\) listed were not fetched \(at most 64 are from each source\)/,
     );
-    await assertNothingPublished(s.target);
   });
 
   it('a restart after the key set changed: the signature is checked again, not the old record', async () => {
@@ -584,19 +591,16 @@ describe('oci:// image signatures through a mirror (review of issue 22)', () => 
 });
 
 describe('oci:// image signatures: faults (issue 22)', () => {
+  const signed = [signatureLayer(ecdsa, oras.digest)];
+
   it('one byte flipped in the payload blob: refused by its digest, nothing downloaded', async () => {
     await using s = await ociScenario({
       artifacts: {},
       relay: { corrupt: 'flip-one-byte-of-blob', corruptTimes: 1 },
     });
-    await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
-    const { result, requests } = await traced(s, () =>
-      s.run(s.reference('team/app:1.0'), keyEnv(ecdsa)),
-    );
-    assert.equal(result.code, 6, describeRun(result));
+    const { result, requests } = await failingRun(s, 6, 'team/app', signed, keyEnv(ecdsa));
     assert.match(String(finalEvent(result).msg), /checksum mismatch: the blob sha256:\S+ from/);
     assert.equal(requests.filter((r) => r.blobDigest !== undefined).length, 1, 'the payload only');
-    await assertNothingPublished(s.target);
   });
 
   it('the signature manifest answers 503: retried, then exit 4', async () => {
@@ -604,30 +608,22 @@ describe('oci:// image signatures: faults (issue 22)', () => {
       artifacts: {},
       relay: { throttle: { match: /\.sig$/, times: 100, status: 503, retryAfter: null } },
     });
-    await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
-    const result = await s.run(s.reference('team/app:1.0'), {
-      ...keyEnv(ecdsa),
-      LOADER_MAX_ATTEMPTS: '2',
-    });
-    assert.equal(result.code, 4, describeRun(result));
+    const env = { ...keyEnv(ecdsa), LOADER_MAX_ATTEMPTS: '2' };
+    const { result } = await failingRun(s, 4, 'team/app', signed, env);
     assert.match(String(finalEvent(result).msg), /503.*sha256-[a-f0-9]{64}\.sig/);
     assert.equal(eventsNamed(result, 'retry').length, 1);
-    await assertNothingPublished(s.target);
   });
 
   it('the signature manifest never answers: exit 4 at the deadline', async () => {
     await using s = await ociScenario({ artifacts: {}, relay: { hold: /\.sig$/ } });
-    await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
-    const result = await s.run(s.reference('team/app:1.0'), {
+    const { result } = await failingRun(s, 4, 'team/app', signed, {
       ...keyEnv(ecdsa),
       LOADER_STALL_TIMEOUT_SECONDS: '1',
       LOADER_DEADLINE_SECONDS: '2.5',
       LOADER_MAX_ATTEMPTS: '100',
     });
-    assert.equal(result.code, 4, describeRun(result));
     assert.equal(finalEvent(result).code, 'ERR_DEADLINE');
     assert.ok(result.durationMs < 15_000, `ended after ${result.durationMs} ms`);
-    await assertNothingPublished(s.target);
   });
 
   it('the signature manifest refused (403): exit 3', async () => {
@@ -635,10 +631,7 @@ describe('oci:// image signatures: faults (issue 22)', () => {
       artifacts: {},
       relay: { throttle: { match: /\.sig$/, times: 100, status: 403 } },
     });
-    await pushSigned(s, 'team/app', oras, [signatureLayer(ecdsa, oras.digest)]);
-    const result = await s.run(s.reference('team/app:1.0'), keyEnv(ecdsa));
-    assert.equal(result.code, 3, describeRun(result));
-    await assertNothingPublished(s.target);
+    await failingRun(s, 3, 'team/app', signed, keyEnv(ecdsa));
   });
 
   it('with credentials: the signature is found, and no password, Basic value or token is shown', async () => {

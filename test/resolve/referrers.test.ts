@@ -2,12 +2,9 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { RejectedError } from '../../src/errors.ts';
-import {
-  maxReferrersPages,
-  nextPage,
-  referrers,
-  signatureSources,
-} from '../../src/resolve/referrers.ts';
+import type { ImageIndex } from '../../src/resolve/manifest.ts';
+import { maxReferrersPages, nextPage, signatureSources } from '../../src/resolve/referrers.ts';
+import type { RegistryClient } from '../../src/resolve/registry-client.ts';
 import { type LoopbackServer, serve } from '../helpers/loopback-server.ts';
 import { artifact, client, hostOf, registry } from '../helpers/registry-client-kit.ts';
 
@@ -44,7 +41,14 @@ async function pagedReferrers(
   return server;
 }
 
-const pagesOf = (index: Awaited<ReturnType<typeof referrers>>) =>
+/** The referrers of `digest` at the registry, as the signature search asks it (signatureSources). */
+function referrers(c: RegistryClient, digest: string, signal: AbortSignal) {
+  const atRegistry = signatureSources(c).at(-1);
+  assert.ok(atRegistry !== undefined && !atRegistry.mirror);
+  return atRegistry.referrers(digest, signal);
+}
+
+const pagesOf = (index: ImageIndex | undefined) =>
   index?.manifests.map((descriptor) => descriptor.annotations.get('page'));
 
 describe('referrers', () => {

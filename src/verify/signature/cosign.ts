@@ -4,6 +4,7 @@ import {
   type KeySet,
   keyLabel,
   type PemKey,
+  type PublicKey,
   spkiFingerprint,
 } from '../../config/public-keys.ts';
 import type { IntegrityError } from '../../errors.ts';
@@ -93,9 +94,9 @@ export function cosignCheck(
   wholeMessageLimitBytes: number,
 ): StreamingCheck {
   const { form, signature } = cosig;
-  const keys = keysToTry(keySet, cosig);
-  const ecdsa = isEcdsaDer(signature) ? keys.filter((key) => key.kind === 'ecdsa-p256') : [];
-  let ed25519 = signature.length === 64 ? keys.filter((key) => key.kind === 'ed25519') : [];
+  const keys = keysFitting(keysToTry(keySet, cosig), signature);
+  const ecdsa = keys.filter((key) => key.kind === 'ecdsa-p256');
+  let ed25519 = keys.filter((key) => key.kind === 'ed25519');
   if (ecdsa.length + ed25519.length === 0) throw noFittingKey(keySet, cosig);
   const holdable = fitsToHold(expectedSizeBytes, wholeMessageLimitBytes);
   if (ed25519.length > 0 && !holdable) {
@@ -126,11 +127,7 @@ export function cosignCheck(
       const message = results[ecdsa.length];
       const signer =
         ecdsa.find((_, index) => results[index] === true) ??
-        ed25519.find(
-          (key) =>
-            message instanceof Uint8Array &&
-            verifies(() => verify(null, message, key.publicKey, signature)),
-        );
+        ed25519.find((key) => message instanceof Uint8Array && signedBy(key, message, signature));
       if (signer === undefined) throw mismatch(cosig, tried, sha256Hex);
       return { keyId: signer.id, form };
     },
@@ -153,11 +150,10 @@ function mismatch(cosig: CosignSignature, tried: readonly PemKey[], sha256Hex?: 
   );
 }
 
-/** Our PEM keys that may have made the signature: the one the bundle names, or all of them. */
-function keysToTry(keySet: KeySet, { form, namedKey }: CosignSignature): PemKey[] {
-  const pemKeys = keySet.keys.filter((key): key is PemKey => key.kind !== 'minisign');
-  if (namedKey === undefined) return pemKeys;
-  const named = pemKeys.filter((key) => key.id === namedKey.id);
+/** Our keys that may have made the signature: the one the bundle names, or all of them. */
+function keysToTry(keySet: KeySet, { form, namedKey }: CosignSignature): readonly PublicKey[] {
+  if (namedKey === undefined) return keySet.keys;
+  const named = keySet.keys.filter((key) => key.id === namedKey.id);
   if (named.length > 0) return named;
   const facts = { form, keyIds: [namedKey.id] };
   if (namedKey.by === 'certificate') {
@@ -176,15 +172,11 @@ function keysToTry(keySet: KeySet, { form, namedKey }: CosignSignature): PemKey[
 
 function noFittingKey(keySet: KeySet, { form, signature }: CosignSignature): IntegrityError {
   if (!isEcdsaDer(signature) && signature.length !== 64) {
-    return unparseable(
-      form,
-      `holds ${signature.length} signature bytes: neither an ECDSA signature (ASN.1 DER) nor an Ed25519 one (64 bytes)`,
-    );
+    return unparseable(form, `holds ${signature.length} signature bytes: ${neitherKind}`);
   }
-  const kind = isEcdsaDer(signature) ? 'an ECDSA P-256' : 'an Ed25519';
   return signatureFailure(
     'signature-no-fitting-key',
-    `the ${form} signature needs ${kind} key, and none of the keys given is one: ${describeKeys(keySet)}`,
+    `the ${form} signature ${needsKey(keySet, signature)}`,
     { form },
   );
 }
@@ -297,6 +289,43 @@ function base64Field(value: unknown, name: string): Buffer {
   return bytes;
 }
 
+/*
+ * What the cosign blob check and the image signature check (image-signature.ts)
+ * share: which PEM keys a raw signature may be by, and the verify itself.
+ */
+
+/**
+ * The PEM keys among `keys` that may have made `signature`: ECDSA P-256 keys
+ * for an ASN.1 DER signature, Ed25519 keys for 64 bytes.
+ */
+export function keysFitting(keys: readonly PublicKey[], signature: Buffer): PemKey[] {
+  return keys.filter((key): key is PemKey =>
+    key.kind === 'ecdsa-p256'
+      ? isEcdsaDer(signature)
+      : key.kind === 'ed25519' && signature.length === 64,
+  );
+}
+
+/** Whether `key` signed `message`: ECDSA P-256 over its SHA-256, Ed25519 over the bytes themselves. */
+export function signedBy(key: PemKey, message: Uint8Array, signature: Uint8Array): boolean {
+  const algorithm = key.kind === 'ecdsa-p256' ? 'sha256' : null;
+  try {
+    return verify(algorithm, message, key.publicKey, signature);
+  } catch {
+    // OpenSSL may throw on a signature it cannot decode: not signed, all the same.
+    return false;
+  }
+}
+
+/** The end of the message for a signature that is neither kind. */
+export const neitherKind = 'neither an ECDSA signature (ASN.1 DER) nor an Ed25519 one (64 bytes)';
+
+/** `needs an ECDSA P-256 key, …`: the message for a signature no key given can have made. */
+export function needsKey(keySet: KeySet, signature: Buffer): string {
+  const kind = isEcdsaDer(signature) ? 'an ECDSA P-256' : 'an Ed25519';
+  return `needs ${kind} key, and none of the keys given is one: ${describeKeys(keySet)}`;
+}
+
 /**
  * An ASN.1 DER SEQUENCE of two INTEGERs spanning exactly these bytes: how an
  * ECDSA signature is encoded (RFC 5480 section 2.2.3, Ecdsa-Sig-Value). For
@@ -307,15 +336,6 @@ export function isEcdsaDer(bytes: Buffer): boolean {
   if (bytes[0] !== 0x30 || bytes[1] !== bytes.length - 2 || bytes[2] !== 0x02) return false;
   const sAt = 4 + (bytes[3] ?? 0);
   return bytes[sAt] === 0x02 && bytes[sAt + 1] === bytes.length - sAt - 2;
-}
-
-/** Whether a verify call accepted the signature; OpenSSL may throw on one it cannot decode. */
-export function verifies(call: () => boolean): boolean {
-  try {
-    return call();
-  } catch {
-    return false;
-  }
 }
 
 function unparseable(form: CosignForm, problem: string): IntegrityError {

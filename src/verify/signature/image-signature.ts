@@ -20,12 +20,11 @@
  * (`docker-reference`) is not compared: cosign's own verification does not
  * either, since a digest names the content wherever it is copied.
  */
-import { verify } from 'node:crypto';
 import { describeKeys, type KeySet, keyLabel, type PemKey } from '../../config/public-keys.ts';
 import type { IntegrityError } from '../../errors.ts';
 import { decodeBase64 } from '../../options/base64.ts';
 import { signatureFailure, type VerifiedSignature } from './check.ts';
-import { isEcdsaDer, verifies } from './cosign.ts';
+import { isEcdsaDer, keysFitting, needsKey, neitherKind, signedBy } from './cosign.ts';
 
 export const simpleSigningMediaType = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const signatureAnnotation = 'dev.cosignproject.cosign/signature';
@@ -110,21 +109,18 @@ function signerOf(
   if (signature === undefined || signature.length === 0) {
     throw unparseable(`the signature annotation in ${where} is not base64`);
   }
-  const pemKeys = keySet.keys.filter((key): key is PemKey => key.kind !== 'minisign');
-  const ecdsa = isEcdsaDer(signature);
-  if (!ecdsa && signature.length !== 64) {
-    throw unparseable(
-      `the signature in ${where} is ${signature.length} bytes: neither an ECDSA signature (ASN.1 DER) nor an Ed25519 one (64 bytes)`,
+  if (!isEcdsaDer(signature) && signature.length !== 64) {
+    throw unparseable(`the signature in ${where} is ${signature.length} bytes: ${neitherKind}`);
+  }
+  const fitting = keysFitting(keySet.keys, signature);
+  if (fitting.length === 0) {
+    throw signatureFailure(
+      'signature-no-fitting-key',
+      `the ${form} in ${where} ${needsKey(keySet, signature)}`,
+      { form, keyIds: keySet.keys.map((key) => key.id) },
     );
   }
-  const fitting = pemKeys.filter((key) => key.kind === (ecdsa ? 'ecdsa-p256' : 'ed25519'));
-  if (fitting.length === 0) {
-    return noFittingKey(keySet, ecdsa, where);
-  }
-  const data = Buffer.from(payload);
-  const signer = fitting.find((key) =>
-    verifies(() => verify(ecdsa ? 'sha256' : null, data, key.publicKey, signature)),
-  );
+  const signer = fitting.find((key) => signedBy(key, payload, signature));
   if (signer === undefined) {
     throw signatureFailure(
       'signature-mismatch',
@@ -133,14 +129,6 @@ function signerOf(
     );
   }
   return signer;
-}
-
-function noFittingKey(keySet: KeySet, ecdsa: boolean, where: string): never {
-  throw signatureFailure(
-    'signature-no-fitting-key',
-    `the ${form} in ${where} needs ${ecdsa ? 'an ECDSA P-256' : 'an Ed25519'} key, and none of the keys given is one: ${describeKeys(keySet)}`,
-    { form, keyIds: keySet.keys.map((key) => key.id) },
-  );
 }
 
 function unparseable(text: string): IntegrityError {
