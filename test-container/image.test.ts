@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { detectEngine, type Engine, type ExecResult, expectSuccess } from '../scripts/engine.ts';
 import { buildJar } from '../scripts/jar.ts';
 import { makeBaseImages } from '../scripts/make-base-image.ts';
+import { hostArch } from '../scripts/node-for-arch.ts';
 import { packagesInBundle } from '../test/helpers/bundle-contents.ts';
 import {
   type ArtifactServer,
@@ -23,6 +24,7 @@ import {
   startArtifactServer,
 } from '../test/helpers/fault-server.ts';
 import { scannerReads } from '../test/helpers/scanner-globs.ts';
+import { engineRequired, skipLoudly } from './engine-pass.ts';
 import { jarsMountPath, loaderHardeningFlags } from './hardening.ts';
 import { buildImage, dockerfileWithoutOwnershipFix, repoRoot } from './image-build.ts';
 import { emulated, platformUnderTest, prepareLoaderImage } from './images.ts';
@@ -33,10 +35,6 @@ const imageWithoutOwnershipFix = 'localhost/runtime-loader:test-without-ownershi
 const suiteTimeoutMs = 600_000;
 
 const detection = await detectEngine();
-const inCi =
-  process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
-// In CI, or when an engine was asked for by name, a missing engine is a failure, not a skip.
-const engineRequired = inCi || (process.env.CONTAINER_ENGINE ?? '') !== '';
 
 if (!detection.ok) {
   const banner = `container tests need podman or docker: ${detection.reason}`;
@@ -47,8 +45,7 @@ if (!detection.ok) {
       );
     });
   } else {
-    console.warn(`\n${'!'.repeat(78)}\nSKIP: ${banner}\n${'!'.repeat(78)}\n`);
-    test('runtime-loader image', { skip: banner }, () => {});
+    test('runtime-loader image', { skip: skipLoudly('runtime-loader image', banner) }, () => {});
   }
 } else {
   describeImage(detection.engine);
@@ -319,12 +316,14 @@ function describeImage(engine: Engine): void {
       assert.deepEqual(view.entries, []);
     });
 
-    const skipNegative = emulated
-      ? `the ${platformUnderTest} pass runs the core cases; the negative control checks the Dockerfile, not the architecture`
-      : false;
-    test('negative control: without the ownership fix the loader exits 7 naming /app/jars', {
-      skip: skipNegative,
-    }, async () => {
+    const negativeControl =
+      'negative control: without the ownership fix the loader exits 7 naming /app/jars';
+    const skipNegative = skipLoudly(
+      negativeControl,
+      emulated &&
+        `the ${platformUnderTest} pass runs the core cases; the negative control checks the Dockerfile, not the architecture, and runs in the linux/${hostArch()} passes (docker and podman)`,
+    );
+    test(negativeControl, { skip: skipNegative }, async () => {
       assert.ok(server !== undefined);
       const volume = await sandbox.createVolume('no-chown');
       const view = await sandbox.readVolume(imageWithoutOwnershipFix, volume);
