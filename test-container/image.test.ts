@@ -27,7 +27,7 @@ import { scannerReads } from '../test/helpers/scanner-globs.ts';
 import { engineRequired, skipLoudly } from './engine-pass.ts';
 import { jarsMountPath, loaderHardeningFlags } from './hardening.ts';
 import { buildImage, dockerfileWithoutOwnershipFix, repoRoot } from './image-build.ts';
-import { emulated, platformUnderTest, prepareLoaderImage } from './images.ts';
+import { emulated, packageVersion, platformUnderTest, prepareLoaderImage } from './images.ts';
 import { jsonLines, mainContainerUser, Sandbox } from './sandbox.ts';
 
 const execFileAsync = promisify(execFile);
@@ -65,9 +65,7 @@ function describeImage(engine: Engine): void {
 
     before(async () => {
       const started = performance.now();
-      version = (
-        JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
-      ).version;
+      version = await packageVersion();
       const loader = await prepareLoaderImage(engine);
       image = loader.image;
       fromRegistry = loader.fromRegistry;
