@@ -3,6 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { type Client, curl, type Download, loader } from './clients.ts';
 import { measure, type Sample } from './measure.ts';
+import { markdownTable } from './report.ts';
 import type { BenchContext } from './scenarios.ts';
 import { median } from './stats.ts';
 
@@ -177,15 +178,9 @@ export function formatFloor(rows: readonly FloorRow[], startRounds: number): str
     r.goal,
     r.met === undefined ? 'n/a' : r.met ? 'yes' : 'no',
   ]);
-  const widths = header.map((name, column) =>
-    Math.max(name.length, ...cells.map((row) => (row[column] ?? '').length)),
+  return markdownTable(
+    `The per-replica floor (start-up: median of ${startRounds} alternating rounds; peak RSS: the largest of the rounds)`,
+    header,
+    cells,
   );
-  const line = (row: string[]) =>
-    `| ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
-  return [
-    `\nThe per-replica floor (start-up: median of ${startRounds} alternating rounds; peak RSS: the largest of the rounds)`,
-    line(header),
-    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
-    ...cells.map(line),
-  ].join('\n');
 }

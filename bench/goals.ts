@@ -3,6 +3,7 @@
 // `--scenarios floor` fills the loader's rows, the herd scenario serve's.
 import type { FloorFigures } from './floor.ts';
 import type { HerdResult } from './herd.ts';
+import { markdownTable } from './report.ts';
 
 export interface GoalRow {
   measure: string;
@@ -117,15 +118,9 @@ export function formatGoals(rows: readonly GoalRow[]): string {
     r.goal,
     r.met === undefined ? 'n/a' : r.met ? 'met' : 'not met',
   ]);
-  const widths = header.map((name, column) =>
-    Math.max(name.length, ...cells.map((row) => (row[column] ?? '').length)),
+  return markdownTable(
+    'The memory goals (issue 23), each beside its reference from this run',
+    header,
+    cells,
   );
-  const line = (row: string[]) =>
-    `| ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
-  return [
-    '\nThe memory goals (issue 23), each beside its reference from this run',
-    line(header),
-    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
-    ...cells.map(line),
-  ].join('\n');
 }

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Client, Download } from './clients.ts';
 import { type Command, gnuTime, measure, type Sample } from './measure.ts';
 import { processMemory } from './process-memory.ts';
+import { markdownTable } from './report.ts';
 import type { BenchContext } from './scenarios.ts';
 import { median } from './stats.ts';
 
@@ -224,16 +225,10 @@ export function formatHerd(results: readonly HerdResult[], sizeBytes: number): s
     r.loaderPeakRssMiB === undefined ? 'n/a' : `${r.loaderPeakRssMiB.toFixed(0)} MiB`,
     `${r.loaderCpuSeconds.toFixed(0)} s`,
   ]);
-  const widths = header.map((name, column) =>
-    Math.max(name.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
   const loaders = results[0]?.loaders ?? 0;
-  return [
-    `\nHerd: ${loaders} loaders started at once, ${sizeBytes / mib} MiB each, every output checked (goal: all identical, aggregate >= 0.8x one alone, server memory flat)`,
-    line(header),
-    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
-    ...rows.map(line),
-  ].join('\n');
+  return markdownTable(
+    `Herd: ${loaders} loaders started at once, ${sizeBytes / mib} MiB each, every output checked (goal: all identical, aggregate >= 0.8x one alone, server memory flat)`,
+    header,
+    rows,
+  );
 }

@@ -18,6 +18,7 @@ import { type Registry, startRegistry } from '../test/helpers/registry/registry.
 import { type Relay, startRelay } from '../test/helpers/registry/relay.ts';
 import { loader } from './clients.ts';
 import { launchAll, sha256Of } from './herd.ts';
+import { markdownTable } from './report.ts';
 import type { BenchContext } from './scenarios.ts';
 
 export interface OciHerdCase {
@@ -189,15 +190,9 @@ export function formatOciHerd(cases: readonly OciHerdCase[], sizeBytes: number):
     `${c.registryPeakRssMiB.toFixed(0)} MiB`,
     c.mirrorPeakRssMiB === undefined ? '-' : `${c.mirrorPeakRssMiB.toFixed(0)} MiB`,
   ]);
-  const widths = header.map((name, column) =>
-    Math.max(name.length, ...rows.map((row) => (row[column] ?? '').length)),
+  return markdownTable(
+    `oci:// herd: a ${sizeBytes / mib} MiB JAR pushed as oras pushes it, to Distribution 2.8; the mirror is a pull-through cache of it (peak RSS is each process's VmHWM over its whole life)`,
+    header,
+    rows,
   );
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
-  return [
-    `\noci:// herd: a ${sizeBytes / mib} MiB JAR pushed as oras pushes it, to Distribution 2.8; the mirror is a pull-through cache of it (peak RSS is each process's VmHWM over its whole life)`,
-    line(header),
-    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
-    ...rows.map(line),
-  ].join('\n');
 }

@@ -63,10 +63,19 @@ export function formatTable(title: string, summaries: readonly Summary[]): strin
     s.medianCpuMs === undefined ? 'n/a' : `${s.medianCpuMs.toFixed(0)} ms`,
     s.ratioToCurl === undefined ? '' : `${s.ratioToCurl.toFixed(2)}x`,
   ]);
+  return markdownTable(title, header, rows);
+}
+
+/** A Markdown table under a blank line and its title, each column as wide as its widest cell. */
+export function markdownTable(
+  title: string,
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
   const widths = header.map((name, column) =>
     Math.max(name.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
-  const line = (cells: string[]) =>
+  const line = (cells: readonly string[]) =>
     `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
   return [
     `\n${title}`,

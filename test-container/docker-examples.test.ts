@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Engine, execCommand, findOnPath } from '../scripts/engine.ts';
 import { type ConsumerServer, startConsumerServer } from './consumer-server.ts';
-import { forEnginePass, inCi } from './engine-pass.ts';
+import { forEnginePass, inCi, skipLoudly } from './engine-pass.ts';
 import { repoRoot } from './image-build.ts';
 import { prepareImages, type TestImages } from './images.ts';
 import { appGreeting, buildJvmApp } from './jvm-app.ts';
@@ -80,8 +80,12 @@ function describeExamples(engine: Engine): void {
     });
 
     const compose = findOnPath('docker-compose', engine.env);
-    test('compose.yaml: the app starts only after the loader completed', {
-      skip: compose === undefined && !inCi ? 'docker-compose is not installed' : false,
+    const composeTitle = 'compose.yaml: the app starts only after the loader completed';
+    test(composeTitle, {
+      skip: skipLoudly(
+        composeTitle,
+        compose === undefined && !inCi && 'docker-compose is not installed',
+      ),
     }, async () => {
       assert.ok(
         compose !== undefined,

@@ -8,6 +8,20 @@ import { detectEngine, type Engine, type EngineName } from '../scripts/engine.ts
 export const inCi =
   process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
 
+/** In CI, or when CONTAINER_ENGINE names one, a missing engine is a failure, not a skip. */
+export const engineRequired = inCi || (process.env.CONTAINER_ENGINE ?? '') !== '';
+
+/**
+ * The `skip` option of a test: `why` when it does not run here, after a loud banner
+ * naming it (node:test's own mark of a skip is one line among hundreds); false when it runs.
+ */
+export function skipLoudly(title: string, why: string | false): string | false {
+  if (why !== false) {
+    console.warn(`\n${'!'.repeat(78)}\nNOT RUN HERE: ${title}: ${why}\n${'!'.repeat(78)}\n`);
+  }
+  return why;
+}
+
 /** Calls `describeTests` with the engine when it is `wanted`; says loudly why not otherwise. */
 export async function forEnginePass(
   wanted: EngineName,
@@ -22,11 +36,9 @@ export async function forEnginePass(
   const why = detection.ok
     ? `the engine under test is ${detection.engine.name}; this runs in the ${wanted} pass (CONTAINER_ENGINE=${wanted})`
     : detection.reason;
-  // Asked for (CI, or CONTAINER_ENGINE named) but not working: a failure, not a skip.
-  if (!detection.ok && (inCi || (process.env.CONTAINER_ENGINE ?? '') !== '')) {
+  if (!detection.ok && engineRequired) {
     test(`${title}: ${wanted} is required in CI`, () => assert.fail(why));
     return;
   }
-  console.warn(`\n${'!'.repeat(78)}\nNOT RUN HERE: ${title}: ${why}\n${'!'.repeat(78)}\n`);
-  test(title, { skip: why }, () => {});
+  test(title, { skip: skipLoudly(title, why) }, () => {});
 }

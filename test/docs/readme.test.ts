@@ -95,7 +95,9 @@ describe('the README', () => {
     const [snippet] = blocksUnder('Docker Compose').filter((block) => block.info === 'sh');
     assert.ok(snippet, 'a sh block under Docker Compose');
     const compose = readFileSync(new URL('deploy/docker/compose.yaml', root), 'utf8');
-    for (const command of snippet.body.split('\n').filter((line) => line.startsWith('docker '))) {
+    const commands = snippet.body.split('\n').filter((line) => line.startsWith('docker '));
+    assert.ok(commands.length > 0, 'the sh block under Docker Compose runs docker commands');
+    for (const command of commands) {
       const bare = command.replace(/\s+#.*$/, '');
       assert.ok(compose.includes(`#   ${bare}\n`), `compose.yaml's header shows: ${bare}`);
     }

@@ -1,7 +1,8 @@
 // What a built bundle holds, read by the tests on their own from the build's
 // metafile (dist/runtime-loader.meta.json for `npm run build`) and package-lock.json,
 // to check the SBOM and the licence file against it.
-import { readFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 
@@ -42,4 +43,30 @@ export async function packagesIn(metafile: Metafile, outfile: string): Promise<H
       return { path, name, version, purl: `pkg:npm/${name.replace(/^@/, '%40')}@${version}` };
     })
     .sort((a, b) => a.purl.localeCompare(b.purl));
+}
+
+/**
+ * A licence file (THIRD-PARTY-LICENSES.txt) has a section with the text of every licence
+ * file of each of `held`, and no other section; with none held, it says so.
+ */
+export async function assertLicenceTexts(
+  text: string,
+  held: readonly HeldPackage[],
+): Promise<void> {
+  for (const { path, name, version } of held) {
+    assert.ok(text.includes(`\n${name} ${version} (`), `a section for ${name} ${version}`);
+    const files = (await readdir(join(repoRoot, path))).filter((file) =>
+      /^(licen[cs]e|copying)/i.test(file),
+    );
+    assert.ok(files.length > 0, `${path} has a licence file`);
+    for (const file of files) {
+      const licence = await readFile(join(repoRoot, path, file), 'utf8');
+      assert.ok(text.includes(licence.trimEnd()), `${name}'s ${file} text`);
+    }
+  }
+  const sections = text.split('\n').filter((line) => line === '='.repeat(78)).length / 2;
+  assert.equal(sections, held.length, 'a section for each bundled package, and no other');
+  if (held.length === 0) {
+    assert.match(text, /^No third-party package is bundled into runtime-loader\.mjs/);
+  }
 }

@@ -56,4 +56,16 @@ describe('markdown', () => {
       { info: 'yaml', body: '# not a heading [nor](b.md)', line: 2 },
     ]);
   });
+
+  it('closes a block only on a bare fence, for headings and links as for code blocks', () => {
+    const text = ['```', '```yaml', '# still code [nor](b.md)', '```', '# Heading'].join('\n');
+    assert.deepEqual(
+      headings(text).map((heading) => heading.text),
+      ['Heading'],
+    );
+    assert.deepEqual(links(text), []);
+    assert.deepEqual(codeBlocks(text), [
+      { info: '', body: '```yaml\n# still code [nor](b.md)', line: 1 },
+    ]);
+  });
 });

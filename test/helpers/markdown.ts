@@ -21,26 +21,12 @@ export interface CodeBlock {
   readonly line: number;
 }
 
-/** Each line of the file, with whether it is inside a fenced code block (fences included). */
-function linesOutsideCode(markdown: string): { text: string; line: number }[] {
-  const kept: { text: string; line: number }[] = [];
-  let fence: string | undefined;
-  markdown.split('\n').forEach((text, index) => {
-    const opener = /^ {0,3}(`{3,}|~{3,})/.exec(text)?.[1];
-    if (fence === undefined && opener !== undefined) fence = opener;
-    else if (
-      fence !== undefined &&
-      opener?.startsWith(fence[0] ?? '') &&
-      opener.length >= fence.length
-    )
-      fence = undefined;
-    else if (fence === undefined) kept.push({ text, line: index + 1 });
-  });
-  return kept;
-}
-
-/** The fenced code blocks, in order. */
-export function codeBlocks(markdown: string): CodeBlock[] {
+/**
+ * One pass over the file: its lines outside fenced code blocks, and the blocks. A block
+ * closes on a fence of its own character, at least as long, with nothing after it.
+ */
+function split(markdown: string): { prose: { text: string; line: number }[]; blocks: CodeBlock[] } {
+  const prose: { text: string; line: number }[] = [];
   const blocks: CodeBlock[] = [];
   let open: { fence: string; info: string; line: number; body: string[] } | undefined;
   markdown.split('\n').forEach((text, index) => {
@@ -48,17 +34,23 @@ export function codeBlocks(markdown: string): CodeBlock[] {
     if (open === undefined) {
       if (match?.[1] !== undefined)
         open = { fence: match[1], info: (match[2] ?? '').trim(), line: index + 1, body: [] };
+      else prose.push({ text, line: index + 1 });
     } else if (match?.[1]?.startsWith(open.fence) && (match[2] ?? '').trim() === '') {
       blocks.push({ info: open.info, body: open.body.join('\n'), line: open.line });
       open = undefined;
     } else open.body.push(text);
   });
-  return blocks;
+  return { prose, blocks };
+}
+
+/** The fenced code blocks, in order. */
+export function codeBlocks(markdown: string): CodeBlock[] {
+  return split(markdown).blocks;
 }
 
 /** The ATX headings (`## Text`), outside code blocks. */
 export function headings(markdown: string): Heading[] {
-  return linesOutsideCode(markdown).flatMap(({ text, line }) => {
+  return split(markdown).prose.flatMap(({ text, line }) => {
     const match = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(text);
     return match?.[1] === undefined ? [] : [{ level: match[1].length, text: match[2] ?? '', line }];
   });
@@ -97,7 +89,7 @@ export function anchors(markdown: string): Set<string> {
 
 /** Every inline link and image (`[text](target)`) and link definition, outside code. */
 export function links(markdown: string): Link[] {
-  return linesOutsideCode(markdown).flatMap(({ text, line }) => {
+  return split(markdown).prose.flatMap(({ text, line }) => {
     const prose = text.replace(/(`+)[^`]*?\1/g, '');
     const definition = /^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?/.exec(prose)?.[1];
     if (definition !== undefined) return [{ target: definition, line }];

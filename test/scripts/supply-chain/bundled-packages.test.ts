@@ -12,7 +12,8 @@ import { makeTempDir } from '../../helpers/tmp.ts';
 
 interface FakePackage {
   readonly version: string;
-  readonly license?: string;
+  /** The package.json `license`; MIT unless given; null: no such field. */
+  readonly license?: string | null;
   /** File name → text; LICENSE with an MIT line unless given. */
   readonly files?: Record<string, string>;
   /** The version package-lock.json records; the installed one unless given; null: not locked. */
@@ -48,9 +49,7 @@ async function listBundled(changes: Record<string, FakePackage> = {}) {
       'package.json': JSON.stringify({
         name,
         version: fake.version,
-        ...(fake.license === undefined && path.endsWith('unlicensed')
-          ? {}
-          : { license: fake.license ?? 'MIT' }),
+        ...(fake.license === null ? {} : { license: fake.license ?? 'MIT' }),
         main: 'index.js',
       }),
       'index.js': main,
@@ -151,6 +150,11 @@ describe('bundledPackages', () => {
       /^nested@3\.0\.0 has the licence "GPL-3\.0-only", expected an SPDX expression of /,
     );
     assert.match(message, /allowed-licenses\.ts/);
+  });
+
+  it('fails, naming the package, when a bundled package declares no licence', async () => {
+    const message = await failure({ 'node_modules/plain': { version: '1.0.0', license: null } });
+    assert.match(message, /^plain@1\.0\.0 has the licence null, expected an SPDX expression of /);
   });
 
   it('fails when the installed version is not the locked one', async () => {
