@@ -1,10 +1,6 @@
 import { abandonedAfterMs, type TempFileSweep } from './artifact/abandoned-temp-files.ts';
 import { TempArtifact } from './artifact/temp-artifact.ts';
-import {
-  newRecord,
-  type OciOrigin,
-  type VerificationRecord,
-} from './artifact/verification-record.ts';
+import { newRecord, type OciOrigin } from './artifact/verification-record.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { type DownloadReport, download } from './download/download.ts';
 import { discardBody, type Response } from './download/http/request.ts';
@@ -14,6 +10,7 @@ import { LoaderError } from './errors.ts';
 import type { Logger } from './log/logger.ts';
 import { repositoryOf } from './oci/reference.ts';
 import { plan } from './plan/plan.ts';
+import { recordedSigner } from './plan/verified-file.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import type { RunResult } from './report/run-facts.ts';
@@ -79,7 +76,7 @@ export async function run(
       attempts: session.attempts,
       resumedBytes: 0,
       ...(record.manifestDigest === undefined ? {} : { manifestDigest: record.manifestDigest }),
-      ...signerOf(config, record),
+      ...recordedSigner(record, config.publicKeys),
     };
   }
   let handedOver: Response | undefined;
@@ -101,7 +98,7 @@ export async function run(
         sha256: record.sha256,
         attempts: session.attempts,
         resumedBytes: 0,
-        ...signerOf(config, record),
+        ...recordedSigner(record, config.publicKeys),
       };
   }
 
@@ -227,16 +224,6 @@ function sizeBeforeDownload(resolved: Exclude<Resolved, { kind: 'kept' }>): numb
     pull.expectedSizeBytes ??
     (pull.plan.extract.kind === 'raw' ? pull.plan.blob.sizeBytes : undefined)
   );
-}
-
-/** A kept file's signer: kept only when it is still among the keys given (plan's signerProblem), so the record is the proof. */
-function signerOf(
-  config: LoaderConfig,
-  record: VerificationRecord,
-): { readonly signedBy?: string } {
-  return config.publicKeys === undefined || record.signedBy === undefined
-    ? {}
-    : { signedBy: record.signedBy };
 }
 
 /** The signed URL of a run that fetches one. */
