@@ -1,10 +1,14 @@
 import { abandonedAfterMs, type TempFileSweep } from './artifact/abandoned-temp-files.ts';
 import { TempArtifact } from './artifact/temp-artifact.ts';
-import { newRecord, type OciOrigin } from './artifact/verification-record.ts';
+import {
+  newRecord,
+  type OciOrigin,
+  type VerificationRecord,
+} from './artifact/verification-record.ts';
 import type { LoaderConfig } from './config/types.ts';
 import { type DownloadReport, download } from './download/download.ts';
 import { discardBody, type Response } from './download/http/request.ts';
-import { keepOrRefetch } from './download/revalidate/keep-verified.ts';
+import { type KeptFile, keepOrRefetch } from './download/revalidate/keep-verified.ts';
 import { type DownloadDependencies, DownloadSession } from './download/session.ts';
 import { LoaderError } from './errors.ts';
 import type { Logger } from './log/logger.ts';
@@ -68,16 +72,7 @@ export async function run(
     },
   );
   if (resolved.kind === 'kept') {
-    const { kept, record } = resolved;
-    return {
-      ...kept,
-      bytes: record.sizeBytes,
-      sha256: record.sha256,
-      attempts: session.attempts,
-      resumedBytes: 0,
-      ...(record.manifestDigest === undefined ? {} : { manifestDigest: record.manifestDigest }),
-      ...recordedSigner(record, config.publicKeys),
-    };
+    return keptResult(resolved.kept, resolved.record, session.attempts, config);
   }
   let handedOver: Response | undefined;
   if (resolved.kind === 'url') {
@@ -90,16 +85,8 @@ export async function run(
     const next = await keepOrRefetch(config, session, record, signal).catch((error: unknown) => {
       throw withAttempts(error, session);
     });
-    if (next.outcome === 'download') handedOver = next.response;
-    else
-      return {
-        ...next,
-        bytes: record.sizeBytes,
-        sha256: record.sha256,
-        attempts: session.attempts,
-        resumedBytes: 0,
-        ...recordedSigner(record, config.publicKeys),
-      };
+    if (next.outcome !== 'download') return keptResult(next, record, session.attempts, config);
+    handedOver = next.response;
   }
 
   // Before the first byte: a bad signature fails now, and nothing is downloaded.
@@ -224,6 +211,24 @@ function sizeBeforeDownload(resolved: Exclude<Resolved, { kind: 'kept' }>): numb
     pull.expectedSizeBytes ??
     (pull.plan.extract.kind === 'raw' ? pull.plan.blob.sizeBytes : undefined)
   );
+}
+
+/** The result of a run that leaves the verified file in place: its record describes it. */
+function keptResult(
+  kept: KeptFile,
+  record: VerificationRecord,
+  attempts: number,
+  config: LoaderConfig,
+): RunResult {
+  return {
+    ...kept,
+    bytes: record.sizeBytes,
+    sha256: record.sha256,
+    attempts,
+    resumedBytes: 0,
+    ...(record.manifestDigest === undefined ? {} : { manifestDigest: record.manifestDigest }),
+    ...recordedSigner(record, config.publicKeys),
+  };
 }
 
 /** The signed URL of a run that fetches one. */
