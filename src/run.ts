@@ -8,12 +8,13 @@ import {
 import type { LoaderConfig } from './config/types.ts';
 import { type DownloadReport, download } from './download/download.ts';
 import { discardBody, type Response } from './download/http/request.ts';
-import { keepOrRefetch } from './download/revalidate/keep-verified.ts';
+import { type KeptFile, keepOrRefetch } from './download/revalidate/keep-verified.ts';
 import { type DownloadDependencies, DownloadSession } from './download/session.ts';
 import { LoaderError } from './errors.ts';
 import type { Logger } from './log/logger.ts';
 import { repositoryOf } from './oci/reference.ts';
 import { plan } from './plan/plan.ts';
+import { recordedSigner } from './plan/verified-file.ts';
 import { stableModifiedTime } from './publish/modified-time.ts';
 import { publishAtomically } from './publish/publish.ts';
 import type { RunResult } from './report/run-facts.ts';
@@ -71,16 +72,7 @@ export async function run(
     },
   );
   if (resolved.kind === 'kept') {
-    const { kept, record } = resolved;
-    return {
-      ...kept,
-      bytes: record.sizeBytes,
-      sha256: record.sha256,
-      attempts: session.attempts,
-      resumedBytes: 0,
-      ...(record.manifestDigest === undefined ? {} : { manifestDigest: record.manifestDigest }),
-      ...signerOf(config, record),
-    };
+    return keptResult(resolved.kept, resolved.record, session.attempts, config);
   }
   let handedOver: Response | undefined;
   if (resolved.kind === 'url') {
@@ -93,16 +85,8 @@ export async function run(
     const next = await keepOrRefetch(config, session, record, signal).catch((error: unknown) => {
       throw withAttempts(error, session);
     });
-    if (next.outcome === 'download') handedOver = next.response;
-    else
-      return {
-        ...next,
-        bytes: record.sizeBytes,
-        sha256: record.sha256,
-        attempts: session.attempts,
-        resumedBytes: 0,
-        ...signerOf(config, record),
-      };
+    if (next.outcome !== 'download') return keptResult(next, record, session.attempts, config);
+    handedOver = next.response;
   }
 
   // Before the first byte: a bad signature fails now, and nothing is downloaded.
@@ -229,14 +213,22 @@ function sizeBeforeDownload(resolved: Exclude<Resolved, { kind: 'kept' }>): numb
   );
 }
 
-/** A kept file's signer: kept only when it is still among the keys given (plan's signerProblem), so the record is the proof. */
-function signerOf(
-  config: LoaderConfig,
+/** The result of a run that leaves the verified file in place: its record describes it. */
+function keptResult(
+  kept: KeptFile,
   record: VerificationRecord,
-): { readonly signedBy?: string } {
-  return config.publicKeys === undefined || record.signedBy === undefined
-    ? {}
-    : { signedBy: record.signedBy };
+  attempts: number,
+  config: LoaderConfig,
+): RunResult {
+  return {
+    ...kept,
+    bytes: record.sizeBytes,
+    sha256: record.sha256,
+    attempts,
+    resumedBytes: 0,
+    ...(record.manifestDigest === undefined ? {} : { manifestDigest: record.manifestDigest }),
+    ...recordedSigner(record, config.publicKeys),
+  };
 }
 
 /** The signed URL of a run that fetches one. */

@@ -4,7 +4,7 @@ import { readRecord, type VerificationRecord } from '../artifact/verification-re
 import { writeErrorFor } from '../artifact/write-errors.ts';
 import type { LoaderConfig } from '../config/types.ts';
 import { lstat, mkdir } from '../process/files.ts';
-import { findVerifiedFile, sha256OfFile, signerProblem } from './verified-file.ts';
+import { findVerifiedFile, recordedSigner, sha256OfFile, signerProblem } from './verified-file.ts';
 
 export type Plan =
   | {
@@ -81,7 +81,7 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
       sha256: record.sha256,
       bytes: record.sizeBytes,
       reason: `the artifact in place was verified for the pinned digest ${pinned}; not asking the registry`,
-      ...signedByOf(record),
+      ...recordedSigner(record, config.publicKeys),
     };
   }
   if (existing === undefined) return { action: 'download', tempFiles, reason: 'no file in place' };
@@ -115,10 +115,5 @@ export async function plan(config: LoaderConfig, signal: AbortSignal): Promise<P
   }
   const signer = signerProblem(record, config.publicKeys);
   if (signer !== undefined) return { action: 'download', tempFiles, reason: signer };
-  return { ...skip, ...signedByOf(record) };
-}
-
-/** The signer a record names, as the skip reports it. */
-function signedByOf(record: VerificationRecord): { readonly signedBy?: string } {
-  return record.signedBy === undefined ? {} : { signedBy: record.signedBy };
+  return { ...skip, ...recordedSigner(record, config.publicKeys) };
 }

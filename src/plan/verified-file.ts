@@ -108,6 +108,18 @@ export function signerProblem(
   return undefined;
 }
 
+/**
+ * The key a record says signed the file, as a run's result reports it: only
+ * when keys are given, since only then has signerProblem held the record to
+ * them; without keys the record's word is checked against nothing.
+ */
+export function recordedSigner(
+  record: VerificationRecord,
+  keys: KeySet | undefined,
+): { readonly signedBy?: string } {
+  return keys === undefined || record.signedBy === undefined ? {} : { signedBy: record.signedBy };
+}
+
 /** true demands a sound zip; auto accepts what auto accepts (a sound zip, or bytes with no zip signature); false, anything. */
 function jarCheckSuffices(done: VerificationRecord['jarCheck'], wanted: VerifyJar): boolean {
   if (wanted === true) return done === 'checked';

@@ -4,12 +4,9 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type Admission, AdmissionControl } from '../../src/serve/admission.ts';
-import { startArtifactServer } from '../../src/serve/server.ts';
-import { signingKey } from '../../src/urls/keys.ts';
-import { signUrl } from '../../src/urls/sign-url.ts';
-import { serverLog } from '../helpers/access-log.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { httpGet } from '../helpers/http-get.ts';
+import { startInProcessServer } from '../helpers/serve-in-process.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
 /** A control on a clock the test moves, with a fixed "random" draw. */
@@ -133,21 +130,12 @@ describe('the artifact server with a bound on transfers', () => {
     maxTransfers: number,
     maxTransfersPerClient: number,
   ) {
-    const log = serverLog();
-    const server = await startArtifactServer({
+    const started = await startInProcessServer({
       folder,
-      keys: [signingKey(secret)],
-      clockSkewSeconds: 0,
-      bytesPerSecondPerConnection: undefined,
-      sendTimeoutMs: 60_000,
-      host: '127.0.0.1',
-      port: 0,
-      logger: log.logger,
+      secret,
       admission: { maxTransfers, maxTransfersPerClient, retryAfterMaxSeconds: 30 },
     });
-    const url = (path: string) =>
-      signUrl({ baseUrl: server.origin, path, ttlSeconds: 300, secret });
-    return { server, url, log };
+    return { server: started.running, url: started.signed, log: started.log };
   }
 
   /** A GET from the local address `from` on its own connection, with the connection's fate. */

@@ -7,12 +7,9 @@ import { mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isHealthCheck } from '../../src/serve/health.ts';
-import { startArtifactServer } from '../../src/serve/server.ts';
-import { signingKey } from '../../src/urls/keys.ts';
-import { signUrl } from '../../src/urls/sign-url.ts';
-import { serverLog } from '../helpers/access-log.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { httpGet, rawGet } from '../helpers/http-get.ts';
+import { startInProcessServer } from '../helpers/serve-in-process.ts';
 import { makeTempDir } from '../helpers/tmp.ts';
 
 const secret = 'h'.repeat(43);
@@ -21,20 +18,11 @@ const jarText = 'jar bytes, never in a probe answer';
 /** A server on `folder` holding app.jar, at most `maxTransfers` GET transfers in flight. */
 async function server(folder: string, maxTransfers = 32) {
   await writeFile(join(folder, 'app.jar'), jarText);
-  const log = serverLog();
-  const running = await startArtifactServer({
+  const { running, log, signed } = await startInProcessServer({
     folder,
-    keys: [signingKey(secret)],
-    clockSkewSeconds: 0,
-    bytesPerSecondPerConnection: undefined,
-    sendTimeoutMs: 60_000,
-    host: '127.0.0.1',
-    port: 0,
-    logger: log.logger,
+    secret,
     admission: { maxTransfers, maxTransfersPerClient: maxTransfers, retryAfterMaxSeconds: 30 },
   });
-  const signed = (path: string) =>
-    signUrl({ baseUrl: running.origin, path, ttlSeconds: 300, secret });
   return { running, log, signed, url: (target: string) => `${running.origin}${target}` };
 }
 

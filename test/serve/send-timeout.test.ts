@@ -5,12 +5,9 @@ import assert from 'node:assert/strict';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { startArtifactServer } from '../../src/serve/server.ts';
-import { signingKey } from '../../src/urls/keys.ts';
-import { signUrl } from '../../src/urls/sign-url.ts';
-import { serverLog } from '../helpers/access-log.ts';
 import { holdTransfer } from '../helpers/hold-transfer.ts';
 import { httpGet } from '../helpers/http-get.ts';
+import { startInProcessServer } from '../helpers/serve-in-process.ts';
 import { makeTempDir, randomBytesBuffer } from '../helpers/tmp.ts';
 
 const secret = 'a'.repeat(43);
@@ -19,24 +16,18 @@ async function server(
   folder: string,
   options: { sendTimeoutMs: number; maxTransfers: number; bytesPerSecond?: number },
 ) {
-  const log = serverLog();
-  const running = await startArtifactServer({
+  const { running, signed, log } = await startInProcessServer({
     folder,
-    keys: [signingKey(secret)],
-    clockSkewSeconds: 0,
+    secret,
     bytesPerSecondPerConnection: options.bytesPerSecond,
     sendTimeoutMs: options.sendTimeoutMs,
-    host: '127.0.0.1',
-    port: 0,
-    logger: log.logger,
     admission: {
       maxTransfers: options.maxTransfers,
       maxTransfersPerClient: options.maxTransfers,
       retryAfterMaxSeconds: 30,
     },
   });
-  const url = (path: string) => signUrl({ baseUrl: running.origin, path, ttlSeconds: 300, secret });
-  return { running, url, log };
+  return { running, url: signed, log };
 }
 
 describe('the send timeout', () => {

@@ -3,16 +3,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Logger } from '../../src/log/logger.ts';
-import { Redactor } from '../../src/log/redact.ts';
-import { type RunningArtifactServer, startArtifactServer } from '../../src/serve/server.ts';
+import type { RunningArtifactServer } from '../../src/serve/server.ts';
 import { queryParameter } from '../../src/urls/canonical.ts';
 import { type SigningKey, signatureBytes, signingKey } from '../../src/urls/keys.ts';
-import { serverLog } from '../helpers/access-log.ts';
+import type { ServerLog } from '../helpers/access-log.ts';
 import { httpGet, rawGet } from '../helpers/http-get.ts';
+import { startInProcessServer } from '../helpers/serve-in-process.ts';
 import { makeTempDir, randomBytesBuffer, type TempDir } from '../helpers/tmp.ts';
 
-const key = signingKey('s'.repeat(43));
+const secret = 's'.repeat(43);
+const key = signingKey(secret);
 const outsideSecret = 'TOP-SECRET-OUTSIDE-THE-FOLDER';
 const artifact = randomBytesBuffer(256 * 1024);
 
@@ -30,22 +30,13 @@ function signedTarget(
 }
 
 /** A server on `folder` that paces each connection at `bytesPerSecond` and logs nowhere. */
-function pacedServer(folder: string, bytesPerSecond: number): Promise<RunningArtifactServer> {
-  return startArtifactServer({
+async function pacedServer(folder: string, bytesPerSecond: number): Promise<RunningArtifactServer> {
+  const { running } = await startInProcessServer({
     folder,
-    keys: [key],
-    clockSkewSeconds: 0,
+    secret,
     bytesPerSecondPerConnection: bytesPerSecond,
-    sendTimeoutMs: 60_000,
-    host: '127.0.0.1',
-    port: 0,
-    logger: new Logger({
-      format: 'json',
-      redactor: new Redactor(),
-      write: () => {},
-      interactive: false,
-    }),
   });
+  return running;
 }
 
 const statusOf = (raw: Buffer) => Number(raw.toString('latin1').split(' ')[1]);
@@ -53,7 +44,7 @@ const statusOf = (raw: Buffer) => Number(raw.toString('latin1').split(' ')[1]);
 describe('the artifact server', () => {
   let tmp: TempDir;
   let server: RunningArtifactServer;
-  const log = serverLog();
+  let log: ServerLog;
   const url = (target: string) => `${server.origin}${target}`;
 
   before(async () => {
@@ -70,16 +61,7 @@ describe('the artifact server', () => {
     await symlink(join(tmp.path, 'secret.txt'), join(files, 'out-link.txt'));
     await symlink('../secret.txt', join(files, 'sub', 'relative-out.txt'));
     await symlink(join(tmp.path, 'outside-dir'), join(files, 'out-dir'));
-    server = await startArtifactServer({
-      folder: files,
-      keys: [key],
-      clockSkewSeconds: 0,
-      bytesPerSecondPerConnection: undefined,
-      sendTimeoutMs: 60_000,
-      host: '127.0.0.1',
-      port: 0,
-      logger: log.logger,
-    });
+    ({ running: server, log } = await startInProcessServer({ folder: files, secret }));
   });
 
   after(async () => {

@@ -5,13 +5,10 @@ import assert from 'node:assert/strict';
 import { rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Logger } from '../../src/log/logger.ts';
-import { Redactor } from '../../src/log/redact.ts';
-import { type RunningArtifactServer, startArtifactServer } from '../../src/serve/server.ts';
+import type { RunningArtifactServer } from '../../src/serve/server.ts';
 import { type FileValidators, isNotModified, validatorsFor } from '../../src/serve/validators.ts';
-import { signingKey } from '../../src/urls/keys.ts';
-import { signUrl } from '../../src/urls/sign-url.ts';
 import { httpGet, rawGet } from '../helpers/http-get.ts';
+import { startInProcessServer } from '../helpers/serve-in-process.ts';
 import { makeTempDir, randomBytesBuffer, type TempDir } from '../helpers/tmp.ts';
 
 const modified = new Date('2026-11-24T10:00:00.250Z');
@@ -114,7 +111,6 @@ describe('isNotModified', () => {
 
 describe('the artifact server answers conditional requests', () => {
   const secret = 'c'.repeat(43);
-  const key = signingKey(secret);
   const artifact = randomBytesBuffer(64 * 1024);
   let tmp: TempDir;
   let server: RunningArtifactServer;
@@ -125,28 +121,9 @@ describe('the artifact server answers conditional requests', () => {
     tmp = await makeTempDir('artifact-server-conditional-');
     await writeFile(join(tmp.path, 'app.jar'), artifact);
     await utimes(join(tmp.path, 'app.jar'), lastModified, lastModified);
-    server = await startArtifactServer({
-      folder: tmp.path,
-      keys: [key],
-      clockSkewSeconds: 0,
-      bytesPerSecondPerConnection: undefined,
-      sendTimeoutMs: 60_000,
-      host: '127.0.0.1',
-      port: 0,
-      logger: new Logger({
-        format: 'json',
-        redactor: new Redactor(),
-        write: () => {},
-        interactive: false,
-      }),
-    });
-    const signed = signUrl({
-      baseUrl: server.origin,
-      path: '/app.jar',
-      secret,
-      ttlSeconds: 300,
-    });
-    target = signed.slice(server.origin.length);
+    const started = await startInProcessServer({ folder: tmp.path, secret });
+    server = started.running;
+    target = started.signed('/app.jar').slice(server.origin.length);
   });
 
   after(async () => {
