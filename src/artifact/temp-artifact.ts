@@ -99,7 +99,8 @@ export class TempArtifact {
     const total = await writing;
     this.#hash = hash;
     this.#bytesWritten += total;
-    for (const chunk of chunks) await this.#feed(chunk);
+    // Most runs have no reader: no await per chunk then, on the download's hot path.
+    if (this.#readers.length > 0) for (const chunk of chunks) await this.#feed(chunk);
   }
 
   /**

@@ -13,6 +13,7 @@
  * none, see http/request.ts) and to the token service its challenge names.
  */
 
+import { readBoundedBody } from '../download/http/bounded-body.ts';
 import { readErrorBody } from '../download/http/error-body.ts';
 import {
   discardBody,
@@ -161,7 +162,7 @@ export class OriginAuth {
     );
     try {
       if (response.status === 200) {
-        const body = await readBounded(response, maxTokenResponseBytes);
+        const body = await readBoundedBody(response, maxTokenResponseBytes, signal);
         const token = parseTokenResponse(body, request.url, context.redactor);
         return { value: token.token, expiresAtMs: Date.now() + token.expiresInSeconds * 1000 };
       }
@@ -191,16 +192,4 @@ export class OriginAuth {
       authAdvice: () => this.advice(),
     });
   }
-}
-
-/** At most `limit` + 1 bytes of a body: enough to tell a too-large answer. */
-async function readBounded(response: Response, limit: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    length += chunk.byteLength;
-    if (length > limit) break;
-  }
-  return Buffer.concat(chunks);
 }

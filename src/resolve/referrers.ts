@@ -5,6 +5,7 @@
  * the `?ns=` of a mirror, the retries and the dropping of a mirror.
  */
 
+import { readBoundedBody } from '../download/http/bounded-body.ts';
 import { discardBody } from '../download/http/request.ts';
 import { IntegrityError, RejectedError } from '../errors.ts';
 import {
@@ -14,7 +15,7 @@ import {
   parseManifest,
 } from './manifest.ts';
 import { bareMediaType, ociIndex } from './media-types.ts';
-import { type RegistryClient, type RegistrySource, readBody } from './registry-client.ts';
+import type { RegistryClient, RegistrySource } from './registry-client.ts';
 import { manifestUrl, referrersUrl } from './registry-endpoint.ts';
 
 /** One place an image's signature is looked for: a mirror, or the registry (signatureSources()). */
@@ -134,7 +135,7 @@ async function referrersPage(
     const contentType = response.headers['content-type'];
     const isIndex = typeof contentType === 'string' && bareMediaType(contentType) === ociIndex;
     if (first && !isIndex) return undefined;
-    const body = await readBody(response, maxManifestBytes, signal);
+    const body = await readBoundedBody(response, maxManifestBytes, signal);
     const document = parseManifest(body, {
       what: `${what} from ${url.host}`,
       contentType: typeof contentType === 'string' ? contentType : undefined,

@@ -19,13 +19,8 @@
 import { namesOf } from '../config/read-setting.ts';
 import { settings } from '../config/settings.ts';
 import type { RegistrySettings } from '../config/types.ts';
-import { errorForNetworkFailure } from '../download/http/classify.ts';
-import {
-  artifactHeaders,
-  discardBody,
-  isTransportError,
-  type Response,
-} from '../download/http/request.ts';
+import { readBoundedBody } from '../download/http/bounded-body.ts';
+import { artifactHeaders, discardBody, type Response } from '../download/http/request.ts';
 import type { DownloadSession } from '../download/session.ts';
 import { type ByteSource, ByteSources, type DownloadTarget } from '../download/target.ts';
 import { IntegrityError, type LoaderError } from '../errors.ts';
@@ -232,7 +227,7 @@ export class RegistryClient {
             authAdvice: () => this.#adviceFor(response.url),
           });
         }
-        const body = await readBody(response, blob.sizeBytes, signal);
+        const body = await readBoundedBody(response, blob.sizeBytes, signal);
         const actual = sha256DigestOf(body);
         if (actual !== blob.digest) {
           throw new IntegrityError(
@@ -325,7 +320,7 @@ export class RegistryClient {
     );
     try {
       if (response.status !== 200) throw await this.#answerError(response, { auth }, what);
-      const body = await readBody(response, maxManifestBytes, signal);
+      const body = await readBoundedBody(response, maxManifestBytes, signal);
       const contentType = response.headers['content-type'];
       return parseManifest(body, {
         what: `${what} from ${url.host}`,
@@ -372,26 +367,4 @@ export class RegistryClient {
 /** Statuses a HEAD cannot be told apart on without a body: retried, or refused at once. */
 function isRetried(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
-}
-
-/** At most `limit` + 1 bytes of a body (a too-large one is told by its size), its failures as fetch errors. */
-export async function readBody(
-  response: Response,
-  limit: number,
-  signal: AbortSignal,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      length += chunk.byteLength;
-      if (length > limit) break;
-    }
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    if (!isTransportError(error)) throw error;
-    throw errorForNetworkFailure(error, redactUrl(response.url));
-  }
-  return Buffer.concat(chunks);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { discardBody } from '../../src/download/http/request.ts';
-import { RejectedError } from '../../src/errors.ts';
+import { FetchError, RejectedError } from '../../src/errors.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import type { CredentialsLookup } from '../../src/resolve/credentials.ts';
 import { OriginAuth } from '../../src/resolve/origin-auth.ts';
@@ -223,6 +223,23 @@ describe('OriginAuth.send', () => {
           /token service of reg refused to issue a token for team\/app \(401\): the credentials for reg \(the auths entry "reg" of LOADER_REGISTRY_AUTH_FILE \(\/x\/config\.json\)\) were refused/,
         );
         assert.ok(!error.message.includes(password));
+        return true;
+      },
+    );
+  });
+
+  it('a token answer that breaks off mid-body is a transient fetch failure, not an internal error', async () => {
+    await using r = await registry('bearer', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      response.write('{"token":"tok', () => response.socket?.destroy());
+      return true;
+    });
+    await assert.rejects(
+      originAuth(found).send(context(), r.server.url('/v2/team/app/manifests/1.0'), {}, signal()),
+      (error: unknown) => {
+        assert.ok(error instanceof FetchError, String(error));
+        assert.equal(error.transient, true);
+        assert.match(error.message, /^request to http:\/\/127\.0\.0\.1:\d+\/token failed: /);
         return true;
       },
     );

@@ -120,15 +120,17 @@ export function notTheRangeReason(
 }
 
 /**
- * Refuses a 200 or 206 whose body is encoded. undici does not decode, and
+ * Refuses a 200 or 206 whose body is encoded. node:http does not decode, and
  * encoded bytes are not the artifact: offsets, size and digest would all
  * describe something else, and a resume could splice two encodings together.
+ * The header sent more than once is one list (RFC 9110 §5.3).
  */
 function encodedBodyError(response: Response): FetchError | undefined {
-  const encoding = response.headers['content-encoding'];
+  const header = response.headers['content-encoding'];
   if (response.status !== 200 && response.status !== 206) return undefined;
-  if (typeof encoding !== 'string' || encoding.trim().toLowerCase() === 'identity')
-    return undefined;
+  if (header === undefined) return undefined;
+  const encoding = [header].flat().join(', ');
+  if (encoding.trim().toLowerCase() === 'identity') return undefined;
   // A header is server text: shown only when it is what it should be, a short list of names.
   const shown = /^[A-Za-z0-9 ,._-]{1,40}$/.test(encoding) ? encoding : '(a value not shown)';
   return new FetchError(

@@ -355,7 +355,9 @@ describe('HttpClient connections and timeouts', () => {
       response.writeHead(200, { 'content-length': body.length });
       response.end(body);
     });
-    using context = contextWith({ stallTimeoutMs: 100 });
+    // Not shorter: a loaded machine (the whole suite on two cores) can leave a loopback
+    // socket silent for a hundred milliseconds, and the test would time out on that.
+    using context = contextWith({ stallTimeoutMs: 500 });
     const response = await getFollowingRedirects(context, server.url(), {}, signal());
     const chunks: Buffer[] = [];
     let held = false;
@@ -364,7 +366,7 @@ describe('HttpClient connections and timeouts', () => {
       if (!held) {
         held = true;
         // Time is the subject: the body is held back for three stall timeouts, its buffers full.
-        await sleep(300);
+        await sleep(1500);
       }
     }
     assert.ok(Buffer.concat(chunks).equals(body));

@@ -190,6 +190,21 @@ describe('acceptAnswer', () => {
     }
   });
 
+  it('an encoding sent in more than one Content-Encoding header is refused as one list', async () => {
+    const answer = {
+      status: 200,
+      // Capitalised: OutgoingHttpHeaders types the lower-case name as one value.
+      headers: { 'Content-Encoding': ['gzip', 'gzip'] },
+      bodyBytes: sizeBytes,
+    };
+    const decision = await judge(answer, resume);
+    assert.equal(decision.kind, 'encoded');
+    assert.equal(
+      decision.kind === 'encoded' && decision.error.details.contentEncoding,
+      'gzip, gzip',
+    );
+  });
+
   it('a 4xx is a rejection, a 5xx a transient failure, neither a decision', async () => {
     await assert.rejects(judge({ status: 404 }, part), RejectedError);
     await assert.rejects(judge({ status: 503 }, part), (error: unknown) => {
