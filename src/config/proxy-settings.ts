@@ -8,7 +8,7 @@ import { credentialsProblem } from './parse-values.ts';
 import type { Environment, ProxySettings } from './types.ts';
 
 interface ProxyVariable {
-  /** Upper case; the lower-case name is read first, as curl and undici read them. */
+  /** Upper case; the lower-case name is read first, as curl and Node's tooling read them. */
   readonly name: string;
   /** The value is a proxy URL, which may carry credentials. */
   readonly isUrl: boolean;
@@ -30,7 +30,7 @@ function parseProxyUrl(raw: string): string {
       'expected a proxy URL such as http://proxy.internal:3128 (with its scheme); the value is not shown',
     );
   }
-  // undici decodes the proxy's credentials for Proxy-Authorization and would throw later.
+  // The proxy's credentials are percent-decoded for Proxy-Authorization: a bad escape fails here, not mid-run.
   const problem = credentialsProblem(url);
   if (problem !== undefined) throw new InvalidValueError(problem);
   return raw;

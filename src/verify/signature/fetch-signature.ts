@@ -1,9 +1,8 @@
-import { errorForNetworkFailure } from '../../download/http/classify.ts';
+import { readBoundedBody } from '../../download/http/bounded-body.ts';
 import {
   artifactHeaders,
   discardBody,
   getFollowingRedirects,
-  isTransportError,
   type Response,
 } from '../../download/http/request.ts';
 import { unexpectedAnswerError } from '../../download/http/unexpected-answer.ts';
@@ -73,23 +72,15 @@ async function attemptSignature(
   }
 }
 
-/** The body, at most maxSignatureBytes of it; a break-off is a transient failure. */
+/** The body, at most maxSignatureBytes of it; a break-off is the signature's fetch failure. */
 async function bodyOf(response: Response, where: string, signal: AbortSignal): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      length += chunk.byteLength;
-      if (length > maxSignatureBytes) break;
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    if (!isTransportError(error)) throw error;
-    throw aboutTheSignature(errorForNetworkFailure(error, where));
-  }
-  if (length > maxSignatureBytes) throw tooLarge(where, `over ${maxSignatureBytes} bytes`);
-  return Buffer.concat(chunks);
+  const body = await readBoundedBody(response, maxSignatureBytes, signal).catch(
+    (error: unknown) => {
+      throw signal.aborted ? error : aboutTheSignature(error);
+    },
+  );
+  if (body.length > maxSignatureBytes) throw tooLarge(where, `over ${maxSignatureBytes} bytes`);
+  return body;
 }
 
 function tooLarge(where: string, size: string) {
