@@ -616,13 +616,19 @@ describe('oci:// image signatures: faults (issue 22)', () => {
 
   it('the signature manifest never answers: exit 4 at the deadline', async () => {
     await using s = await ociScenario({ artifacts: {}, relay: { hold: /\.sig$/ } });
-    const { result } = await failingRun(s, 4, 'team/app', signed, {
+    // A deadline of several stall timeouts: on a loaded machine the loader's start and the
+    // manifest's requests must not use it up before the .sig tag is asked for.
+    const { result, requests } = await failingRun(s, 4, 'team/app', signed, {
       ...keyEnv(ecdsa),
       LOADER_STALL_TIMEOUT_SECONDS: '1',
-      LOADER_DEADLINE_SECONDS: '2.5',
+      LOADER_DEADLINE_SECONDS: '5',
       LOADER_MAX_ATTEMPTS: '100',
     });
     assert.equal(finalEvent(result).code, 'ERR_DEADLINE');
+    assert.ok(
+      requests.some((request) => request.action === 'held' && request.path.endsWith('.sig')),
+      'the .sig tag was asked for, and held',
+    );
     assert.ok(result.durationMs < 15_000, `ended after ${result.durationMs} ms`);
   });
 
